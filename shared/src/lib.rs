@@ -1,1 +1,18 @@
-pub fn _placeholder() {}
+//! The common crate of the payments bot.
+//!
+//! - [`domain`]: channel-agnostic types (phones, money, locales, inbound messages).
+//! - [`ports`]: the small traits every function is written against.
+//! - [`adapters`]: the AWS implementation of each port and its in-memory twin.
+//! - [`whatsapp`]: the only module that knows Meta's JSON (webhook payloads, signatures).
+//! - [`config`]: one configuration surface for the Lambdas and the local stack.
+
+pub mod adapters;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod ingress;
+pub mod ports;
+pub mod telemetry;
+pub mod whatsapp;
+
+pub use error::{StoreError, StoreResult};

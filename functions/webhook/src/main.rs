@@ -1,1 +1,37 @@
-fn main(){}
+use std::sync::Arc;
+
+use paybot::adapters::aws::{
+    AwsClients, DynamoDeliveryStatusStore, DynamoWindowStore, SecretsManagerSource, SqsQueue,
+};
+use paybot::adapters::memory::SystemClock;
+use paybot::config::Config;
+use webhook::WebhookState;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    paybot::telemetry::init();
+    let aws = AwsClients::load().await;
+    let config = Config::load(&SecretsManagerSource::new(aws.secrets.clone())).await?;
+    let state = WebhookState {
+        verifier: paybot::whatsapp::WebhookVerifier::new(
+            Config::require_secret(&config.whatsapp.app_secret, "WHATSAPP_APP_SECRET")?.expose(),
+            Config::require_secret(&config.whatsapp.verify_token, "WHATSAPP_VERIFY_TOKEN")?
+                .expose(),
+        ),
+        max_body_bytes: config.webhook_max_body_bytes,
+        windows: Arc::new(DynamoWindowStore::new(
+            aws.dynamodb.clone(),
+            Config::require(&config.tables.contacts, "CONTACTS_TABLE")?,
+        )),
+        statuses: Arc::new(DynamoDeliveryStatusStore::new(
+            aws.dynamodb.clone(),
+            Config::require(&config.tables.message_status, "MESSAGE_STATUS_TABLE")?,
+        )),
+        inbound: Arc::new(SqsQueue::new(
+            aws.sqs.clone(),
+            Config::require(&config.queues.inbound, "INBOUND_QUEUE_URL")?,
+        )),
+        clock: Arc::new(SystemClock),
+    };
+    lambda_http::run(webhook::router(Arc::new(state))).await
+}

@@ -1,0 +1,9 @@
+//! In-memory twins of the AWS adapters, with the same observable behaviour.
+
+mod clock;
+mod queue;
+mod stores;
+
+pub use clock::{ManualClock, SystemClock};
+pub use queue::MemoryQueue;
+pub use stores::{MemoryDeliveryStatusStore, MemorySecrets, MemoryWindowStore};

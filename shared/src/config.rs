@@ -1,0 +1,313 @@
+//! One configuration surface for the Lambdas and the local stack.
+//!
+//! Settings come from the environment. In AWS, `PAYBOT_SECRET_ID` names one Secrets Manager
+//! secret (a JSON object); its keys are read once per cold start and override the
+//! environment, so secrets never sit in a function's plain configuration.
+//! Every setting is listed in the README.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use thiserror::Error;
+
+use crate::ports::SecretSource;
+
+/// A secret value: `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "Secret(<empty>)"
+        } else {
+            "Secret(***)"
+        })
+    }
+}
+
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+    #[error("the secret named by PAYBOT_SECRET_ID could not be read: {0}")]
+    Secret(String),
+}
+
+/// The default cap on a webhook body. Meta's bodies reach a few MB; Lambda's synchronous
+/// payload limit is 6 MB including the base64 inflation API Gateway may apply.
+pub const DEFAULT_WEBHOOK_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub const DEFAULT_WHATSAPP_API_BASE: &str = "https://graph.facebook.com/v23.0";
+pub const DEFAULT_MIAPOS_BASE_URL: &str = "https://ecomm-test.miapos.md";
+
+#[derive(Debug, Clone)]
+pub struct WhatsAppConfig {
+    pub app_secret: Secret,
+    pub verify_token: Secret,
+    pub access_token: Secret,
+    /// The Cloud API base URL including the version, e.g. `https://graph.facebook.com/v23.0`.
+    pub api_base: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MiaposConfig {
+    pub base_url: String,
+    /// Base64 DER `SubjectPublicKeyInfo`; fetched and cached when absent.
+    pub public_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Tables {
+    pub contacts: Option<String>,
+    pub message_status: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Queues {
+    pub inbound: Option<String>,
+    pub outbound: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub whatsapp: WhatsAppConfig,
+    pub miapos: MiaposConfig,
+    /// Where miaPOS sends callbacks (this deployment's public URL).
+    pub public_base_url: Option<String>,
+    /// The AES-256-GCM data key (base64 of 32 bytes) for stored merchant secrets.
+    pub data_key: Option<Secret>,
+    pub tables: Tables,
+    pub queues: Queues,
+    pub webhook_max_body_bytes: usize,
+}
+
+/// The settings that may come from the secret, as well as from the environment.
+pub const SECRET_KEYS: [&str; 5] = [
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_ACCESS_TOKEN",
+    "DATA_KEY",
+    "MIAPOS_PUBLIC_KEY",
+];
+
+impl Config {
+    /// Reads the environment only (the local stack, tests).
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the environment, then overrides it with the JSON secret named by
+    /// `PAYBOT_SECRET_ID` when that is set (the Lambdas, once per cold start).
+    pub async fn load(secrets: &dyn SecretSource) -> Result<Config, ConfigError> {
+        let secret_id = std::env::var("PAYBOT_SECRET_ID").ok();
+        Self::load_with(secrets, secret_id.as_deref(), |name| {
+            std::env::var(name).ok()
+        })
+        .await
+    }
+
+    /// [`Config::load`] over an explicit secret id and environment lookup.
+    pub async fn load_with(
+        secrets: &dyn SecretSource,
+        secret_id: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let from_secret = match secret_id.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(id) => secrets
+                .secret_values(id)
+                .await
+                .map_err(|e| ConfigError::Secret(e.to_string()))?,
+            None => HashMap::new(),
+        };
+        Self::from_lookup(|name| {
+            from_secret
+                .get(name)
+                .filter(|v| !v.trim().is_empty())
+                .cloned()
+                .or_else(|| env(name))
+        })
+    }
+
+    /// Builds the configuration from any lookup (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let get = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let secret = |name: &str| Secret::new(get(name).unwrap_or_default());
+        let webhook_max_body_bytes = match get("WEBHOOK_MAX_BODY_BYTES") {
+            None => DEFAULT_WEBHOOK_MAX_BODY_BYTES,
+            Some(v) => v
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::Invalid {
+                    name: "WEBHOOK_MAX_BODY_BYTES",
+                    reason: "expected a positive number of bytes".into(),
+                })?,
+        };
+        let api_base = get("WHATSAPP_API_BASE").unwrap_or_else(|| DEFAULT_WHATSAPP_API_BASE.into());
+        Ok(Config {
+            whatsapp: WhatsAppConfig {
+                app_secret: secret("WHATSAPP_APP_SECRET"),
+                verify_token: secret("WHATSAPP_VERIFY_TOKEN"),
+                access_token: secret("WHATSAPP_ACCESS_TOKEN"),
+                api_base: api_base.trim_end_matches('/').to_owned(),
+            },
+            miapos: MiaposConfig {
+                base_url: get("MIAPOS_BASE_URL")
+                    .unwrap_or_else(|| DEFAULT_MIAPOS_BASE_URL.into())
+                    .trim_end_matches('/')
+                    .to_owned(),
+                public_key: get("MIAPOS_PUBLIC_KEY"),
+            },
+            public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            data_key: get("DATA_KEY").map(Secret::new),
+            tables: Tables {
+                contacts: get("CONTACTS_TABLE"),
+                message_status: get("MESSAGE_STATUS_TABLE"),
+            },
+            queues: Queues {
+                inbound: get("INBOUND_QUEUE_URL"),
+                outbound: get("OUTBOUND_QUEUE_URL"),
+            },
+            webhook_max_body_bytes,
+        })
+    }
+
+    /// A setting a function cannot run without: a clear error at cold start instead of a
+    /// failure on the first request.
+    pub fn require<'a>(
+        value: &'a Option<String>,
+        name: &'static str,
+    ) -> Result<&'a str, ConfigError> {
+        value.as_deref().ok_or(ConfigError::Missing(name))
+    }
+
+    /// The same for a secret.
+    pub fn require_secret<'a>(
+        value: &'a Secret,
+        name: &'static str,
+    ) -> Result<&'a Secret, ConfigError> {
+        if value.is_empty() {
+            Err(ConfigError::Missing(name))
+        } else {
+            Ok(value)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::MemorySecrets;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_apply_when_unset() {
+        let config = Config::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(
+            config.webhook_max_body_bytes,
+            DEFAULT_WEBHOOK_MAX_BODY_BYTES
+        );
+        assert_eq!(config.whatsapp.api_base, DEFAULT_WHATSAPP_API_BASE);
+        assert!(config.whatsapp.app_secret.is_empty());
+        assert_eq!(
+            Config::require_secret(&config.whatsapp.app_secret, "WHATSAPP_APP_SECRET"),
+            Err(ConfigError::Missing("WHATSAPP_APP_SECRET"))
+        );
+        assert_eq!(
+            Config::require(&config.queues.inbound, "INBOUND_QUEUE_URL"),
+            Err(ConfigError::Missing("INBOUND_QUEUE_URL"))
+        );
+    }
+
+    #[test]
+    fn reads_and_trims_settings() {
+        let config = Config::from_lookup(lookup(&[
+            ("WHATSAPP_API_BASE", "http://127.0.0.1:3000/graph/v23.0/"),
+            ("WEBHOOK_MAX_BODY_BYTES", "1024"),
+            ("INBOUND_QUEUE_URL", " http://q "),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config.whatsapp.api_base,
+            "http://127.0.0.1:3000/graph/v23.0"
+        );
+        assert_eq!(config.webhook_max_body_bytes, 1024);
+        assert_eq!(config.queues.inbound.as_deref(), Some("http://q"));
+    }
+
+    #[test]
+    fn rejects_a_bad_body_cap() {
+        let err = Config::from_lookup(lookup(&[("WEBHOOK_MAX_BODY_BYTES", "lots")])).unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                name: "WEBHOOK_MAX_BODY_BYTES",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug() {
+        let config =
+            Config::from_lookup(lookup(&[("WHATSAPP_APP_SECRET", "s3cr3t-value")])).unwrap();
+        assert!(!format!("{config:?}").contains("s3cr3t-value"));
+        assert_eq!(config.whatsapp.app_secret.expose(), "s3cr3t-value");
+    }
+
+    #[tokio::test]
+    async fn the_secret_overrides_the_environment() {
+        let secrets = MemorySecrets::default().with_secret(
+            "paybot",
+            HashMap::from([
+                ("WHATSAPP_APP_SECRET".to_string(), "from-secret".to_string()),
+                ("WHATSAPP_VERIFY_TOKEN".to_string(), String::new()),
+            ]),
+        );
+        let env = lookup(&[
+            ("WHATSAPP_APP_SECRET", "from-env"),
+            ("WHATSAPP_VERIFY_TOKEN", "env-token"),
+        ]);
+        let config = Config::load_with(&secrets, Some("paybot"), env)
+            .await
+            .unwrap();
+        assert_eq!(config.whatsapp.app_secret.expose(), "from-secret");
+        // An empty value in the secret does not blank out the environment's.
+        assert_eq!(config.whatsapp.verify_token.expose(), "env-token");
+    }
+
+    #[tokio::test]
+    async fn a_missing_secret_is_a_clear_error_and_no_id_asks_nothing() {
+        let secrets = MemorySecrets::default();
+        let err = Config::load_with(&secrets, Some("absent"), lookup(&[]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, ConfigError::Secret(_)));
+        assert!(Config::load_with(&secrets, None, lookup(&[])).await.is_ok());
+    }
+}
