@@ -145,6 +145,8 @@ class Watch:
         LOG_PATH.parent.mkdir(parents=True, exist_ok=True)
         self.log = open(LOG_PATH, "wb")
         env = dict(os.environ)
+        # Secrets come from the environment here, never from a Secrets Manager secret.
+        env.pop("PAYBOT_SECRET_ID", None)
         env.update(self.fn_env)
         cmd = self.command()
         shown = [c.split("=", 1)[0] + "=***" if c.startswith("WHATSAPP_APP_SECRET=") else c

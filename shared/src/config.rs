@@ -30,11 +30,7 @@ impl Secret {
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.is_empty() {
-            "Secret(<empty>)"
-        } else {
-            "Secret(***)"
-        })
+        f.write_str(if self.0.is_empty() { "Secret(<empty>)" } else { "Secret(***)" })
     }
 }
 
@@ -114,10 +110,7 @@ impl Config {
     /// `PAYBOT_SECRET_ID` when that is set (the Lambdas, once per cold start).
     pub async fn load(secrets: &dyn SecretSource) -> Result<Config, ConfigError> {
         let secret_id = std::env::var("PAYBOT_SECRET_ID").ok();
-        Self::load_with(secrets, secret_id.as_deref(), |name| {
-            std::env::var(name).ok()
-        })
-        .await
+        Self::load_with(secrets, secret_id.as_deref(), |name| std::env::var(name).ok()).await
     }
 
     /// [`Config::load`] over an explicit secret id and environment lookup.
@@ -127,39 +120,24 @@ impl Config {
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
         let from_secret = match secret_id.map(str::trim).filter(|s| !s.is_empty()) {
-            Some(id) => secrets
-                .secret_values(id)
-                .await
-                .map_err(|e| ConfigError::Secret(e.to_string()))?,
+            Some(id) => secrets.secret_values(id).await.map_err(|e| ConfigError::Secret(e.to_string()))?,
             None => HashMap::new(),
         };
         Self::from_lookup(|name| {
-            from_secret
-                .get(name)
-                .filter(|v| !v.trim().is_empty())
-                .cloned()
-                .or_else(|| env(name))
+            from_secret.get(name).filter(|v| !v.trim().is_empty()).cloned().or_else(|| env(name))
         })
     }
 
     /// Builds the configuration from any lookup (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |name: &str| {
-            get(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let secret = |name: &str| Secret::new(get(name).unwrap_or_default());
         let webhook_max_body_bytes = match get("WEBHOOK_MAX_BODY_BYTES") {
             None => DEFAULT_WEBHOOK_MAX_BODY_BYTES,
-            Some(v) => v
-                .parse()
-                .ok()
-                .filter(|n| *n > 0)
-                .ok_or(ConfigError::Invalid {
-                    name: "WEBHOOK_MAX_BODY_BYTES",
-                    reason: "expected a positive number of bytes".into(),
-                })?,
+            Some(v) => v.parse().ok().filter(|n| *n > 0).ok_or(ConfigError::Invalid {
+                name: "WEBHOOK_MAX_BODY_BYTES",
+                reason: "expected a positive number of bytes".into(),
+            })?,
         };
         let api_base = get("WHATSAPP_API_BASE").unwrap_or_else(|| DEFAULT_WHATSAPP_API_BASE.into());
         Ok(Config {
@@ -178,37 +156,21 @@ impl Config {
             },
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
             data_key: get("DATA_KEY").map(Secret::new),
-            tables: Tables {
-                contacts: get("CONTACTS_TABLE"),
-                message_status: get("MESSAGE_STATUS_TABLE"),
-            },
-            queues: Queues {
-                inbound: get("INBOUND_QUEUE_URL"),
-                outbound: get("OUTBOUND_QUEUE_URL"),
-            },
+            tables: Tables { contacts: get("CONTACTS_TABLE"), message_status: get("MESSAGE_STATUS_TABLE") },
+            queues: Queues { inbound: get("INBOUND_QUEUE_URL"), outbound: get("OUTBOUND_QUEUE_URL") },
             webhook_max_body_bytes,
         })
     }
 
     /// A setting a function cannot run without: a clear error at cold start instead of a
     /// failure on the first request.
-    pub fn require<'a>(
-        value: &'a Option<String>,
-        name: &'static str,
-    ) -> Result<&'a str, ConfigError> {
+    pub fn require<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, ConfigError> {
         value.as_deref().ok_or(ConfigError::Missing(name))
     }
 
     /// The same for a secret.
-    pub fn require_secret<'a>(
-        value: &'a Secret,
-        name: &'static str,
-    ) -> Result<&'a Secret, ConfigError> {
-        if value.is_empty() {
-            Err(ConfigError::Missing(name))
-        } else {
-            Ok(value)
-        }
+    pub fn require_secret<'a>(value: &'a Secret, name: &'static str) -> Result<&'a Secret, ConfigError> {
+        if value.is_empty() { Err(ConfigError::Missing(name)) } else { Ok(value) }
     }
 }
 
@@ -218,20 +180,15 @@ mod tests {
     use crate::adapters::memory::MemorySecrets;
 
     fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |k| map.get(k).cloned()
     }
 
     #[test]
     fn defaults_apply_when_unset() {
         let config = Config::from_lookup(lookup(&[])).unwrap();
-        assert_eq!(
-            config.webhook_max_body_bytes,
-            DEFAULT_WEBHOOK_MAX_BODY_BYTES
-        );
+        assert_eq!(config.webhook_max_body_bytes, DEFAULT_WEBHOOK_MAX_BODY_BYTES);
         assert_eq!(config.whatsapp.api_base, DEFAULT_WHATSAPP_API_BASE);
         assert!(config.whatsapp.app_secret.is_empty());
         assert_eq!(
@@ -252,10 +209,7 @@ mod tests {
             ("INBOUND_QUEUE_URL", " http://q "),
         ]))
         .unwrap();
-        assert_eq!(
-            config.whatsapp.api_base,
-            "http://127.0.0.1:3000/graph/v23.0"
-        );
+        assert_eq!(config.whatsapp.api_base, "http://127.0.0.1:3000/graph/v23.0");
         assert_eq!(config.webhook_max_body_bytes, 1024);
         assert_eq!(config.queues.inbound.as_deref(), Some("http://q"));
     }
@@ -263,19 +217,12 @@ mod tests {
     #[test]
     fn rejects_a_bad_body_cap() {
         let err = Config::from_lookup(lookup(&[("WEBHOOK_MAX_BODY_BYTES", "lots")])).unwrap_err();
-        assert!(matches!(
-            err,
-            ConfigError::Invalid {
-                name: "WEBHOOK_MAX_BODY_BYTES",
-                ..
-            }
-        ));
+        assert!(matches!(err, ConfigError::Invalid { name: "WEBHOOK_MAX_BODY_BYTES", .. }));
     }
 
     #[test]
     fn secrets_never_show_in_debug() {
-        let config =
-            Config::from_lookup(lookup(&[("WHATSAPP_APP_SECRET", "s3cr3t-value")])).unwrap();
+        let config = Config::from_lookup(lookup(&[("WHATSAPP_APP_SECRET", "s3cr3t-value")])).unwrap();
         assert!(!format!("{config:?}").contains("s3cr3t-value"));
         assert_eq!(config.whatsapp.app_secret.expose(), "s3cr3t-value");
     }
@@ -289,13 +236,8 @@ mod tests {
                 ("WHATSAPP_VERIFY_TOKEN".to_string(), String::new()),
             ]),
         );
-        let env = lookup(&[
-            ("WHATSAPP_APP_SECRET", "from-env"),
-            ("WHATSAPP_VERIFY_TOKEN", "env-token"),
-        ]);
-        let config = Config::load_with(&secrets, Some("paybot"), env)
-            .await
-            .unwrap();
+        let env = lookup(&[("WHATSAPP_APP_SECRET", "from-env"), ("WHATSAPP_VERIFY_TOKEN", "env-token")]);
+        let config = Config::load_with(&secrets, Some("paybot"), env).await.unwrap();
         assert_eq!(config.whatsapp.app_secret.expose(), "from-secret");
         // An empty value in the secret does not blank out the environment's.
         assert_eq!(config.whatsapp.verify_token.expose(), "env-token");
@@ -304,9 +246,7 @@ mod tests {
     #[tokio::test]
     async fn a_missing_secret_is_a_clear_error_and_no_id_asks_nothing() {
         let secrets = MemorySecrets::default();
-        let err = Config::load_with(&secrets, Some("absent"), lookup(&[]))
-            .await
-            .unwrap_err();
+        let err = Config::load_with(&secrets, Some("absent"), lookup(&[])).await.unwrap_err();
         assert!(matches!(err, ConfigError::Secret(_)));
         assert!(Config::load_with(&secrets, None, lookup(&[])).await.is_ok());
     }

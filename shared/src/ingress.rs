@@ -2,8 +2,6 @@
 //! go on the inbound queue (and with which FIFO group and deduplication id), which windows
 //! move, which delivery statuses are stored.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -20,23 +18,18 @@ pub struct IngressPlan {
 }
 
 pub fn plan(parsed: ParsedNotification) -> IngressPlan {
-    let mut newest: HashMap<ContactKey, DateTime<Utc>> = HashMap::new();
+    // A notification carries one message or a handful: a linear scan beats hashing.
+    let mut windows: Vec<(ContactKey, DateTime<Utc>)> = Vec::with_capacity(1);
     let mut queue = Vec::with_capacity(parsed.messages.len());
     for message in &parsed.messages {
-        let Some(contact) = message.contact() else {
-            continue;
-        };
+        let Some(contact) = message.contact() else { continue };
         queue.push(inbound_queue_message(message, &contact));
-        newest
-            .entry(contact)
-            .and_modify(|at| *at = (*at).max(message.sent_at))
-            .or_insert(message.sent_at);
+        match windows.iter_mut().find(|(c, _)| *c == contact) {
+            Some((_, at)) => *at = (*at).max(message.sent_at),
+            None => windows.push((contact, message.sent_at)),
+        }
     }
-    IngressPlan {
-        queue,
-        windows: newest.into_iter().collect(),
-        statuses: parsed.statuses,
-    }
+    IngressPlan { queue, windows, statuses: parsed.statuses }
 }
 
 /// One user's messages share a FIFO group so they are handled in order; the channel's
@@ -68,15 +61,10 @@ mod tests {
         InboundMessage {
             id: id.into(),
             business_number_id: "1065".into(),
-            from: UserRef {
-                phone: Some(Phone::parse_international(phone).unwrap()),
-                scoped_id: None,
-            },
+            from: UserRef { phone: Some(Phone::parse_international(phone).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: DateTime::from_timestamp(at, 0).unwrap(),
-            content: MessageContent::Text {
-                body: "pay 100".into(),
-            },
+            content: MessageContent::Text { body: "pay 100".into() },
         }
     }
 
@@ -91,30 +79,12 @@ mod tests {
             ..Default::default()
         };
         let plan = plan(parsed);
-        let groups: Vec<_> = plan
-            .queue
-            .iter()
-            .map(|q| q.group.as_deref().unwrap())
-            .collect();
-        assert_eq!(
-            groups,
-            [
-                "1065#+37369123456",
-                "1065#+37369123456",
-                "1065#+37369000001"
-            ]
-        );
-        let dedups: Vec<_> = plan
-            .queue
-            .iter()
-            .map(|q| q.dedup_id.as_deref().unwrap())
-            .collect();
+        let groups: Vec<_> = plan.queue.iter().map(|q| q.group.as_deref().unwrap()).collect();
+        assert_eq!(groups, ["1065#+37369123456", "1065#+37369123456", "1065#+37369000001"]);
+        let dedups: Vec<_> = plan.queue.iter().map(|q| q.dedup_id.as_deref().unwrap()).collect();
         assert_eq!(dedups, ["wamid.1", "wamid.2", "wamid.3"]);
-        let mut windows: Vec<_> = plan
-            .windows
-            .iter()
-            .map(|(c, at)| (c.user_key.as_str(), at.timestamp()))
-            .collect();
+        let mut windows: Vec<_> =
+            plan.windows.iter().map(|(c, at)| (c.user_key.as_str(), at.timestamp())).collect();
         windows.sort();
         assert_eq!(windows, [("+37369000001", 5), ("+37369123456", 20)]);
         let body: InboundMessage = serde_json::from_str(&plan.queue[0].body).unwrap();

@@ -30,10 +30,7 @@ fn unique(prefix: &str) -> String {
 // ---- the contract -------------------------------------------------------------------
 
 async fn window_never_moves_backwards(store: &dyn WindowStore) {
-    let contact = ContactKey {
-        business_number_id: "1065".into(),
-        user_key: unique("+37369"),
-    };
+    let contact = ContactKey { business_number_id: "1065".into(), user_key: unique("+37369") };
     assert_eq!(store.last_inbound(&contact).await.unwrap(), None);
     store.record_inbound(&contact, at(1_000)).await.unwrap();
     assert_eq!(store.last_inbound(&contact).await.unwrap(), Some(at(1_000)));
@@ -43,24 +40,16 @@ async fn window_never_moves_backwards(store: &dyn WindowStore) {
     store.record_inbound(&contact, at(2_000)).await.unwrap();
     assert_eq!(store.last_inbound(&contact).await.unwrap(), Some(at(2_000)));
     // The same user on another business number is another conversation.
-    let other = ContactKey {
-        business_number_id: "2077".into(),
-        ..contact.clone()
-    };
+    let other = ContactKey { business_number_id: "2077".into(), ..contact.clone() };
     assert_eq!(store.last_inbound(&other).await.unwrap(), None);
 }
 
 async fn concurrent_window_updates_keep_the_newest(store: Arc<dyn WindowStore>) {
-    let contact = ContactKey {
-        business_number_id: "1065".into(),
-        user_key: unique("+37369"),
-    };
+    let contact = ContactKey { business_number_id: "1065".into(), user_key: unique("+37369") };
     let mut tasks = Vec::new();
     for seconds in [5_000, 7_000, 6_000, 1_000, 6_500] {
         let (store, contact) = (store.clone(), contact.clone());
-        tasks.push(tokio::spawn(async move {
-            store.record_inbound(&contact, at(seconds)).await
-        }));
+        tasks.push(tokio::spawn(async move { store.record_inbound(&contact, at(seconds)).await }));
     }
     for task in tasks {
         task.await.unwrap().unwrap();
@@ -77,44 +66,19 @@ async fn delivery_status_only_moves_up(store: &dyn DeliveryStatusStore) {
         error_code,
     };
     assert_eq!(store.get(&id).await.unwrap(), None);
-    store
-        .record(&update(DeliveryState::Delivered, 20, None))
-        .await
-        .unwrap();
-    store
-        .record(&update(DeliveryState::Sent, 10, None))
-        .await
-        .unwrap();
+    store.record(&update(DeliveryState::Delivered, 20, None)).await.unwrap();
+    store.record(&update(DeliveryState::Sent, 10, None)).await.unwrap();
     let record = store.get(&id).await.unwrap().unwrap();
-    assert_eq!(
-        (record.state, record.at, record.error_code),
-        (DeliveryState::Delivered, at(20), None)
-    );
-    store
-        .record(&update(DeliveryState::Read, 30, None))
-        .await
-        .unwrap();
-    store
-        .record(&update(DeliveryState::Failed, 40, Some(131_026)))
-        .await
-        .unwrap();
-    store
-        .record(&update(DeliveryState::Read, 50, None))
-        .await
-        .unwrap();
+    assert_eq!((record.state, record.at, record.error_code), (DeliveryState::Delivered, at(20), None));
+    store.record(&update(DeliveryState::Read, 30, None)).await.unwrap();
+    store.record(&update(DeliveryState::Failed, 40, Some(131_026))).await.unwrap();
+    store.record(&update(DeliveryState::Read, 50, None)).await.unwrap();
     let record = store.get(&id).await.unwrap().unwrap();
-    assert_eq!(
-        (record.state, record.at, record.error_code),
-        (DeliveryState::Failed, at(40), Some(131_026))
-    );
+    assert_eq!((record.state, record.at, record.error_code), (DeliveryState::Failed, at(40), Some(131_026)));
 }
 
 fn message(body: &str, group: &str, dedup: &str) -> QueueMessage {
-    QueueMessage {
-        body: body.into(),
-        group: Some(group.into()),
-        dedup_id: Some(dedup.into()),
-    }
+    QueueMessage { body: body.into(), group: Some(group.into()), dedup_id: Some(dedup.into()) }
 }
 
 /// Drains what is ready, deleting as it goes.
@@ -141,62 +105,38 @@ async fn fifo_drops_repeated_dedup_ids_and_keeps_group_order(
     let mut tasks = Vec::new();
     for _ in 0..3 {
         let sender = sender.clone();
-        tasks.push(tokio::spawn(async move {
-            sender
-                .send_batch(&[message("first", "user-a", "wamid.1")])
-                .await
-        }));
+        tasks.push(tokio::spawn(
+            async move { sender.send_batch(&[message("first", "user-a", "wamid.1")]).await },
+        ));
     }
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    sender
-        .send_batch(&[message("first again", "user-a", "wamid.1")])
-        .await
-        .unwrap();
+    sender.send_batch(&[message("first again", "user-a", "wamid.1")]).await.unwrap();
     // A batch over SQS's ten entries, in one group: order kept.
-    let batch: Vec<_> = (2..=13)
-        .map(|i| message(&format!("m{i}"), "user-a", &format!("wamid.{i}")))
-        .collect();
+    let batch: Vec<_> =
+        (2..=13).map(|i| message(&format!("m{i}"), "user-a", &format!("wamid.{i}"))).collect();
     sender.send_batch(&batch).await.unwrap();
     let received = drain(receiver).await;
     let bodies: Vec<_> = received.iter().map(|(b, _, _)| b.as_str()).collect();
-    let expected: Vec<String> = std::iter::once("first".to_string())
-        .chain((2..=13).map(|i| format!("m{i}")))
-        .collect();
+    let expected: Vec<String> =
+        std::iter::once("first".to_string()).chain((2..=13).map(|i| format!("m{i}"))).collect();
     assert_eq!(bodies, expected);
     assert_eq!(received[0].1.as_deref(), Some("user-a"));
     assert_eq!(received[0].2.as_deref(), Some("wamid.1"));
 }
 
-async fn standard_queue_keeps_every_message(
-    sender: &dyn QueueSender,
-    receiver: &dyn QueueReceiver,
-) {
-    let plain = |body: &str| QueueMessage {
-        body: body.into(),
-        group: None,
-        dedup_id: None,
-    };
-    sender
-        .send_batch(&[plain("a"), plain("a"), plain("b")])
-        .await
-        .unwrap();
-    let mut bodies: Vec<_> = drain(receiver)
-        .await
-        .into_iter()
-        .map(|(b, _, _)| b)
-        .collect();
+async fn standard_queue_keeps_every_message(sender: &dyn QueueSender, receiver: &dyn QueueReceiver) {
+    let plain = |body: &str| QueueMessage { body: body.into(), group: None, dedup_id: None };
+    sender.send_batch(&[plain("a"), plain("a"), plain("b")]).await.unwrap();
+    let mut bodies: Vec<_> = drain(receiver).await.into_iter().map(|(b, _, _)| b).collect();
     bodies.sort();
     assert_eq!(bodies, ["a", "a", "b"]);
 }
 
 async fn secrets_read_as_a_map(source: &dyn SecretSource, id: &str) {
     let values = source.secret_values(id).await.unwrap();
-    assert_eq!(
-        values.get("WHATSAPP_APP_SECRET").map(String::as_str),
-        Some("contract-secret")
-    );
+    assert_eq!(values.get("WHATSAPP_APP_SECRET").map(String::as_str), Some("contract-secret"));
     assert_eq!(values.get("MAX_ATTEMPTS").map(String::as_str), Some("5"));
     assert!(source.secret_values(&unique("absent")).await.is_err());
 }
@@ -241,10 +181,7 @@ async fn memory_secrets() {
     let source = MemorySecrets::default().with_secret(
         "paybot",
         HashMap::from([
-            (
-                "WHATSAPP_APP_SECRET".to_string(),
-                "contract-secret".to_string(),
-            ),
+            ("WHATSAPP_APP_SECRET".to_string(), "contract-secret".to_string()),
             ("MAX_ATTEMPTS".to_string(), "5".to_string()),
         ]),
     );
@@ -269,21 +206,12 @@ async fn moto() -> Option<(AwsClients, Config)> {
 }
 
 async fn moto_queue(aws: &AwsClients, fifo: bool) -> SqsQueue {
-    let name = if fifo {
-        format!("{}.fifo", unique("contract"))
-    } else {
-        unique("contract")
-    };
+    let name = if fifo { format!("{}.fifo", unique("contract")) } else { unique("contract") };
     let mut request = aws.sqs.create_queue().queue_name(name);
     if fifo {
         request = request.attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true");
     }
-    let url = request
-        .send()
-        .await
-        .expect("moto creates queues")
-        .queue_url
-        .unwrap();
+    let url = request.send().await.expect("moto creates queues").queue_url.unwrap();
     SqsQueue::new(aws.sqs.clone(), url)
 }
 
@@ -292,10 +220,7 @@ async fn moto_window_store() {
     let Some((aws, config)) = moto().await else {
         return;
     };
-    let table = config
-        .tables
-        .contacts
-        .expect("CONTACTS_TABLE from the moto bootstrap");
+    let table = config.tables.contacts.expect("CONTACTS_TABLE from the moto bootstrap");
     let store = DynamoWindowStore::new(aws.dynamodb.clone(), table);
     window_never_moves_backwards(&store).await;
     concurrent_window_updates_keep_the_newest(Arc::new(store)).await;
@@ -306,12 +231,8 @@ async fn moto_delivery_status_store() {
     let Some((aws, config)) = moto().await else {
         return;
     };
-    let table = config
-        .tables
-        .message_status
-        .expect("MESSAGE_STATUS_TABLE from the moto bootstrap");
-    delivery_status_only_moves_up(&DynamoDeliveryStatusStore::new(aws.dynamodb.clone(), table))
-        .await;
+    let table = config.tables.message_status.expect("MESSAGE_STATUS_TABLE from the moto bootstrap");
+    delivery_status_only_moves_up(&DynamoDeliveryStatusStore::new(aws.dynamodb.clone(), table)).await;
 }
 
 #[tokio::test]
@@ -330,20 +251,14 @@ async fn moto_secrets() {
     aws.secrets
         .create_secret()
         .name(&id)
-        .secret_string(
-            r#"{"WHATSAPP_APP_SECRET":"contract-secret","MAX_ATTEMPTS":5,"UNUSED":null}"#,
-        )
+        .secret_string(r#"{"WHATSAPP_APP_SECRET":"contract-secret","MAX_ATTEMPTS":5,"UNUSED":null}"#)
         .send()
         .await
         .expect("moto creates secrets");
     secrets_read_as_a_map(&SecretsManagerSource::new(aws.secrets.clone()), &id).await;
     // And the configuration reads it the way a Lambda does at cold start.
-    let config = Config::load_with(
-        &SecretsManagerSource::new(aws.secrets.clone()),
-        Some(&id),
-        |_| None,
-    )
-    .await
-    .unwrap();
+    let config = Config::load_with(&SecretsManagerSource::new(aws.secrets.clone()), Some(&id), |_| None)
+        .await
+        .unwrap();
     assert_eq!(config.whatsapp.app_secret.expose(), "contract-secret");
 }

@@ -29,10 +29,7 @@ pub struct WebhookState {
 pub fn router(state: Arc<WebhookState>) -> Router {
     let limit = state.max_body_bytes;
     Router::new()
-        .route(
-            "/webhook",
-            get(verify_subscription).post(receive_notification),
-        )
+        .route("/webhook", get(verify_subscription).post(receive_notification))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }
@@ -56,9 +53,7 @@ pub async fn verify_subscription(
         return StatusCode::FORBIDDEN.into_response();
     };
     match (
-        state
-            .verifier
-            .verify_subscription(query.mode.as_deref(), query.verify_token.as_deref()),
+        state.verifier.verify_subscription(query.mode.as_deref(), query.verify_token.as_deref()),
         query.challenge,
     ) {
         (true, Some(challenge)) => {
@@ -120,13 +115,8 @@ pub async fn receive_notification(
 
 /// Queues, windows and statuses are independent: written concurrently.
 async fn apply(state: &WebhookState, plan: &IngressPlan) -> StoreResult<()> {
-    let queue = async {
-        if plan.queue.is_empty() {
-            Ok(())
-        } else {
-            state.inbound.send_batch(&plan.queue).await
-        }
-    };
+    let queue =
+        async { if plan.queue.is_empty() { Ok(()) } else { state.inbound.send_batch(&plan.queue).await } };
     let windows = async {
         for (contact, at) in &plan.windows {
             state.windows.record_inbound(contact, *at).await?;
@@ -150,9 +140,7 @@ mod tests {
     use axum::http::Request;
     use chrono::DateTime;
     use paybot::StoreError;
-    use paybot::adapters::memory::{
-        ManualClock, MemoryDeliveryStatusStore, MemoryQueue, MemoryWindowStore,
-    };
+    use paybot::adapters::memory::{ManualClock, MemoryDeliveryStatusStore, MemoryQueue, MemoryWindowStore};
     use paybot::domain::{ContactKey, DeliveryState, InboundMessage, MessageContent};
     use paybot::ports::{QueueMessage, QueueReceiver};
     use tower::ServiceExt;
@@ -168,9 +156,7 @@ mod tests {
     }
 
     fn harness_with_queue(inbound: Arc<dyn QueueSender>, queue: Arc<MemoryQueue>) -> Harness {
-        let clock = Arc::new(ManualClock::starting_at(
-            DateTime::from_timestamp(1_763_700_100, 0).unwrap(),
-        ));
+        let clock = Arc::new(ManualClock::starting_at(DateTime::from_timestamp(1_763_700_100, 0).unwrap()));
         let windows = Arc::new(MemoryWindowStore::default());
         let statuses = Arc::new(MemoryDeliveryStatusStore::default());
         let state = WebhookState {
@@ -181,12 +167,7 @@ mod tests {
             inbound,
             clock,
         };
-        Harness {
-            router: router(Arc::new(state)),
-            queue,
-            windows,
-            statuses,
-        }
+        Harness { router: router(Arc::new(state)), queue, windows, statuses }
     }
 
     fn harness() -> Harness {
@@ -205,57 +186,30 @@ mod tests {
         if let Some(sig) = signature {
             request = request.header("x-hub-signature-256", sig);
         }
-        router
-            .clone()
-            .oneshot(request.body(Body::from(body.to_owned())).unwrap())
-            .await
-            .unwrap()
-            .status()
+        router.clone().oneshot(request.body(Body::from(body.to_owned())).unwrap()).await.unwrap().status()
     }
 
     async fn post_signed(router: &Router, body: &str) -> StatusCode {
-        post(
-            router,
-            body,
-            Some(&WebhookVerifier::sign(SECRET, body.as_bytes())),
-        )
-        .await
+        post(router, body, Some(&WebhookVerifier::sign(SECRET, body.as_bytes()))).await
     }
 
     async fn queued(queue: &MemoryQueue) -> Vec<InboundMessage> {
-        queue
-            .receive(100)
-            .await
-            .unwrap()
-            .iter()
-            .map(|m| serde_json::from_str(&m.body).unwrap())
-            .collect()
+        queue.receive(100).await.unwrap().iter().map(|m| serde_json::from_str(&m.body).unwrap()).collect()
     }
 
     fn contact() -> ContactKey {
-        ContactKey {
-            business_number_id: "106540352242922".into(),
-            user_key: "+37369123456".into(),
-        }
+        ContactKey { business_number_id: "106540352242922".into(), user_key: "+37369123456".into() }
     }
 
     #[tokio::test]
     async fn handshake_echoes_the_challenge_as_plain_text() {
         let h = harness();
-        let uri = format!(
-            "/webhook?hub.mode=subscribe&hub.verify_token={TOKEN}&hub.challenge=1158201444"
-        );
-        let response = h
-            .router
-            .clone()
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
+        let uri = format!("/webhook?hub.mode=subscribe&hub.verify_token={TOKEN}&hub.challenge=1158201444");
+        let response =
+            h.router.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()[header::CONTENT_TYPE], "text/plain");
-        let body = axum::body::to_bytes(response.into_body(), 1024)
-            .await
-            .unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1024).await.unwrap();
         assert_eq!(&body[..], b"1158201444");
     }
 
@@ -269,12 +223,8 @@ mod tests {
             "/webhook",
             "/webhook?hub.mode=%ZZ",
         ] {
-            let response = h
-                .router
-                .clone()
-                .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-                .await
-                .unwrap();
+            let response =
+                h.router.clone().oneshot(Request::get(uri).body(Body::empty()).unwrap()).await.unwrap();
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{uri}");
         }
     }
@@ -287,12 +237,7 @@ mod tests {
         let messages = queued(&h.queue).await;
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].id, "wamid.A1");
-        assert_eq!(
-            messages[0].content,
-            MessageContent::Text {
-                body: "pay 100".into()
-            }
-        );
+        assert_eq!(messages[0].content, MessageContent::Text { body: "pay 100".into() });
         let window = h.windows.last_inbound(&contact()).await.unwrap().unwrap();
         assert_eq!(window.timestamp(), 1_763_700_000);
     }
@@ -303,14 +248,8 @@ mod tests {
         let body = text_update("wamid.A2", "pay 100", "\"1763700000\"");
         assert_eq!(post(&h.router, &body, None).await, StatusCode::UNAUTHORIZED);
         let wrong = WebhookVerifier::sign("another-secret", body.as_bytes());
-        assert_eq!(
-            post(&h.router, &body, Some(&wrong)).await,
-            StatusCode::FORBIDDEN
-        );
-        assert_eq!(
-            post(&h.router, &body, Some("sha256=nothex")).await,
-            StatusCode::FORBIDDEN
-        );
+        assert_eq!(post(&h.router, &body, Some(&wrong)).await, StatusCode::FORBIDDEN);
+        assert_eq!(post(&h.router, &body, Some("sha256=nothex")).await, StatusCode::FORBIDDEN);
         assert_eq!(h.queue.ready_len(), 0);
         assert_eq!(h.windows.last_inbound(&contact()).await.unwrap(), None);
     }
@@ -319,14 +258,8 @@ mod tests {
     async fn oversized_bodies_get_413_and_malformed_json_400() {
         let h = harness();
         let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
-        assert_eq!(
-            post_signed(&h.router, &big).await,
-            StatusCode::PAYLOAD_TOO_LARGE
-        );
-        assert_eq!(
-            post_signed(&h.router, "{\"entry\":[").await,
-            StatusCode::BAD_REQUEST
-        );
+        assert_eq!(post_signed(&h.router, &big).await, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(post_signed(&h.router, "{\"entry\":[").await, StatusCode::BAD_REQUEST);
         assert_eq!(post_signed(&h.router, "").await, StatusCode::BAD_REQUEST);
         assert_eq!(h.queue.ready_len(), 0);
     }
@@ -335,16 +268,9 @@ mod tests {
     async fn romanian_and_russian_bodies_escaped_by_meta_verify() {
         let h = harness();
         // Exactly as Meta sends them: non-ASCII escaped as lowercase \uXXXX.
-        let ro = text_update(
-            "wamid.RO",
-            r"plat\u0103 100 \u201eCafea \u0219i covrig\u201d #cafea",
-            "1763700000",
-        );
-        let ru = text_update(
-            "wamid.RU",
-            r"\u043e\u043f\u043b\u0430\u0442\u0430 100",
-            "1763700001",
-        );
+        let ro =
+            text_update("wamid.RO", r"plat\u0103 100 \u201eCafea \u0219i covrig\u201d #cafea", "1763700000");
+        let ru = text_update("wamid.RU", r"\u043e\u043f\u043b\u0430\u0442\u0430 100", "1763700001");
         assert_eq!(post_signed(&h.router, &ro).await, StatusCode::OK);
         assert_eq!(post_signed(&h.router, &ru).await, StatusCode::OK);
         let bodies: Vec<_> = queued(&h.queue)
@@ -383,15 +309,7 @@ mod tests {
             post_signed(&h.router, &text_update("wamid.O", "old", "1763600000")).await,
             StatusCode::OK
         );
-        assert_eq!(
-            h.windows
-                .last_inbound(&contact())
-                .await
-                .unwrap()
-                .unwrap()
-                .timestamp(),
-            1_763_700_050
-        );
+        assert_eq!(h.windows.last_inbound(&contact()).await.unwrap().unwrap().timestamp(), 1_763_700_050);
     }
 
     #[tokio::test]
@@ -402,18 +320,9 @@ mod tests {
                 r#"{{"object":"whatsapp_business_account","entry":[{{"id":"1","changes":[{{"field":"messages","value":{{"messaging_product":"whatsapp","metadata":{{"display_phone_number":"37369002773","phone_number_id":"106540352242922"}},"statuses":[{{"id":"wamid.OUT","status":"{s}","timestamp":"1763700000","recipient_id":"37369123456"}}]}}}}]}}]}}"#
             )
         };
-        assert_eq!(
-            post_signed(&h.router, &status("read")).await,
-            StatusCode::OK
-        );
-        assert_eq!(
-            post_signed(&h.router, &status("delivered")).await,
-            StatusCode::OK
-        );
-        assert_eq!(
-            h.statuses.get("wamid.OUT").await.unwrap().unwrap().state,
-            DeliveryState::Read
-        );
+        assert_eq!(post_signed(&h.router, &status("read")).await, StatusCode::OK);
+        assert_eq!(post_signed(&h.router, &status("delivered")).await, StatusCode::OK);
+        assert_eq!(h.statuses.get("wamid.OUT").await.unwrap().unwrap().state, DeliveryState::Read);
         assert_eq!(h.queue.ready_len(), 0);
     }
 
@@ -424,12 +333,7 @@ mod tests {
         assert_eq!(post_signed(&h.router, body).await, StatusCode::OK);
         let messages = queued(&h.queue).await;
         assert_eq!(messages.len(), 1);
-        assert_eq!(
-            messages[0].content,
-            MessageContent::Other {
-                message_type: "hologram".into()
-            }
-        );
+        assert_eq!(messages[0].content, MessageContent::Other { message_type: "hologram".into() });
     }
 
     /// A queue that refuses every batch, as SQS does when it is throttling or unreachable.
@@ -447,9 +351,6 @@ mod tests {
         let queue = Arc::new(MemoryQueue::fifo(Arc::new(ManualClock::default())));
         let h = harness_with_queue(Arc::new(UnavailableQueue), queue);
         let body = text_update("wamid.F", "pay 100", "\"1763700000\"");
-        assert_eq!(
-            post_signed(&h.router, &body).await,
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
+        assert_eq!(post_signed(&h.router, &body).await, StatusCode::INTERNAL_SERVER_ERROR);
     }
 }

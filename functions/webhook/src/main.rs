@@ -15,8 +15,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let state = WebhookState {
         verifier: paybot::whatsapp::WebhookVerifier::new(
             Config::require_secret(&config.whatsapp.app_secret, "WHATSAPP_APP_SECRET")?.expose(),
-            Config::require_secret(&config.whatsapp.verify_token, "WHATSAPP_VERIFY_TOKEN")?
-                .expose(),
+            Config::require_secret(&config.whatsapp.verify_token, "WHATSAPP_VERIFY_TOKEN")?.expose(),
         ),
         max_body_bytes: config.webhook_max_body_bytes,
         windows: Arc::new(DynamoWindowStore::new(

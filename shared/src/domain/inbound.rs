@@ -73,16 +73,15 @@ pub struct InboundMessage {
     pub from: UserRef,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub profile_name: Option<String>,
-    /// When the user sent it, as the channel reports it.
+    /// When the user sent it, as the channel reports it (Unix seconds on the wire: the
+    /// channel's own precision, and cheaper to write than RFC 3339).
+    #[serde(with = "chrono::serde::ts_seconds")]
     pub sent_at: DateTime<Utc>,
     pub content: MessageContent,
 }
 
 impl InboundMessage {
     pub fn contact(&self) -> Option<ContactKey> {
-        Some(ContactKey {
-            business_number_id: self.business_number_id.clone(),
-            user_key: self.from.key()?,
-        })
+        Some(ContactKey { business_number_id: self.business_number_id.clone(), user_key: self.from.key()? })
     }
 }

@@ -12,18 +12,9 @@ pub struct Currency {
 }
 
 impl Currency {
-    pub const MDL: Currency = Currency {
-        code: *b"MDL",
-        minor_units: 2,
-    };
-    pub const EUR: Currency = Currency {
-        code: *b"EUR",
-        minor_units: 2,
-    };
-    pub const GHS: Currency = Currency {
-        code: *b"GHS",
-        minor_units: 2,
-    };
+    pub const MDL: Currency = Currency { code: *b"MDL", minor_units: 2 };
+    pub const EUR: Currency = Currency { code: *b"EUR", minor_units: 2 };
+    pub const GHS: Currency = Currency { code: *b"GHS", minor_units: 2 };
 
     /// The currencies the bot's markets use; others are refused rather than guessed.
     pub fn from_code(code: &str) -> Option<Currency> {
@@ -84,9 +75,7 @@ impl Money {
         }
         let normalized = amount.normalize();
         if normalized.scale() > currency.minor_units() {
-            return Err(MoneyError::TooManyDecimals {
-                allowed: currency.minor_units(),
-            });
+            return Err(MoneyError::TooManyDecimals { allowed: currency.minor_units() });
         }
         let mut amount = normalized;
         amount.rescale(currency.minor_units());
@@ -125,14 +114,8 @@ mod tests {
 
     #[test]
     fn refuses_zero_negative_and_extra_decimals() {
-        assert_eq!(
-            Money::new(Decimal::ZERO, Currency::MDL),
-            Err(MoneyError::NotPositive)
-        );
-        assert_eq!(
-            Money::new(Decimal::from(-1), Currency::MDL),
-            Err(MoneyError::NotPositive)
-        );
+        assert_eq!(Money::new(Decimal::ZERO, Currency::MDL), Err(MoneyError::NotPositive));
+        assert_eq!(Money::new(Decimal::from(-1), Currency::MDL), Err(MoneyError::NotPositive));
         assert_eq!(
             Money::new(Decimal::from_str("1.005").unwrap(), Currency::MDL),
             Err(MoneyError::TooManyDecimals { allowed: 2 })

@@ -23,10 +23,7 @@ impl Phone {
     /// `00373 69 123 456`; separators are ignored.
     pub fn parse_international(input: &str) -> Result<Phone, PhoneError> {
         let trimmed = input.trim();
-        let rest = trimmed
-            .strip_prefix('+')
-            .or_else(|| trimmed.strip_prefix("00"))
-            .unwrap_or(trimmed);
+        let rest = trimmed.strip_prefix('+').or_else(|| trimmed.strip_prefix("00")).unwrap_or(trimmed);
         Self::from_digits(rest)
     }
 
@@ -60,6 +57,16 @@ impl Phone {
     }
 
     fn from_digits(input: &str) -> Result<Phone, PhoneError> {
+        // Meta's wa_id is digits already: one allocation on the hot path.
+        if input.bytes().all(|b| b.is_ascii_digit()) {
+            if !(8..=15).contains(&input.len()) || input.starts_with('0') {
+                return Err(PhoneError::Length);
+            }
+            let mut e164 = String::with_capacity(input.len() + 1);
+            e164.push('+');
+            e164.push_str(input);
+            return Ok(Phone(e164));
+        }
         let digits = Self::digits_only(input)?;
         if !(8..=15).contains(&digits.len()) || digits.starts_with('0') {
             return Err(PhoneError::Length);
@@ -83,12 +90,7 @@ impl Phone {
         let keep_head = 3.min(digits.len());
         let keep_tail = 2.min(digits.len() - keep_head);
         let hidden = digits.len() - keep_head - keep_tail;
-        format!(
-            "+{}{}{}",
-            &digits[..keep_head],
-            "*".repeat(hidden),
-            &digits[digits.len() - keep_tail..]
-        )
+        format!("+{}{}{}", &digits[..keep_head], "*".repeat(hidden), &digits[digits.len() - keep_tail..])
     }
 }
 
@@ -123,17 +125,8 @@ mod tests {
 
     #[test]
     fn international_forms_agree() {
-        for input in [
-            "+37369123456",
-            "37369123456",
-            "00373 69 123 456",
-            "+373-69-123-456",
-        ] {
-            assert_eq!(
-                Phone::parse_international(input).unwrap().as_e164(),
-                "+37369123456",
-                "{input}"
-            );
+        for input in ["+37369123456", "37369123456", "00373 69 123 456", "+373-69-123-456"] {
+            assert_eq!(Phone::parse_international(input).unwrap().as_e164(), "+37369123456", "{input}");
         }
     }
 
@@ -142,25 +135,14 @@ mod tests {
         let phone = Phone::parse_in_market("069 123 456", "373").unwrap();
         assert_eq!(phone.as_e164(), "+37369123456");
         assert_eq!(Phone::parse_in_market("37369123456", "373").unwrap(), phone);
-        assert_eq!(
-            Phone::parse_in_market("+40721000000", "373")
-                .unwrap()
-                .as_e164(),
-            "+40721000000"
-        );
+        assert_eq!(Phone::parse_in_market("+40721000000", "373").unwrap().as_e164(), "+40721000000");
     }
 
     #[test]
     fn rejects_what_is_not_a_phone() {
         assert_eq!(Phone::parse_international("12345"), Err(PhoneError::Length));
-        assert_eq!(
-            Phone::parse_international("1234567890123456"),
-            Err(PhoneError::Length)
-        );
-        assert_eq!(
-            Phone::parse_international("+3736912abc"),
-            Err(PhoneError::Character)
-        );
+        assert_eq!(Phone::parse_international("1234567890123456"), Err(PhoneError::Length));
+        assert_eq!(Phone::parse_international("+3736912abc"), Err(PhoneError::Character));
         assert_eq!(Phone::parse_international(""), Err(PhoneError::Length));
     }
 

@@ -7,9 +7,7 @@ use std::borrow::Cow;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 
-use crate::domain::{
-    DeliveryState, DeliveryUpdate, InboundMessage, MessageContent, Phone, UserRef,
-};
+use crate::domain::{DeliveryState, DeliveryUpdate, InboundMessage, MessageContent, Phone, UserRef};
 
 type Text<'a> = Cow<'a, str>;
 
@@ -141,23 +139,46 @@ pub struct StatusError {
 }
 
 /// Unix seconds as Meta sends them: usually a string, sometimes a number. Anything else
-/// reads as absent, and the receipt time stands in.
+/// reads as absent, and the receipt time stands in. (A visitor rather than an untagged
+/// enum: untagged buffers the value, and this runs for every message.)
 fn unix_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw<'a> {
-        Int(i64),
-        Float(f64),
-        #[serde(borrow)]
-        Str(Cow<'a, str>),
-        Other(serde::de::IgnoredAny),
+    struct Seconds;
+    impl<'de> serde::de::Visitor<'de> for Seconds {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("Unix seconds as a string or a number")
+        }
+        fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(i64::try_from(v).ok())
+        }
+        fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(v.is_finite().then_some(v as i64))
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(v.trim().parse().ok())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
     }
-    Ok(match Raw::deserialize(d)? {
-        Raw::Int(n) => Some(n),
-        Raw::Float(f) if f.is_finite() => Some(f as i64),
-        Raw::Str(s) => s.trim().parse().ok(),
-        _ => None,
-    })
+    d.deserialize_any(Seconds)
 }
 
 /// What one notification asks of the bot, in domain terms.
@@ -179,10 +200,7 @@ pub fn parse_notification(
     let mut parsed = ParsedNotification::default();
     for change in notification.entry.iter().flat_map(|e| &e.changes) {
         let Some(value) = &change.value else { continue };
-        let Some(business_number_id) = value
-            .metadata
-            .as_ref()
-            .and_then(|m| m.phone_number_id.as_deref())
+        let Some(business_number_id) = value.metadata.as_ref().and_then(|m| m.phone_number_id.as_deref())
         else {
             parsed.skipped += value.messages.len() + value.statuses.len();
             continue;
@@ -204,9 +222,7 @@ pub fn parse_notification(
 }
 
 fn timestamp(seconds: Option<i64>, fallback: DateTime<Utc>) -> DateTime<Utc> {
-    seconds
-        .and_then(|s| DateTime::from_timestamp(s, 0))
-        .unwrap_or(fallback)
+    seconds.and_then(|s| DateTime::from_timestamp(s, 0)).unwrap_or(fallback)
 }
 
 fn inbound_message(
@@ -216,22 +232,14 @@ fn inbound_message(
     received_at: DateTime<Utc>,
 ) -> Option<InboundMessage> {
     let id = message.id.as_deref().filter(|id| !id.is_empty())?;
-    let phone = message
-        .from
-        .as_deref()
-        .and_then(|f| Phone::parse_international(f).ok());
+    let phone = message.from.as_deref().and_then(|f| Phone::parse_international(f).ok());
     // The contact entry of this sender: by wa_id, or the only one when there is one.
-    let contact = value
-        .contacts
-        .iter()
-        .find(|c| c.wa_id.is_some() && c.wa_id == message.from)
-        .or_else(|| {
-            if value.contacts.len() == 1 {
-                value.contacts.first()
-            } else {
-                None
-            }
-        });
+    let contact =
+        value
+            .contacts
+            .iter()
+            .find(|c| c.wa_id.is_some() && c.wa_id == message.from)
+            .or_else(|| if value.contacts.len() == 1 { value.contacts.first() } else { None });
     let scoped_id = message
         .from_user_id
         .as_deref()
@@ -254,26 +262,18 @@ fn inbound_message(
 
 fn content(message: &Message<'_>) -> MessageContent {
     let kind = message.kind.as_deref().unwrap_or("unknown");
-    let other = || MessageContent::Other {
-        message_type: kind.to_owned(),
-    };
+    let other = || MessageContent::Other { message_type: kind.to_owned() };
     match kind {
         "text" => message
             .text
             .as_ref()
-            .map(|t| MessageContent::Text {
-                body: t.body.clone().into_owned(),
-            })
+            .map(|t| MessageContent::Text { body: t.body.clone().into_owned() })
             .unwrap_or_else(other),
         "interactive" => {
             let Some(interactive) = &message.interactive else {
                 return other();
             };
-            match (
-                interactive.kind.as_deref(),
-                &interactive.list_reply,
-                &interactive.button_reply,
-            ) {
+            match (interactive.kind.as_deref(), &interactive.list_reply, &interactive.button_reply) {
                 (Some("list_reply"), Some(r), _) => MessageContent::ListReply {
                     id: r.id.clone().into_owned(),
                     title: r.title.clone().into_owned(),
@@ -340,12 +340,7 @@ mod tests {
         assert_eq!(m.from.scoped_id.as_deref(), Some("MD.42"));
         assert_eq!(m.profile_name.as_deref(), Some("Ion"));
         assert_eq!(m.sent_at.timestamp(), 1_763_700_000);
-        assert_eq!(
-            m.content,
-            MessageContent::Text {
-                body: "pay 100".into()
-            }
-        );
+        assert_eq!(m.content, MessageContent::Text { body: "pay 100".into() });
     }
 
     #[test]
@@ -356,9 +351,7 @@ mod tests {
         let parsed = parse_notification(body.as_bytes(), now()).unwrap();
         assert_eq!(
             parsed.messages[0].content,
-            MessageContent::Text {
-                body: "plată 100 „Cafea și covrig” оплата".into()
-            }
+            MessageContent::Text { body: "plată 100 „Cafea și covrig” оплата".into() }
         );
         assert_eq!(parsed.messages[0].sent_at.timestamp(), 1_763_700_001);
     }
@@ -380,12 +373,7 @@ mod tests {
         let ids: Vec<_> = parsed.messages.iter().map(|m| m.id.as_str()).collect();
         assert_eq!(ids, ["xa", "xb", "ya", "yb", "za", "zb"]);
         assert_eq!(parsed.statuses.len(), 3);
-        assert_eq!(
-            parsed.messages[1].content,
-            MessageContent::Other {
-                message_type: "sticker".into()
-            }
-        );
+        assert_eq!(parsed.messages[1].content, MessageContent::Other { message_type: "sticker".into() });
     }
 
     #[test]
@@ -402,21 +390,10 @@ mod tests {
         assert_eq!(
             contents,
             [
-                MessageContent::ListReply {
-                    id: "lang:de".into(),
-                    title: "Deutsch".into()
-                },
-                MessageContent::ButtonReply {
-                    id: "yes".into(),
-                    title: "Yes".into()
-                },
-                MessageContent::ButtonReply {
-                    id: "STOP".into(),
-                    title: "Stop".into()
-                },
-                MessageContent::Other {
-                    message_type: "interactive.nfm_reply".into()
-                },
+                MessageContent::ListReply { id: "lang:de".into(), title: "Deutsch".into() },
+                MessageContent::ButtonReply { id: "yes".into(), title: "Yes".into() },
+                MessageContent::ButtonReply { id: "STOP".into(), title: "Stop".into() },
+                MessageContent::Other { message_type: "interactive.nfm_reply".into() },
             ]
         );
     }
@@ -443,6 +420,18 @@ mod tests {
     }
 
     #[test]
+    fn odd_timestamps_fall_back_to_the_receipt_time() {
+        for ts in ["null", "true", "[1]", "{\"s\":1}", "\"soon\"", "1.7637e9"] {
+            let body = envelope(&format!(
+                r#"{{{META},"messages":[{{"from":"37369123456","id":"t","timestamp":{ts},"type":"text","text":{{"body":"x"}}}}]}}"#
+            ));
+            let parsed = parse_notification(body.as_bytes(), now()).unwrap();
+            let expected = if ts == "1.7637e9" { 1_763_700_000 } else { now().timestamp() };
+            assert_eq!(parsed.messages[0].sent_at.timestamp(), expected, "{ts}");
+        }
+    }
+
+    #[test]
     fn statuses_with_errors_and_missing_timestamps() {
         let body = envelope(&format!(
             r#"{{{META},"statuses":[{{"id":"wamid.S","status":"failed","recipient_id":"37369123456","errors":[{{"code":131047,"title":"Re-engagement message"}}]}}]}}"#
@@ -461,10 +450,7 @@ mod tests {
 
     #[test]
     fn other_fields_and_empty_envelopes_are_fine_malformed_json_is_not() {
-        assert_eq!(
-            parse_notification(br#"{"object":"x"}"#, now()).unwrap(),
-            ParsedNotification::default()
-        );
+        assert_eq!(parse_notification(br#"{"object":"x"}"#, now()).unwrap(), ParsedNotification::default());
         assert_eq!(
             parse_notification(
                 br#"{"entry":[{"changes":[{"field":"account_update","value":{"event":"x"}}]}]}"#,

@@ -20,17 +20,15 @@ fn read_number(
 ) -> StoreResult<Option<i64>> {
     match item.get(name) {
         None => Ok(None),
-        Some(AttributeValue::N(n)) => n
-            .parse()
-            .map(Some)
-            .map_err(|_| StoreError::Malformed(format!("{name} is not an integer"))),
+        Some(AttributeValue::N(n)) => {
+            n.parse().map(Some).map_err(|_| StoreError::Malformed(format!("{name} is not an integer")))
+        }
         Some(_) => Err(StoreError::Malformed(format!("{name} is not a number"))),
     }
 }
 
 fn from_unix(seconds: i64, name: &str) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp(seconds, 0)
-        .ok_or_else(|| StoreError::Malformed(format!("{name} out of range")))
+    DateTime::from_timestamp(seconds, 0).ok_or_else(|| StoreError::Malformed(format!("{name} out of range")))
 }
 
 /// Contacts table (key `pk` = `<business number id>#<user key>`): the window lives in
@@ -43,10 +41,7 @@ pub struct DynamoWindowStore {
 
 impl DynamoWindowStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoWindowStore {
-            client,
-            table: table.into(),
-        }
+        DynamoWindowStore { client, table: table.into() }
     }
 }
 
@@ -62,20 +57,13 @@ impl WindowStore for DynamoWindowStore {
             // The window never moves backwards: a late or retried delivery leaves it alone.
             .condition_expression("attribute_not_exists(last_inbound_at) OR last_inbound_at < :at")
             .expression_attribute_values(":at", number(at.timestamp()))
-            .expression_attribute_values(
-                ":b",
-                AttributeValue::S(contact.business_number_id.clone()),
-            )
+            .expression_attribute_values(":b", AttributeValue::S(contact.business_number_id.clone()))
             .expression_attribute_values(":u", AttributeValue::S(contact.user_key.clone()))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Ok(())
             }
             Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
@@ -96,9 +84,7 @@ impl WindowStore for DynamoWindowStore {
         let Some(item) = output.item else {
             return Ok(None);
         };
-        read_number(&item, "last_inbound_at")?
-            .map(|s| from_unix(s, "last_inbound_at"))
-            .transpose()
+        read_number(&item, "last_inbound_at")?.map(|s| from_unix(s, "last_inbound_at")).transpose()
     }
 }
 
@@ -115,10 +101,7 @@ pub struct DynamoDeliveryStatusStore {
 
 impl DynamoDeliveryStatusStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoDeliveryStatusStore {
-            client,
-            table: table.into(),
-        }
+        DynamoDeliveryStatusStore { client, table: table.into() }
     }
 }
 
@@ -132,16 +115,10 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
             .key("wamid", AttributeValue::S(update.message_id.clone()))
             .condition_expression("attribute_not_exists(status_rank) OR status_rank < :rank")
             .expression_attribute_names("#status", "status")
-            .expression_attribute_values(
-                ":status",
-                AttributeValue::S(update.state.as_str().to_owned()),
-            )
+            .expression_attribute_values(":status", AttributeValue::S(update.state.as_str().to_owned()))
             .expression_attribute_values(":rank", number(i64::from(update.state.rank())))
             .expression_attribute_values(":at", number(update.at.timestamp()))
-            .expression_attribute_values(
-                ":expires",
-                number((update.at + STATUS_RETENTION).timestamp()),
-            );
+            .expression_attribute_values(":expires", number((update.at + STATUS_RETENTION).timestamp()));
         let mut set = String::from(
             "SET #status = :status, status_rank = :rank, status_at = :at, expires_at = :expires",
         );
@@ -154,11 +131,7 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
         }
         match request.update_expression(set).send().await {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
                 Ok(())
             }
             Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
@@ -179,8 +152,9 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
             return Ok(None);
         };
         let state = match item.get("status") {
-            Some(AttributeValue::S(s)) => DeliveryState::parse(s)
-                .ok_or_else(|| StoreError::Malformed(format!("unknown status {s}")))?,
+            Some(AttributeValue::S(s)) => {
+                DeliveryState::parse(s).ok_or_else(|| StoreError::Malformed(format!("unknown status {s}")))?
+            }
             _ => return Err(StoreError::Malformed("status missing".into())),
         };
         let at = read_number(&item, "status_at")?

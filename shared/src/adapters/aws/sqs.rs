@@ -19,10 +19,7 @@ pub struct SqsQueue {
 
 impl SqsQueue {
     pub fn new(client: Client, url: impl Into<String>) -> Self {
-        SqsQueue {
-            client,
-            url: url.into(),
-        }
+        SqsQueue { client, url: url.into() }
     }
 }
 

@@ -23,9 +23,7 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn starting_at(at: DateTime<Utc>) -> Self {
-        ManualClock {
-            now: Mutex::new(at),
-        }
+        ManualClock { now: Mutex::new(at) }
     }
 
     pub fn advance(&self, by: Duration) {

@@ -38,12 +38,7 @@ impl MemoryQueue {
     }
 
     fn new(fifo: bool, clock: Arc<dyn Clock>) -> Self {
-        MemoryQueue {
-            fifo,
-            clock,
-            state: Mutex::new(State::default()),
-            arrived: Notify::new(),
-        }
+        MemoryQueue { fifo, clock, state: Mutex::new(State::default()), arrived: Notify::new() }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -101,19 +96,12 @@ impl QueueReceiver for MemoryQueue {
         let mut state = self.state();
         let mut taken = Vec::new();
         // FIFO: a group with a message in flight is held back, as SQS does.
-        let mut blocked: Vec<String> = state
-            .in_flight
-            .values()
-            .filter_map(|m| m.group.clone())
-            .collect();
+        let mut blocked: Vec<String> = state.in_flight.values().filter_map(|m| m.group.clone()).collect();
         let mut index = 0;
         while taken.len() < max && index < state.ready.len() {
             let group = state.ready[index].group.clone();
             if let Some(g) = &group {
-                if blocked.contains(g)
-                    && !taken
-                        .iter()
-                        .any(|m: &ReceivedMessage| m.group.as_ref() == Some(g))
+                if blocked.contains(g) && !taken.iter().any(|m: &ReceivedMessage| m.group.as_ref() == Some(g))
                 {
                     index += 1;
                     continue;
@@ -123,9 +111,7 @@ impl QueueReceiver for MemoryQueue {
                 }
             }
             if let Some(message) = state.ready.remove(index) {
-                state
-                    .in_flight
-                    .insert(message.receipt.clone(), message.clone());
+                state.in_flight.insert(message.receipt.clone(), message.clone());
                 taken.push(message);
             }
         }

@@ -43,17 +43,12 @@ pub struct MemoryDeliveryStatusStore {
 impl DeliveryStatusStore for MemoryDeliveryStatusStore {
     async fn record(&self, update: &DeliveryUpdate) -> StoreResult<()> {
         let mut map = locked(&self.records);
-        let newer = map
-            .get(&update.message_id)
-            .is_none_or(|current| current.state.rank() < update.state.rank());
+        let newer =
+            map.get(&update.message_id).is_none_or(|current| current.state.rank() < update.state.rank());
         if newer {
             map.insert(
                 update.message_id.clone(),
-                DeliveryRecord {
-                    state: update.state,
-                    at: update.at,
-                    error_code: update.error_code,
-                },
+                DeliveryRecord { state: update.state, at: update.at, error_code: update.error_code },
             );
         }
         Ok(())
@@ -83,8 +78,6 @@ impl SecretSource for MemorySecrets {
         locked(&self.secrets)
             .get(secret_id)
             .cloned()
-            .ok_or_else(|| {
-                StoreError::unavailable("secrets", format!("no secret named {secret_id}"))
-            })
+            .ok_or_else(|| StoreError::unavailable("secrets", format!("no secret named {secret_id}")))
     }
 }
