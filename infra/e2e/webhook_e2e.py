@@ -58,7 +58,7 @@ FATAL_LOG_MARKERS = ("could not compile", "error: no bin target", "command exite
 INHERIT_ONLY = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
 # Where the queue body keeps what the user sent, in order of preference.
-CONTENT_FIELDS = ("kind", "content")
+CONTENT_FIELDS = ("content",)
 
 REQUIRED_ENV = ("AWS_ENDPOINT_URL", "CONTACTS_TABLE", "MESSAGE_STATUS_TABLE", "INBOUND_QUEUE_URL")
 

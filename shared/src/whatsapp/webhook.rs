@@ -234,12 +234,11 @@ fn inbound_message(
     let id = message.id.as_deref().filter(|id| !id.is_empty())?;
     let phone = message.from.as_deref().and_then(|f| Phone::parse_international(f).ok());
     // The contact entry of this sender: by wa_id, or the only one when there is one.
-    let contact =
-        value
-            .contacts
-            .iter()
-            .find(|c| c.wa_id.is_some() && c.wa_id == message.from)
-            .or_else(|| if value.contacts.len() == 1 { value.contacts.first() } else { None });
+    let contact = value
+        .contacts
+        .iter()
+        .find(|c| c.wa_id.is_some() && c.wa_id == message.from)
+        .or_else(|| if value.contacts.len() == 1 { value.contacts.first() } else { None });
     let scoped_id = message
         .from_user_id
         .as_deref()
