@@ -78,3 +78,164 @@ pub trait QueueReceiver: Send + Sync {
 pub trait SecretSource: Send + Sync {
     async fn secret_values(&self, secret_id: &str) -> StoreResult<HashMap<String, String>>;
 }
+
+// ---- the payment rail ------------------------------------------------------------------
+
+/// A merchant's credentials on the payment rail, decrypted only in memory.
+#[derive(Debug, Clone)]
+pub struct MerchantCredentials {
+    pub merchant_id: String,
+    pub secret_key: crate::config::Secret,
+}
+
+/// How the payer is asked: a checkout page (QR) or a request-to-pay pushed to their bank app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentKind {
+    Qr,
+    Rtp { payer: crate::domain::Phone },
+}
+
+/// One payment to create on the rail.
+#[derive(Debug, Clone)]
+pub struct PaymentRequest {
+    /// Our link id, unique per merchant: the rail's idempotency key (`orderId`).
+    pub order_id: String,
+    pub terminal_id: String,
+    pub amount: crate::domain::Money,
+    pub description: String,
+    /// The checkout page's language: `ro`, `ru` or `en`.
+    pub language: &'static str,
+    pub kind: PaymentKind,
+    pub callback_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatedPayment {
+    pub order_id: String,
+    pub payment_id: String,
+    pub checkout_url: Option<String>,
+}
+
+/// A payment's state on the rail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RailStatus {
+    Created,
+    Pending,
+    Success,
+    Failed,
+    Declined,
+    Expired,
+}
+
+/// A payment as the rail reports it (`GET payment`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RailPayment {
+    pub order_id: String,
+    pub payment_id: String,
+    pub terminal_id: String,
+    pub status: RailStatus,
+    pub amount: rust_decimal::Decimal,
+    pub currency: String,
+    pub payment_date: Option<String>,
+    pub payer_bank: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RailError {
+    /// The rail refused the request (4xx other than 401): retrying the same request won't help.
+    #[error("the payment rail refused the request ({status}): {detail}")]
+    Rejected { status: u16, detail: String },
+    /// The merchant's credentials were refused, also after one refresh.
+    #[error("the payment rail refused the merchant's credentials")]
+    Unauthorized,
+    /// Timeout, connection failure or 5xx: the rail may have done the work; retry with the
+    /// same `order_id`.
+    #[error("the payment rail is unavailable: {0}")]
+    Unavailable(String),
+    /// The rail answered with something that does not follow its contract.
+    #[error("the payment rail answered unexpectedly: {0}")]
+    Malformed(String),
+}
+
+/// The payment rail (miaPOS eComm API).
+#[async_trait]
+pub trait PaymentRail: Send + Sync {
+    async fn create_payment(
+        &self,
+        merchant: &MerchantCredentials,
+        request: &PaymentRequest,
+    ) -> Result<CreatedPayment, RailError>;
+    async fn payment(
+        &self,
+        merchant: &MerchantCredentials,
+        payment_id: &str,
+    ) -> Result<RailPayment, RailError>;
+}
+
+// ---- the WhatsApp sender ----------------------------------------------------------------
+
+/// A row of an interactive list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListRow {
+    pub id: String,
+    pub title: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ListSection {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub rows: Vec<ListRow>,
+}
+
+/// What the bot sends, already in the user's language.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OutboundContent {
+    Text {
+        body: String,
+    },
+    List {
+        body: String,
+        button: String,
+        sections: Vec<ListSection>,
+    },
+    /// An approved template: name, exact language code, body parameters in order.
+    Template {
+        name: String,
+        language: String,
+        body_parameters: Vec<String>,
+    },
+}
+
+/// One message to one user from one of the business's numbers.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutboundMessage {
+    pub business_number_id: String,
+    /// The recipient's phone (WhatsApp addresses users by phone digits).
+    pub to: crate::domain::Phone,
+    pub content: OutboundContent,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SendError {
+    /// 131047: the 24-hour window is closed; only a template may be sent.
+    #[error("the customer-service window is closed")]
+    WindowClosed,
+    /// Throttling (130429, 131056, 4, 80007), transient errors (131000, 131016), 5xx,
+    /// timeouts: retry with backoff.
+    #[error("retryable send failure (code {code:?}): {detail}")]
+    Retryable { code: Option<i64>, detail: String },
+    /// Everything else (131026, 131048, 131049, 131051, 100, 190, other 4xx): do not retry.
+    #[error("permanent send failure (code {code:?}): {detail}")]
+    Permanent { code: Option<i64>, detail: String },
+}
+
+/// The WhatsApp Cloud API's send endpoint. Returns the new message's wamid.
+#[async_trait]
+pub trait WhatsAppSender: Send + Sync {
+    async fn send(&self, message: &OutboundMessage) -> Result<String, SendError>;
+}
