@@ -70,6 +70,11 @@ pub struct MiaposConfig {
 pub struct Tables {
     pub contacts: Option<String>,
     pub message_status: Option<String>,
+    pub directory: Option<String>,
+    pub payment_links: Option<String>,
+    pub idempotency: Option<String>,
+    pub audit: Option<String>,
+    pub failed_commands: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -156,7 +161,15 @@ impl Config {
             },
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
             data_key: get("DATA_KEY").map(Secret::new),
-            tables: Tables { contacts: get("CONTACTS_TABLE"), message_status: get("MESSAGE_STATUS_TABLE") },
+            tables: Tables {
+                contacts: get("CONTACTS_TABLE"),
+                message_status: get("MESSAGE_STATUS_TABLE"),
+                directory: get("DIRECTORY_TABLE"),
+                payment_links: get("PAYMENT_LINKS_TABLE"),
+                idempotency: get("IDEMPOTENCY_TABLE"),
+                audit: get("AUDIT_TABLE"),
+                failed_commands: get("FAILED_COMMANDS_TABLE"),
+            },
             queues: Queues { inbound: get("INBOUND_QUEUE_URL"), outbound: get("OUTBOUND_QUEUE_URL") },
             webhook_max_body_bytes,
         })

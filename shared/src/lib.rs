@@ -7,9 +7,12 @@
 //! - [`config`]: one configuration surface for the Lambdas and the local stack.
 
 pub mod adapters;
+pub mod audit;
 pub mod config;
+pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod failed_commands;
 pub mod ingress;
 pub mod ports;
 pub mod telemetry;

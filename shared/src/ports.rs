@@ -239,3 +239,142 @@ pub enum SendError {
 pub trait WhatsAppSender: Send + Sync {
     async fn send(&self, message: &OutboundMessage) -> Result<String, SendError>;
 }
+
+// ---- directory, conversations, links, idempotency, audit, failed commands ---------------
+
+/// Business-number profiles and the seller directory (imported from a file; see the README).
+#[async_trait]
+pub trait Directory: Send + Sync {
+    async fn profile(&self, business_number_id: &str) -> StoreResult<Option<crate::domain::BusinessProfile>>;
+    async fn seller(&self, phone: &crate::domain::Phone) -> StoreResult<Option<crate::domain::Seller>>;
+    async fn put_profile(&self, profile: &crate::domain::BusinessProfile) -> StoreResult<()>;
+    async fn put_seller(&self, seller: &crate::domain::Seller) -> StoreResult<()>;
+}
+
+/// What the bot remembers about one conversation besides its window.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ContactSettings {
+    /// Chosen with `/lang`; the directory's locale applies until then.
+    pub locale: Option<crate::domain::Locale>,
+    /// Chosen in the merchant picker.
+    pub selected_merchant: Option<String>,
+    /// A command waiting for the user to pick from a list, as they wrote it.
+    pub pending_command: Option<String>,
+}
+
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    async fn settings(&self, contact: &ContactKey) -> StoreResult<ContactSettings>;
+    async fn set_locale(&self, contact: &ContactKey, locale: crate::domain::Locale) -> StoreResult<()>;
+    async fn set_selected_merchant(&self, contact: &ContactKey, merchant_id: &str) -> StoreResult<()>;
+    async fn set_pending_command(&self, contact: &ContactKey, command: Option<&str>) -> StoreResult<()>;
+}
+
+/// Payment links by id, and by seller newest first.
+#[async_trait]
+pub trait PaymentLinkStore: Send + Sync {
+    /// Stores `link` unless one with its id exists. Returns the stored link and whether it
+    /// was inserted now.
+    async fn insert_if_absent(
+        &self,
+        link: &crate::domain::PaymentLink,
+    ) -> StoreResult<(crate::domain::PaymentLink, bool)>;
+    async fn get(&self, id: &str) -> StoreResult<Option<crate::domain::PaymentLink>>;
+    /// `Creating` → `Created` with the rail's answer. A link in any other state is left alone.
+    async fn mark_created(
+        &self,
+        id: &str,
+        payment_id: &str,
+        checkout_url: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::domain::PaymentLink>>;
+    /// Moves the link to `to` if that is forward from its current state; returns the updated
+    /// link only when this call made the transition (duplicates and late results get `None`).
+    async fn transition(
+        &self,
+        id: &str,
+        to: crate::domain::LinkState,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<crate::domain::PaymentLink>>;
+    /// Removes a link the rail never accepted (still `Creating`): no half-made link stays.
+    async fn discard_unfinished(&self, id: &str) -> StoreResult<()>;
+    async fn by_seller(
+        &self,
+        seller: &crate::domain::Phone,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::domain::PaymentLink>>;
+}
+
+/// The outcome of claiming a unit of work by its key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Nobody has done it: do it, then `complete`.
+    Acquired,
+    /// Someone is doing it now (their lease has not run out): try again later.
+    InProgress,
+    /// It was done: skip it.
+    Done,
+}
+
+/// Durable deduplication with leases: a worker that dies mid-way loses its claim when the
+/// lease runs out, so the work is retried rather than lost. Expiry is compared in code:
+/// DynamoDB deletes expired items late, and moto never does.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    async fn claim(&self, key: &str, now: DateTime<Utc>, lease: chrono::Duration) -> StoreResult<Claim>;
+    /// Marks the key done and keeps it for `keep` (Meta retries for up to 7 days).
+    async fn complete(&self, key: &str, now: DateTime<Utc>, keep: chrono::Duration) -> StoreResult<()>;
+    /// Gives a claim back after a failure, so a retry may start at once.
+    async fn release(&self, key: &str) -> StoreResult<()>;
+}
+
+/// An event for the audit trail.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEvent {
+    /// The chain the record joins (one per seller: `seller:+373…`), so appends by different
+    /// sellers do not contend.
+    pub chain: String,
+    pub kind: String,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub at: DateTime<Utc>,
+    pub detail: serde_json::Value,
+}
+
+/// A stored audit record: the event, its place in the chain and the hashes that link it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub seq: u64,
+    pub prev_hash: String,
+    pub hash: String,
+    pub event: AuditEvent,
+}
+
+/// Append-only, hash-chained audit trail.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    async fn append(&self, event: AuditEvent) -> StoreResult<AuditRecord>;
+    async fn chain(&self, chain: &str) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// One line of the operator's failed-command log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedCommand {
+    /// What the user wrote, with long digit runs (phone numbers) masked.
+    pub text: String,
+    pub kind: String,
+    pub suggestion: Option<String>,
+    pub count: u64,
+    pub last_seen: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait FailedCommandLog: Send + Sync {
+    async fn record(
+        &self,
+        text: &str,
+        kind: &str,
+        suggestion: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    async fn list(&self, limit: usize) -> StoreResult<Vec<FailedCommand>>;
+}

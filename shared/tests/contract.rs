@@ -262,3 +262,255 @@ async fn moto_secrets() {
         .unwrap();
     assert_eq!(config.whatsapp.app_secret.expose(), "contract-secret");
 }
+
+// ---- directory, conversations, links, idempotency, audit, failed commands ---------------
+
+mod records {
+    use super::*;
+    use chrono::Duration;
+    use paybot::adapters::aws::{
+        DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog, DynamoIdempotencyStore,
+        DynamoPaymentLinkStore,
+    };
+    use paybot::adapters::memory::{
+        MemoryAuditLog, MemoryContactStore, MemoryDirectory, MemoryFailedCommandLog, MemoryIdempotencyStore,
+        MemoryPaymentLinkStore,
+    };
+    use paybot::domain::{
+        BusinessProfile, Capability, Currency, LinkKind, LinkState, Locale, MerchantBinding, Money,
+        PaymentLink, Phone, Seller, SellerStatus,
+    };
+    use paybot::ports::{
+        AuditEvent, AuditLog, Claim, ContactStore, Directory, FailedCommandLog, IdempotencyStore,
+        PaymentLinkStore,
+    };
+    use rust_decimal::Decimal;
+
+    fn phone() -> Phone {
+        // A fresh number per test run, so tests sharing moto's tables never meet.
+        let n = uuid::Uuid::new_v4().as_u128() % 1_000_000;
+        Phone::parse_international(&format!("+37369{n:06}")).unwrap()
+    }
+
+    async fn directory_round_trips(directory: &dyn Directory) {
+        let profile = BusinessProfile {
+            business_number_id: unique("pn"),
+            display_number: "37369002773".into(),
+            currency: Currency::MDL,
+            country_code: "373".into(),
+            default_locale: Locale::Ro,
+            time_zone: "Europe/Chisinau".into(),
+            qr_max: Decimal::from(50_000),
+            rtp_max: Decimal::from(100_000),
+            description_max_chars: 140,
+            capabilities: vec![Capability::PaymentLinks, Capability::RequestToPay],
+        };
+        assert_eq!(directory.profile(&profile.business_number_id).await.unwrap(), None);
+        directory.put_profile(&profile).await.unwrap();
+        assert_eq!(directory.profile(&profile.business_number_id).await.unwrap(), Some(profile));
+        let seller = Seller {
+            phone: phone(),
+            name: "Cafenea Ion".into(),
+            locale: Locale::Ru,
+            status: SellerStatus::Active,
+            merchants: vec![MerchantBinding {
+                merchant_id: "M-1".into(),
+                name: "Cafenea".into(),
+                qr_terminal: "T-QR".into(),
+                rtp_terminal: None,
+                currency: Currency::MDL,
+                sealed_secret: "v1:abc".into(),
+            }],
+        };
+        assert_eq!(directory.seller(&seller.phone).await.unwrap(), None);
+        directory.put_seller(&seller).await.unwrap();
+        assert_eq!(directory.seller(&seller.phone).await.unwrap(), Some(seller));
+    }
+
+    async fn contact_settings_persist(store: &dyn ContactStore) {
+        let contact = ContactKey { business_number_id: "1065".into(), user_key: unique("+37369") };
+        assert_eq!(store.settings(&contact).await.unwrap(), Default::default());
+        store.set_locale(&contact, Locale::De).await.unwrap();
+        store.set_selected_merchant(&contact, "M-2").await.unwrap();
+        store.set_pending_command(&contact, Some("pay 100")).await.unwrap();
+        let settings = store.settings(&contact).await.unwrap();
+        assert_eq!(settings.locale, Some(Locale::De));
+        assert_eq!(settings.selected_merchant.as_deref(), Some("M-2"));
+        assert_eq!(settings.pending_command.as_deref(), Some("pay 100"));
+        store.set_pending_command(&contact, None).await.unwrap();
+        assert_eq!(store.settings(&contact).await.unwrap().pending_command, None);
+    }
+
+    fn link(seller: &Phone, id: &str, created: i64) -> PaymentLink {
+        PaymentLink {
+            id: id.into(),
+            seller: seller.clone(),
+            business_number_id: "1065".into(),
+            merchant_id: "M-1".into(),
+            terminal_id: "T-QR".into(),
+            amount: Money::new(Decimal::new(10050, 2), Currency::MDL).unwrap(),
+            description: Some("Cafea + croissant".into()),
+            tag: Some("cafea".into()),
+            kind: LinkKind::Qr,
+            payer: None,
+            state: LinkState::Creating,
+            checkout_url: None,
+            payment_id: None,
+            request_message_id: "wamid.1".into(),
+            created_at: at(created),
+            updated_at: at(created),
+        }
+    }
+
+    async fn links_move_forward_only(store: &dyn PaymentLinkStore) {
+        let seller = phone();
+        let first = link(&seller, &unique("pl"), 1_000);
+        let (stored, inserted) = store.insert_if_absent(&first).await.unwrap();
+        assert!(inserted);
+        assert_eq!(stored, first);
+        let mut again = first.clone();
+        again.description = Some("other".into());
+        let (stored, inserted) = store.insert_if_absent(&again).await.unwrap();
+        assert!(!inserted);
+        assert_eq!(stored, first, "the first insert wins");
+
+        let created =
+            store.mark_created(&first.id, "pay-1", Some("https://checkout/1"), at(1_001)).await.unwrap();
+        let created = created.expect("creating -> created");
+        assert_eq!(created.state, LinkState::Created);
+        assert_eq!(created.payment_id.as_deref(), Some("pay-1"));
+        assert_eq!(created.checkout_url.as_deref(), Some("https://checkout/1"));
+        assert_eq!(store.mark_created(&first.id, "pay-2", None, at(1_002)).await.unwrap(), None);
+
+        let paid = store.transition(&first.id, LinkState::Success, at(1_003)).await.unwrap().unwrap();
+        assert_eq!(paid.state, LinkState::Success);
+        assert_eq!(paid.updated_at, at(1_003));
+        assert_eq!(store.transition(&first.id, LinkState::Success, at(1_004)).await.unwrap(), None);
+        assert_eq!(store.transition(&first.id, LinkState::Expired, at(1_005)).await.unwrap(), None);
+        assert_eq!(store.get(&first.id).await.unwrap().unwrap().state, LinkState::Success);
+
+        // Concurrent outcomes: exactly one wins.
+        let contested = link(&seller, &unique("pl"), 2_000);
+        store.insert_if_absent(&contested).await.unwrap();
+        store.mark_created(&contested.id, "pay-3", None, at(2_001)).await.unwrap();
+        let outcomes = [LinkState::Success, LinkState::Declined, LinkState::Expired, LinkState::Failed];
+        let mut wins = 0;
+        for state in outcomes {
+            if store.transition(&contested.id, state, at(2_002)).await.unwrap().is_some() {
+                wins += 1;
+            }
+        }
+        assert_eq!(wins, 1);
+
+        // A link the rail never accepted is discarded; a created one is not.
+        let unfinished = link(&seller, &unique("pl"), 3_000);
+        store.insert_if_absent(&unfinished).await.unwrap();
+        store.discard_unfinished(&unfinished.id).await.unwrap();
+        assert_eq!(store.get(&unfinished.id).await.unwrap(), None);
+        store.discard_unfinished(&first.id).await.unwrap();
+        assert!(store.get(&first.id).await.unwrap().is_some());
+
+        let newest_first: Vec<_> = store
+            .by_seller(&seller, 10)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|l| l.created_at.timestamp())
+            .collect();
+        assert_eq!(newest_first, [2_000, 1_000]);
+        assert_eq!(store.by_seller(&seller, 1).await.unwrap().len(), 1);
+    }
+
+    async fn claims_lease_and_complete(store: &dyn IdempotencyStore) {
+        let key = unique("wamid");
+        let lease = Duration::minutes(5);
+        assert_eq!(store.claim(&key, at(1_000), lease).await.unwrap(), Claim::Acquired);
+        assert_eq!(store.claim(&key, at(1_010), lease).await.unwrap(), Claim::InProgress);
+        // The worker died: after the lease someone else takes over.
+        assert_eq!(store.claim(&key, at(1_000 + 301), lease).await.unwrap(), Claim::Acquired);
+        store.complete(&key, at(1_400), Duration::days(8)).await.unwrap();
+        assert_eq!(store.claim(&key, at(1_500), lease).await.unwrap(), Claim::Done);
+        // Expiry is compared in code, whether or not the store has deleted the item yet.
+        assert_eq!(store.claim(&key, at(1_400 + 8 * 86_400 + 1), lease).await.unwrap(), Claim::Acquired);
+
+        let failed = unique("wamid");
+        assert_eq!(store.claim(&failed, at(1_000), lease).await.unwrap(), Claim::Acquired);
+        store.release(&failed).await.unwrap();
+        assert_eq!(store.claim(&failed, at(1_001), lease).await.unwrap(), Claim::Acquired);
+    }
+
+    async fn audit_chains_verify(log: &dyn AuditLog) {
+        let chain = unique("seller:+37369");
+        for (i, kind) in ["link_issued", "refused", "link_issued"].into_iter().enumerate() {
+            let event = AuditEvent {
+                chain: chain.clone(),
+                kind: kind.into(),
+                at: at(1_000 + i as i64),
+                detail: serde_json::json!({"n": i, "amount": "100.00", "z": [1, 2], "a": null}),
+            };
+            let record = log.append(event).await.unwrap();
+            assert_eq!(record.seq, i as u64 + 1);
+        }
+        let records = log.chain(&chain).await.unwrap();
+        assert_eq!(records.len(), 3);
+        assert_eq!(paybot::audit::verify_chain(&records), Ok(()));
+        assert_eq!(records[1].prev_hash, records[0].hash);
+    }
+
+    async fn failed_commands_aggregate(log: &dyn FailedCommandLog) {
+        // Letters only: the log masks digit runs.
+        let letters: String = uuid::Uuid::new_v4()
+            .simple()
+            .to_string()
+            .chars()
+            .map(|c| (b'G' + (c.to_digit(16).unwrap() as u8)) as char)
+            .collect();
+        let word = format!("PAAY{letters}");
+        log.record(&format!("{word} 100"), "unknown_command", Some("pay"), at(1_000)).await.unwrap();
+        log.record(&format!("  {} 100 ", word.to_lowercase()), "unknown_command", Some("pay"), at(2_000))
+            .await
+            .unwrap();
+        log.record("/rtp 100 069123456", "payer_not_a_phone", None, at(1_500)).await.unwrap();
+        let all = log.list(1_000).await.unwrap();
+        let mine = all.iter().find(|e| e.text == format!("{word} 100")).expect("aggregated entry");
+        assert_eq!((mine.count, mine.last_seen, mine.suggestion.as_deref()), (2, at(2_000), Some("pay")));
+        assert!(all.iter().all(|e| !e.text.contains("069123456")), "phone numbers are masked");
+    }
+
+    #[tokio::test]
+    async fn memory_records() {
+        directory_round_trips(&MemoryDirectory::default()).await;
+        contact_settings_persist(&MemoryContactStore::default()).await;
+        links_move_forward_only(&MemoryPaymentLinkStore::default()).await;
+        claims_lease_and_complete(&MemoryIdempotencyStore::default()).await;
+        audit_chains_verify(&MemoryAuditLog::default()).await;
+        failed_commands_aggregate(&MemoryFailedCommandLog::default()).await;
+    }
+
+    #[tokio::test]
+    async fn moto_records() {
+        let Some((aws, config)) = moto().await else { return };
+        let t = &config.tables;
+        let db = || aws.dynamodb.clone();
+        directory_round_trips(&DynamoDirectory::new(db(), t.directory.clone().expect("DIRECTORY_TABLE")))
+            .await;
+        contact_settings_persist(&DynamoContactStore::new(db(), t.contacts.clone().expect("CONTACTS_TABLE")))
+            .await;
+        links_move_forward_only(&DynamoPaymentLinkStore::new(
+            db(),
+            t.payment_links.clone().expect("PAYMENT_LINKS_TABLE"),
+        ))
+        .await;
+        claims_lease_and_complete(&DynamoIdempotencyStore::new(
+            db(),
+            t.idempotency.clone().expect("IDEMPOTENCY_TABLE"),
+        ))
+        .await;
+        audit_chains_verify(&DynamoAuditLog::new(db(), t.audit.clone().expect("AUDIT_TABLE"))).await;
+        failed_commands_aggregate(&DynamoFailedCommandLog::new(
+            db(),
+            t.failed_commands.clone().expect("FAILED_COMMANDS_TABLE"),
+        ))
+        .await;
+    }
+}

@@ -2,12 +2,16 @@
 
 pub mod delivery;
 pub mod inbound;
+pub mod link;
 pub mod locale;
 pub mod money;
 pub mod phone;
+pub mod seller;
 
 pub use delivery::{DeliveryState, DeliveryUpdate};
 pub use inbound::{ContactKey, InboundMessage, MessageContent, UserRef};
+pub use link::{LinkKind, LinkState, PaymentLink, link_id_for_message};
 pub use locale::Locale;
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Phone, PhoneError};
+pub use seller::{BusinessProfile, Capability, MerchantBinding, Seller, SellerStatus};

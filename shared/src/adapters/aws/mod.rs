@@ -3,10 +3,15 @@
 //! stand in for AWS.
 
 mod dynamodb;
+mod records;
 mod secrets;
 mod sqs;
 
 pub use dynamodb::{DynamoDeliveryStatusStore, DynamoWindowStore};
+pub use records::{
+    DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog, DynamoIdempotencyStore,
+    DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX,
+};
 pub use secrets::SecretsManagerSource;
 pub use sqs::SqsQueue;
 

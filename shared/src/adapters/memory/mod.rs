@@ -2,8 +2,13 @@
 
 mod clock;
 mod queue;
+mod records;
 mod stores;
 
 pub use clock::{ManualClock, SystemClock};
 pub use queue::MemoryQueue;
+pub use records::{
+    MemoryAuditLog, MemoryContactStore, MemoryDirectory, MemoryFailedCommandLog, MemoryIdempotencyStore,
+    MemoryPaymentLinkStore,
+};
 pub use stores::{MemoryDeliveryStatusStore, MemorySecrets, MemoryWindowStore};

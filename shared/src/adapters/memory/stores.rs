@@ -8,7 +8,7 @@ use crate::domain::{ContactKey, DeliveryUpdate};
 use crate::ports::{DeliveryRecord, DeliveryStatusStore, SecretSource, WindowStore};
 use crate::{StoreError, StoreResult};
 
-fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave these maps half-updated (single inserts).
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

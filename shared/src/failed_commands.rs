@@ -1,0 +1,51 @@
+//! The operator's failed-command log: what users wrote that the bot could not act on,
+//! grouped, counted, with the command they most likely meant.
+
+use crate::ports::FailedCommand;
+
+/// The longest text kept per entry.
+const MAX_CHARS: usize = 100;
+
+/// The text as it is stored: trimmed, inner whitespace collapsed, upper-cased (so `Paay` and
+/// `PAAY` count together), truncated, and every run of 6 or more digits masked so phone and
+/// account numbers never reach the log.
+pub fn normalize(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
+    let mut out = String::with_capacity(collapsed.len());
+    let mut digits = String::new();
+    let flush = |digits: &mut String, out: &mut String| {
+        if digits.len() >= 6 {
+            out.push_str(&"•".repeat(digits.len()));
+        } else {
+            out.push_str(digits);
+        }
+        digits.clear();
+    };
+    for c in collapsed.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+        } else {
+            flush(&mut digits, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut digits, &mut out);
+    out.chars().take(MAX_CHARS).collect()
+}
+
+/// Most frequent first, then most recent.
+pub fn sort_for_operator(entries: &mut [FailedCommand]) {
+    entries.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| b.last_seen.cmp(&a.last_seen)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalizes_and_masks_phone_numbers() {
+        assert_eq!(normalize("  sendd   50 0244123456 "), "SENDD 50 ••••••••••");
+        assert_eq!(normalize("paay 100,50"), "PAAY 100,50");
+        assert_eq!(normalize(&"x".repeat(300)).chars().count(), 100);
+    }
+}
