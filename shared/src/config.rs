@@ -81,6 +81,8 @@ pub struct Tables {
 pub struct Queues {
     pub inbound: Option<String>,
     pub outbound: Option<String>,
+    /// Where notify parks messages that failed for good (the outbound dead-letter queue).
+    pub parked: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -170,7 +172,11 @@ impl Config {
                 audit: get("AUDIT_TABLE"),
                 failed_commands: get("FAILED_COMMANDS_TABLE"),
             },
-            queues: Queues { inbound: get("INBOUND_QUEUE_URL"), outbound: get("OUTBOUND_QUEUE_URL") },
+            queues: Queues {
+                inbound: get("INBOUND_QUEUE_URL"),
+                outbound: get("OUTBOUND_QUEUE_URL"),
+                parked: get("PARKED_QUEUE_URL"),
+            },
             webhook_max_body_bytes,
         })
     }

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod failed_commands;
 pub mod ingress;
+pub mod outbound;
 pub mod ports;
 pub mod telemetry;
 pub mod whatsapp;

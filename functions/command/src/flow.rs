@@ -1,0 +1,425 @@
+//! One inbound message, start to finish.
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use paybot::commands::{self, Command, MarketRules, Refusal};
+use paybot::config::Config;
+use paybot::crypto::{DataKey, merchant_secret_binding};
+use paybot::domain::{
+    BusinessProfile, ContactKey, InboundMessage, LinkKind, LinkState, Locale, MerchantBinding, MessageContent, Money,
+    PaymentLink, Phone, Seller, SellerStatus, link_id_for_message,
+};
+use paybot::outbound::OutboundJob;
+use paybot::ports::{
+    AuditEvent, AuditLog, Claim, Clock, ContactStore, Directory, FailedCommandLog, IdempotencyStore,
+    MerchantCredentials, OutboundMessage, PaymentKind, PaymentLinkStore, PaymentRail,
+    PaymentRequest, QueueSender, RailError,
+};
+use paybot::StoreError;
+
+use crate::replies::{self, Reply};
+
+/// Limits of the command function, from configuration with safe defaults.
+#[derive(Debug, Clone)]
+pub struct CommandSettings {
+    /// Where miaPOS posts payment results (`PUBLIC_BASE_URL` + `/miapos/callback`).
+    pub callback_url: Option<String>,
+    /// How long a claim on a message holds before another worker may take it over; longer
+    /// than the function's timeout.
+    pub lease: Duration,
+    /// How long a handled message id is remembered: Meta retries for up to 7 days.
+    pub remember_handled: Duration,
+}
+
+impl CommandSettings {
+    pub fn from_config(config: &Config) -> Self {
+        CommandSettings {
+            callback_url: config.public_base_url.as_ref().map(|base| format!("{base}/miapos/callback")),
+            lease: Duration::minutes(2),
+            remember_handled: Duration::days(8),
+        }
+    }
+}
+
+/// What the command function works with: the ports, the data key and the settings.
+pub struct CommandDeps {
+    pub directory: Arc<dyn Directory>,
+    pub contacts: Arc<dyn ContactStore>,
+    pub links: Arc<dyn PaymentLinkStore>,
+    pub idempotency: Arc<dyn IdempotencyStore>,
+    pub audit: Arc<dyn AuditLog>,
+    pub failed_commands: Arc<dyn FailedCommandLog>,
+    pub rail: Arc<dyn PaymentRail>,
+    pub outbound: Arc<dyn QueueSender>,
+    pub clock: Arc<dyn Clock>,
+    pub data_key: DataKey,
+    pub settings: CommandSettings,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// Another worker holds this message right now.
+    #[error("the message is being handled elsewhere")]
+    Busy,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Everything known about the conversation a message belongs to.
+struct Conversation<'a> {
+    message: &'a InboundMessage,
+    contact: ContactKey,
+    profile: BusinessProfile,
+    phone: Phone,
+    locale: Locale,
+    replies: Vec<OutboundJob>,
+}
+
+impl Conversation<'_> {
+    fn reply(&mut self, reply: Reply) {
+        let content = replies::render(&reply, self.locale);
+        self.replies.push(OutboundJob {
+            id: format!("{}:{}", self.message.id, self.replies.len()),
+            message: OutboundMessage {
+                business_number_id: self.message.business_number_id.clone(),
+                to: self.phone.clone(),
+                content,
+            },
+        });
+    }
+
+    fn rules(&self) -> MarketRules {
+        MarketRules {
+            currency: self.profile.currency,
+            country_code: self.profile.country_code.clone(),
+            qr_max: self.profile.qr_max,
+            rtp_max: self.profile.rtp_max,
+            description_max_chars: self.profile.description_max_chars,
+            ..MarketRules::moldova()
+        }
+    }
+}
+
+/// Handles one inbound message exactly once: claims its id, does the work, queues the
+/// replies, then marks it done. A failure gives the claim back and asks for a retry; every
+/// step before it is idempotent (the link id is derived from the message id, the rail
+/// deduplicates on it, and reply ids are stable).
+pub async fn handle_message(deps: &CommandDeps, message: &InboundMessage) -> Result<(), CommandError> {
+    let now = deps.clock.now();
+    match deps.idempotency.claim(&message.id, now, deps.settings.lease).await? {
+        Claim::Done => {
+            tracing::info!(message = %message.id, "duplicate delivery ignored");
+            return Ok(());
+        }
+        Claim::InProgress => return Err(CommandError::Busy),
+        Claim::Acquired => {}
+    }
+    match execute(deps, message).await {
+        Ok(()) => {
+            deps.idempotency.complete(&message.id, deps.clock.now(), deps.settings.remember_handled).await?;
+            Ok(())
+        }
+        Err(err) => {
+            if let Err(release) = deps.idempotency.release(&message.id).await {
+                tracing::warn!(message = %message.id, error = %release, "claim not released; it expires with its lease");
+            }
+            Err(err.into())
+        }
+    }
+}
+
+async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), StoreError> {
+    let Some(phone) = message.from.phone.clone() else {
+        // Users known only by their business-scoped id cannot be sellers: sellers are
+        // registered by phone.
+        tracing::info!(message = %message.id, "message without a phone number ignored");
+        return Ok(());
+    };
+    let Some(profile) = deps.directory.profile(&message.business_number_id).await? else {
+        tracing::error!(business_number = %message.business_number_id, "no profile for this business number");
+        return Ok(());
+    };
+    let contact = ContactKey { business_number_id: message.business_number_id.clone(), user_key: phone.as_e164().into() };
+    let settings = deps.contacts.settings(&contact).await?;
+    let seller = deps.directory.seller(&phone).await?;
+    let locale = settings.locale.or(seller.as_ref().map(|s| s.locale)).unwrap_or(profile.default_locale);
+    let mut conversation = Conversation { message, contact, profile, phone, locale, replies: Vec::new() };
+
+    match seller {
+        None => {
+            conversation.reply(Reply::UnknownSeller);
+            audit(deps, &conversation, "refused", serde_json::json!({"reason": "unknown_seller"})).await?;
+        }
+        Some(seller) => {
+            let pending = settings.pending_command.clone();
+            let selected = settings.selected_merchant.clone();
+            handle_content(deps, &mut conversation, &seller, selected, pending).await?;
+        }
+    }
+
+    let queued: Vec<_> = conversation.replies.iter().map(OutboundJob::to_queue_message).collect();
+    if !queued.is_empty() {
+        deps.outbound.send_batch(&queued).await?;
+    }
+    Ok(())
+}
+
+async fn handle_content(
+    deps: &CommandDeps,
+    conversation: &mut Conversation<'_>,
+    seller: &Seller,
+    selected_merchant: Option<String>,
+    pending_command: Option<String>,
+) -> Result<(), StoreError> {
+    match &conversation.message.content {
+        MessageContent::Text { body } => {
+            let body = body.clone();
+            handle_text(deps, conversation, seller, selected_merchant.as_deref(), &body).await
+        }
+        MessageContent::ListReply { id, .. } | MessageContent::ButtonReply { id, .. } => {
+            if let Some(code) = id.strip_prefix(replies::LANG_ROW_PREFIX) {
+                let Some(locale) = Locale::parse(code) else { return Ok(()) };
+                deps.contacts.set_locale(&conversation.contact, locale).await?;
+                conversation.locale = locale;
+                conversation.reply(Reply::LanguageChanged);
+                return Ok(());
+            }
+            if let Some(merchant_id) = id.strip_prefix(replies::MERCHANT_ROW_PREFIX) {
+                let Some(merchant) = seller.merchant(merchant_id) else { return Ok(()) };
+                deps.contacts.set_selected_merchant(&conversation.contact, &merchant.merchant_id).await?;
+                conversation.reply(Reply::MerchantSelected { name: merchant.name.clone() });
+                if let Some(command) = pending_command {
+                    deps.contacts.set_pending_command(&conversation.contact, None).await?;
+                    handle_text(deps, conversation, seller, Some(&merchant.merchant_id), &command).await?;
+                }
+                return Ok(());
+            }
+            conversation.reply(Reply::Help { multi_merchant: seller.merchants.len() > 1 });
+            Ok(())
+        }
+        MessageContent::Other { .. } => {
+            conversation.reply(Reply::Help { multi_merchant: seller.merchants.len() > 1 });
+            Ok(())
+        }
+    }
+}
+
+async fn handle_text(
+    deps: &CommandDeps,
+    conversation: &mut Conversation<'_>,
+    seller: &Seller,
+    selected_merchant: Option<&str>,
+    text: &str,
+) -> Result<(), StoreError> {
+    let rules = conversation.rules();
+    let command = match commands::parse(text, &rules) {
+        Ok(command) => command,
+        Err(refusal) => return refuse(deps, conversation, text, refusal).await,
+    };
+    match command {
+        Command::Help => conversation.reply(Reply::Help { multi_merchant: seller.merchants.len() > 1 }),
+        Command::Lang => conversation.reply(Reply::LanguagePicker),
+        Command::Merchant => match seller.merchants.as_slice() {
+            [] => conversation.reply(Reply::NoMerchant),
+            [only] => conversation.reply(Reply::MerchantSelected { name: only.name.clone() }),
+            many => conversation.reply(Reply::MerchantPicker { merchants: many.to_vec() }),
+        },
+        Command::Pay { amount, description, tag } => {
+            let request = LinkRequest { amount, description, tag, payer: None };
+            issue_link(deps, conversation, seller, selected_merchant, text, request).await?;
+        }
+        Command::Rtp { amount, payer, description, tag } => {
+            let request = LinkRequest { amount, description, tag, payer: Some(payer) };
+            issue_link(deps, conversation, seller, selected_merchant, text, request).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn refuse(
+    deps: &CommandDeps,
+    conversation: &mut Conversation<'_>,
+    text: &str,
+    refusal: Refusal,
+) -> Result<(), StoreError> {
+    let now = deps.clock.now();
+    deps.failed_commands.record(text, refusal.kind.as_str(), refusal.suggestion, now).await?;
+    audit(deps, conversation, "refused", serde_json::json!({"reason": refusal.kind.as_str()})).await?;
+    let rules = conversation.rules();
+    conversation.reply(Reply::Refused { refusal, rules });
+    Ok(())
+}
+
+struct LinkRequest {
+    amount: Money,
+    description: Option<String>,
+    tag: Option<String>,
+    payer: Option<Phone>,
+}
+
+async fn issue_link(
+    deps: &CommandDeps,
+    conversation: &mut Conversation<'_>,
+    seller: &Seller,
+    selected_merchant: Option<&str>,
+    text: &str,
+    request: LinkRequest,
+) -> Result<(), StoreError> {
+    let now = deps.clock.now();
+    if seller.status == SellerStatus::Blocked {
+        deps.failed_commands.record(text, "seller_blocked", None, now).await?;
+        audit(deps, conversation, "refused", serde_json::json!({"reason": "seller_blocked"})).await?;
+        conversation.reply(Reply::SellerBlocked);
+        return Ok(());
+    }
+    let merchant = match (seller.merchants.as_slice(), selected_merchant) {
+        ([], _) => {
+            conversation.reply(Reply::NoMerchant);
+            return Ok(());
+        }
+        ([only], _) => only,
+        (many, Some(id)) if seller.merchant(id).is_some() => seller.merchant(id).unwrap_or(&many[0]),
+        (many, _) => {
+            // Ask first; the command runs when the seller picks.
+            deps.contacts.set_pending_command(&conversation.contact, Some(text)).await?;
+            conversation.reply(Reply::MerchantPicker { merchants: many.to_vec() });
+            return Ok(());
+        }
+    };
+    let (kind, terminal) = match (&request.payer, &merchant.rtp_terminal) {
+        (None, _) => (LinkKind::Qr, merchant.qr_terminal.clone()),
+        (Some(_), Some(rtp)) => (LinkKind::Rtp, rtp.clone()),
+        (Some(_), None) => {
+            conversation.reply(Reply::NotConfigured);
+            return Ok(());
+        }
+    };
+    let link = PaymentLink {
+        id: link_id_for_message(&conversation.message.id),
+        seller: seller.phone.clone(),
+        business_number_id: conversation.message.business_number_id.clone(),
+        merchant_id: merchant.merchant_id.clone(),
+        terminal_id: terminal,
+        amount: request.amount,
+        description: request.description,
+        tag: request.tag,
+        kind,
+        payer: request.payer,
+        state: LinkState::Creating,
+        checkout_url: None,
+        payment_id: None,
+        request_message_id: conversation.message.id.clone(),
+        created_at: now,
+        updated_at: now,
+    };
+    let (link, _) = deps.links.insert_if_absent(&link).await?;
+    if link.state != LinkState::Creating {
+        // A retry after the rail answered: the link exists; send it again (same reply id).
+        conversation.reply(Reply::LinkCreated { link });
+        return Ok(());
+    }
+    match create_on_rail(deps, seller, merchant, &link).await {
+        Ok(created) => {
+            let stored = deps
+                .links
+                .mark_created(&link.id, &created.payment_id, created.checkout_url.as_deref(), deps.clock.now())
+                .await?;
+            let link = match stored {
+                Some(link) => link,
+                None => deps.links.get(&link.id).await?.unwrap_or(link),
+            };
+            audit(
+                deps,
+                conversation,
+                "link_issued",
+                serde_json::json!({
+                    "link": link.id, "merchant": link.merchant_id, "amount": link.amount.amount().to_string(),
+                    "currency": link.amount.currency().code(), "kind": link.kind, "payment": link.payment_id,
+                }),
+            )
+            .await?;
+            conversation.reply(Reply::LinkCreated { link });
+        }
+        Err(LinkFailure::NotConfigured) => {
+            deps.links.discard_unfinished(&link.id).await?;
+            conversation.reply(Reply::NotConfigured);
+        }
+        Err(LinkFailure::Rail(err)) => {
+            tracing::warn!(link = %link.id, error = %err, "payment link not created");
+            deps.links.discard_unfinished(&link.id).await?;
+            audit(deps, conversation, "link_failed", serde_json::json!({"link": link.id, "error": err.to_string()}))
+                .await?;
+            conversation.reply(Reply::LinkFailed);
+        }
+    }
+    Ok(())
+}
+
+enum LinkFailure {
+    NotConfigured,
+    Rail(RailError),
+}
+
+async fn create_on_rail(
+    deps: &CommandDeps,
+    seller: &Seller,
+    merchant: &MerchantBinding,
+    link: &PaymentLink,
+) -> Result<paybot::ports::CreatedPayment, LinkFailure> {
+    let binding = merchant_secret_binding(seller.phone.as_e164(), &merchant.merchant_id);
+    let secret_key = deps.data_key.open(&merchant.sealed_secret, &binding).map_err(|err| {
+        tracing::error!(merchant = %merchant.merchant_id, error = %err, "merchant secret does not open");
+        LinkFailure::NotConfigured
+    })?;
+    let credentials = MerchantCredentials { merchant_id: merchant.merchant_id.clone(), secret_key };
+    let request = PaymentRequest {
+        order_id: link.id.clone(),
+        terminal_id: link.terminal_id.clone(),
+        amount: link.amount,
+        description: link.description.clone().unwrap_or_else(|| merchant.name.clone()),
+        language: checkout_language(seller.locale),
+        kind: match &link.payer {
+            Some(payer) => PaymentKind::Rtp { payer: payer.clone() },
+            None => PaymentKind::Qr,
+        },
+        callback_url: deps.settings.callback_url.clone(),
+    };
+    // One immediate retry on a transient failure: the same orderId cannot make a second payment.
+    match deps.rail.create_payment(&credentials, &request).await {
+        Err(RailError::Unavailable(first)) => {
+            tracing::info!(link = %link.id, error = %first, "payment rail unavailable; retrying once");
+            deps.rail.create_payment(&credentials, &request).await.map_err(LinkFailure::Rail)
+        }
+        other => other.map_err(LinkFailure::Rail),
+    }
+}
+
+/// The checkout page speaks ro, ru and en; other chat locales get en.
+pub fn checkout_language(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Ro => "ro",
+        Locale::Ru => "ru",
+        _ => "en",
+    }
+}
+
+async fn audit(
+    deps: &CommandDeps,
+    conversation: &Conversation<'_>,
+    kind: &str,
+    mut detail: serde_json::Value,
+) -> Result<(), StoreError> {
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("message".into(), conversation.message.id.clone().into());
+    }
+    deps.audit
+        .append(AuditEvent {
+            chain: format!("seller:{}", conversation.phone.as_e164()),
+            kind: kind.into(),
+            at: deps.clock.now(),
+            detail,
+        })
+        .await?;
+    Ok(())
+}

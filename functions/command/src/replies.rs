@@ -1,0 +1,146 @@
+//! Every reply of the command function, rendered in the conversation's locale from the
+//! locale files (no user-facing text in code).
+
+use paybot::commands::{MarketRules, Refusal, RefusalKind};
+use paybot::domain::{Locale, MerchantBinding, Money, PaymentLink};
+use paybot::i18n::{Arg, Catalog, format_amount};
+use paybot::ports::{ListRow, ListSection, OutboundContent};
+
+/// Row ids of the language list: `lang:<code>`.
+pub const LANG_ROW_PREFIX: &str = "lang:";
+/// Row ids of the merchant list: `merchant:<merchantId>`.
+pub const MERCHANT_ROW_PREFIX: &str = "merchant:";
+
+/// Meta's limits for list rows (characters).
+const ROW_TITLE_MAX: usize = 24;
+const ROW_DESCRIPTION_MAX: usize = 72;
+const LIST_ROWS_MAX: usize = 10;
+
+pub enum Reply {
+    UnknownSeller,
+    SellerBlocked,
+    Help { multi_merchant: bool },
+    LanguagePicker,
+    LanguageChanged,
+    MerchantPicker { merchants: Vec<MerchantBinding> },
+    MerchantSelected { name: String },
+    NoMerchant,
+    NotConfigured,
+    LinkCreated { link: PaymentLink },
+    LinkFailed,
+    Refused { refusal: Refusal, rules: MarketRules },
+}
+
+fn yes_no(flag: bool) -> Arg<'static> {
+    Arg::Str(if flag { "yes" } else { "no" })
+}
+
+fn text(body: String) -> OutboundContent {
+    OutboundContent::Text { body }
+}
+
+fn truncate(value: &str, max: usize) -> String {
+    if value.chars().count() <= max {
+        return value.to_owned();
+    }
+    let mut cut: String = value.chars().take(max - 1).collect();
+    cut.push('…');
+    cut
+}
+
+pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
+    let catalog = Catalog::global();
+    let t = |id: &str, args: &[(&str, Arg<'_>)]| catalog.text(locale, id, args);
+    match reply {
+        Reply::UnknownSeller => text(t("unknown-seller", &[])),
+        Reply::SellerBlocked => text(t("seller-blocked", &[])),
+        Reply::Help { multi_merchant } => text(t("help", &[("multi_merchant", yes_no(*multi_merchant))])),
+        Reply::LanguagePicker => OutboundContent::List {
+            body: t("lang-prompt", &[]),
+            button: t("lang-button", &[]),
+            sections: vec![ListSection {
+                title: Some(t("lang-section", &[])),
+                rows: Locale::ALL
+                    .into_iter()
+                    .map(|l| ListRow {
+                        id: format!("{LANG_ROW_PREFIX}{}", l.code()),
+                        // Each language by its own name, whatever the current locale.
+                        title: catalog.text(l, "language-name", &[]),
+                        description: None,
+                    })
+                    .collect(),
+            }],
+        },
+        Reply::LanguageChanged => text(t("lang-changed", &[])),
+        Reply::MerchantPicker { merchants } => OutboundContent::List {
+            body: t("merchant-prompt", &[]),
+            button: t("merchant-button", &[]),
+            sections: vec![ListSection {
+                title: Some(t("merchant-section", &[])),
+                rows: merchants
+                    .iter()
+                    .take(LIST_ROWS_MAX)
+                    .map(|m| ListRow {
+                        id: format!("{MERCHANT_ROW_PREFIX}{}", m.merchant_id),
+                        title: truncate(&m.name, ROW_TITLE_MAX),
+                        description: Some(truncate(&m.merchant_id, ROW_DESCRIPTION_MAX)),
+                    })
+                    .collect(),
+            }],
+        },
+        Reply::MerchantSelected { name } => text(t("merchant-selected", &[("name", Arg::Str(name))])),
+        Reply::NoMerchant => text(t("merchant-none", &[])),
+        Reply::NotConfigured => text(t("link-not-configured", &[])),
+        Reply::LinkFailed => text(t("link-failed", &[])),
+        Reply::LinkCreated { link } => {
+            let amount = format_amount(&link.amount, locale);
+            let url = link.checkout_url.as_deref().unwrap_or_default();
+            let description = link.description.as_deref().unwrap_or_default();
+            let tag = link.tag.as_deref().unwrap_or_default();
+            let payer = link.payer.as_ref().map(|p| p.masked()).unwrap_or_default();
+            let args = [
+                ("amount", Arg::Str(&amount)),
+                ("url", Arg::Str(url)),
+                ("description", Arg::Str(description)),
+                ("has_description", yes_no(link.description.is_some())),
+                ("tag", Arg::Str(tag)),
+                ("has_tag", yes_no(link.tag.is_some())),
+                ("payer", Arg::Str(&payer)),
+            ];
+            let id = if link.payer.is_some() { "rtp-sent" } else { "link-created" };
+            text(t(id, &args))
+        }
+        Reply::Refused { refusal, rules } => text(refusal_text(refusal, rules, locale)),
+    }
+}
+
+fn refusal_text(refusal: &Refusal, rules: &MarketRules, locale: Locale) -> String {
+    let catalog = Catalog::global();
+    let t = |id: &str, args: &[(&str, Arg<'_>)]| catalog.text(locale, id, args);
+    let money = |amount| Money::new(amount, rules.currency).map(|m| format_amount(&m, locale)).unwrap_or_default();
+    match refusal.kind {
+        RefusalKind::Empty => t("error-empty", &[]),
+        RefusalKind::UnknownCommand => t(
+            "error-unknown-command",
+            &[
+                ("suggestion", Arg::Str(refusal.suggestion.unwrap_or_default())),
+                ("has_suggestion", yes_no(refusal.suggestion.is_some())),
+            ],
+        ),
+        RefusalKind::AmountMissing => t("error-amount-missing", &[]),
+        RefusalKind::AmountInvalid => t("error-amount-invalid", &[("input", Arg::Str(refusal.token().unwrap_or_default()))]),
+        RefusalKind::AmountNotPositive => t("error-amount-not-positive", &[]),
+        RefusalKind::TooManyDecimals => t("error-amount-decimals", &[]),
+        RefusalKind::AmountAboveCap => {
+            let cap = refusal.cap().unwrap_or(rules.qr_max);
+            t("error-amount-above-cap", &[("cap", Arg::Str(&money(cap)))])
+        }
+        RefusalKind::UnsupportedCurrency => t("error-currency", &[("currency", Arg::Str(rules.currency.code()))]),
+        RefusalKind::DescriptionTooLong => {
+            t("error-description-too-long", &[("max", Arg::Int(rules.description_max_chars as i64))])
+        }
+        RefusalKind::TagInvalid => t("error-tag-invalid", &[("max", Arg::Int(rules.tag_max_chars as i64))]),
+        RefusalKind::PayerMissing => t("error-payer-missing", &[]),
+        RefusalKind::PayerNotAPhone => t("error-payer-phone", &[]),
+    }
+}
