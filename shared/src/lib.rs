@@ -10,6 +10,7 @@ pub mod adapters;
 pub mod audit;
 pub mod config;
 pub mod crypto;
+pub mod directory_file;
 pub mod domain;
 pub mod error;
 pub mod failed_commands;
