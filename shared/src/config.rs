@@ -75,6 +75,7 @@ pub struct Tables {
     pub idempotency: Option<String>,
     pub audit: Option<String>,
     pub failed_commands: Option<String>,
+    pub outbox: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -171,6 +172,7 @@ impl Config {
                 idempotency: get("IDEMPOTENCY_TABLE"),
                 audit: get("AUDIT_TABLE"),
                 failed_commands: get("FAILED_COMMANDS_TABLE"),
+                outbox: get("OUTBOX_TABLE"),
             },
             queues: Queues {
                 inbound: get("INBOUND_QUEUE_URL"),

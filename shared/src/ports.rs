@@ -378,3 +378,36 @@ pub trait FailedCommandLog: Send + Sync {
     ) -> StoreResult<()>;
     async fn list(&self, limit: usize) -> StoreResult<Vec<FailedCommand>>;
 }
+
+// ---- the template outbox -----------------------------------------------------------------
+
+/// A payment-status update waiting for the seller's window to reopen, or for the scheduled
+/// template sender.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct OutboxItem {
+    pub contact: ContactKey,
+    pub link_id: String,
+    pub state: crate::domain::LinkState,
+    pub amount: crate::domain::Money,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_bank: Option<String>,
+    #[serde(with = "chrono::serde::ts_milliseconds")]
+    pub at: DateTime<Utc>,
+}
+
+/// Pending late updates per conversation.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Adds the item (once per link and state: adding it again changes nothing).
+    async fn add(&self, item: &OutboxItem) -> StoreResult<()>;
+    /// The conversation's pending items, oldest first.
+    async fn pending(&self, contact: &ContactKey) -> StoreResult<Vec<OutboxItem>>;
+    /// Conversations with at least one pending item.
+    async fn contacts_with_pending(&self, limit: usize) -> StoreResult<Vec<ContactKey>>;
+    /// Removes the given items (those already delivered).
+    async fn remove(&self, contact: &ContactKey, link_ids: &[String]) -> StoreResult<()>;
+}

@@ -477,8 +477,35 @@ mod records {
         assert!(all.iter().all(|e| !e.text.contains("069123456")), "phone numbers are masked");
     }
 
+    async fn outbox_keeps_one_item_per_link(store: &dyn paybot::ports::OutboxStore) {
+        use paybot::ports::OutboxItem;
+        let contact = ContactKey { business_number_id: "1065".into(), user_key: unique("+37369") };
+        let item = |link: &str, state, seconds| OutboxItem {
+            contact: contact.clone(),
+            link_id: link.into(),
+            state,
+            amount: Money::new(Decimal::from(100), Currency::MDL).unwrap(),
+            description: Some("Cafea".into()),
+            tag: None,
+            payer_bank: Some("MAIB".into()),
+            at: at(seconds),
+        };
+        assert!(store.pending(&contact).await.unwrap().is_empty());
+        store.add(&item("pl-b", LinkState::Expired, 20)).await.unwrap();
+        store.add(&item("pl-a", LinkState::Success, 10)).await.unwrap();
+        store.add(&item("pl-a", LinkState::Success, 10)).await.unwrap();
+        let pending = store.pending(&contact).await.unwrap();
+        assert_eq!(pending.iter().map(|i| i.link_id.as_str()).collect::<Vec<_>>(), ["pl-a", "pl-b"]);
+        assert_eq!(pending[0], item("pl-a", LinkState::Success, 10));
+        assert!(store.contacts_with_pending(10_000).await.unwrap().contains(&contact));
+        store.remove(&contact, &["pl-a".to_string(), "pl-b".to_string()]).await.unwrap();
+        assert!(store.pending(&contact).await.unwrap().is_empty());
+        assert!(!store.contacts_with_pending(10_000).await.unwrap().contains(&contact));
+    }
+
     #[tokio::test]
     async fn memory_records() {
+        outbox_keeps_one_item_per_link(&paybot::adapters::memory::MemoryOutboxStore::default()).await;
         directory_round_trips(&MemoryDirectory::default()).await;
         contact_settings_persist(&MemoryContactStore::default()).await;
         links_move_forward_only(&MemoryPaymentLinkStore::default()).await;
@@ -507,6 +534,11 @@ mod records {
         ))
         .await;
         audit_chains_verify(&DynamoAuditLog::new(db(), t.audit.clone().expect("AUDIT_TABLE"))).await;
+        outbox_keeps_one_item_per_link(&paybot::adapters::aws::DynamoOutboxStore::new(
+            db(),
+            t.outbox.clone().expect("OUTBOX_TABLE"),
+        ))
+        .await;
         failed_commands_aggregate(&DynamoFailedCommandLog::new(
             db(),
             t.failed_commands.clone().expect("FAILED_COMMANDS_TABLE"),

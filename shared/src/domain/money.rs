@@ -7,14 +7,14 @@ use thiserror::Error;
 /// An ISO 4217 currency with its number of minor units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Currency {
-    code: [u8; 3],
+    code: &'static str,
     minor_units: u8,
 }
 
 impl Currency {
-    pub const MDL: Currency = Currency { code: *b"MDL", minor_units: 2 };
-    pub const EUR: Currency = Currency { code: *b"EUR", minor_units: 2 };
-    pub const GHS: Currency = Currency { code: *b"GHS", minor_units: 2 };
+    pub const MDL: Currency = Currency { code: "MDL", minor_units: 2 };
+    pub const EUR: Currency = Currency { code: "EUR", minor_units: 2 };
+    pub const GHS: Currency = Currency { code: "GHS", minor_units: 2 };
 
     /// The currencies the bot's markets use; others are refused rather than guessed.
     pub fn from_code(code: &str) -> Option<Currency> {
@@ -23,9 +23,8 @@ impl Currency {
             .find(|c| c.code().eq_ignore_ascii_case(code))
     }
 
-    pub fn code(&self) -> &str {
-        // The constructor only takes ASCII codes.
-        std::str::from_utf8(&self.code).unwrap_or("???")
+    pub fn code(&self) -> &'static str {
+        self.code
     }
 
     pub fn minor_units(&self) -> u32 {

@@ -9,6 +9,6 @@ pub use clock::{ManualClock, SystemClock};
 pub use queue::MemoryQueue;
 pub use records::{
     MemoryAuditLog, MemoryContactStore, MemoryDirectory, MemoryFailedCommandLog, MemoryIdempotencyStore,
-    MemoryPaymentLinkStore,
+    MemoryOutboxStore, MemoryPaymentLinkStore,
 };
 pub use stores::{MemoryDeliveryStatusStore, MemorySecrets, MemoryWindowStore};
