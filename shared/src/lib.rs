@@ -8,13 +8,16 @@
 
 pub mod adapters;
 pub mod audit;
+pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod directory_file;
 pub mod domain;
 pub mod error;
 pub mod failed_commands;
+pub mod i18n;
 pub mod ingress;
+pub mod miapos;
 pub mod outbound;
 pub mod ports;
 pub mod telemetry;

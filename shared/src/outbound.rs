@@ -5,13 +5,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ContactKey;
 use crate::ingress::sqs_token;
-use crate::ports::{OutboundMessage, QueueMessage};
+use crate::ports::{OutboundMessage, OutboxItem, QueueMessage};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboundJob {
     /// Stable across retries of the work that produced it (`<wamid>:<n>` for replies).
     pub id: String,
     pub message: OutboundMessage,
+    /// For payment-status updates: what goes to the template outbox instead, when the
+    /// seller's 24-hour window is closed. Replies to a message the user just sent have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<OutboxItem>,
 }
 
 impl OutboundJob {

@@ -3,20 +3,20 @@
 use std::sync::Arc;
 
 use chrono::Duration;
+use paybot::StoreError;
 use paybot::commands::{self, Command, MarketRules, Refusal};
 use paybot::config::Config;
 use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::domain::{
-    BusinessProfile, ContactKey, InboundMessage, LinkKind, LinkState, Locale, MerchantBinding, MessageContent, Money,
-    PaymentLink, Phone, Seller, SellerStatus, link_id_for_message,
+    BusinessProfile, ContactKey, InboundMessage, LinkKind, LinkState, Locale, MerchantBinding,
+    MessageContent, Money, PaymentLink, Phone, Seller, SellerStatus, link_id_for_message,
 };
 use paybot::outbound::OutboundJob;
 use paybot::ports::{
     AuditEvent, AuditLog, Claim, Clock, ContactStore, Directory, FailedCommandLog, IdempotencyStore,
-    MerchantCredentials, OutboundMessage, PaymentKind, PaymentLinkStore, PaymentRail,
-    PaymentRequest, QueueSender, RailError,
+    MerchantCredentials, OutboundMessage, PaymentKind, PaymentLinkStore, PaymentRail, PaymentRequest,
+    QueueSender, RailError,
 };
-use paybot::StoreError;
 
 use crate::replies::{self, Reply};
 
@@ -86,6 +86,7 @@ impl Conversation<'_> {
                 to: self.phone.clone(),
                 content,
             },
+            fallback: None,
         });
     }
 
@@ -140,7 +141,10 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), Sto
         tracing::error!(business_number = %message.business_number_id, "no profile for this business number");
         return Ok(());
     };
-    let contact = ContactKey { business_number_id: message.business_number_id.clone(), user_key: phone.as_e164().into() };
+    let contact = ContactKey {
+        business_number_id: message.business_number_id.clone(),
+        user_key: phone.as_e164().into(),
+    };
     let settings = deps.contacts.settings(&contact).await?;
     let seller = deps.directory.seller(&phone).await?;
     let locale = settings.locale.or(seller.as_ref().map(|s| s.locale)).unwrap_or(profile.default_locale);
@@ -323,7 +327,12 @@ async fn issue_link(
         Ok(created) => {
             let stored = deps
                 .links
-                .mark_created(&link.id, &created.payment_id, created.checkout_url.as_deref(), deps.clock.now())
+                .mark_created(
+                    &link.id,
+                    &created.payment_id,
+                    created.checkout_url.as_deref(),
+                    deps.clock.now(),
+                )
                 .await?;
             let link = match stored {
                 Some(link) => link,
@@ -348,8 +357,13 @@ async fn issue_link(
         Err(LinkFailure::Rail(err)) => {
             tracing::warn!(link = %link.id, error = %err, "payment link not created");
             deps.links.discard_unfinished(&link.id).await?;
-            audit(deps, conversation, "link_failed", serde_json::json!({"link": link.id, "error": err.to_string()}))
-                .await?;
+            audit(
+                deps,
+                conversation,
+                "link_failed",
+                serde_json::json!({"link": link.id, "error": err.to_string()}),
+            )
+            .await?;
             conversation.reply(Reply::LinkFailed);
         }
     }

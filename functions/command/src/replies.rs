@@ -117,7 +117,8 @@ pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
 fn refusal_text(refusal: &Refusal, rules: &MarketRules, locale: Locale) -> String {
     let catalog = Catalog::global();
     let t = |id: &str, args: &[(&str, Arg<'_>)]| catalog.text(locale, id, args);
-    let money = |amount| Money::new(amount, rules.currency).map(|m| format_amount(&m, locale)).unwrap_or_default();
+    let money =
+        |amount| Money::new(amount, rules.currency).map(|m| format_amount(&m, locale)).unwrap_or_default();
     match refusal.kind {
         RefusalKind::Empty => t("error-empty", &[]),
         RefusalKind::UnknownCommand => t(
@@ -128,14 +129,18 @@ fn refusal_text(refusal: &Refusal, rules: &MarketRules, locale: Locale) -> Strin
             ],
         ),
         RefusalKind::AmountMissing => t("error-amount-missing", &[]),
-        RefusalKind::AmountInvalid => t("error-amount-invalid", &[("input", Arg::Str(refusal.token().unwrap_or_default()))]),
+        RefusalKind::AmountInvalid => {
+            t("error-amount-invalid", &[("input", Arg::Str(refusal.token().unwrap_or_default()))])
+        }
         RefusalKind::AmountNotPositive => t("error-amount-not-positive", &[]),
         RefusalKind::TooManyDecimals => t("error-amount-decimals", &[]),
         RefusalKind::AmountAboveCap => {
             let cap = refusal.cap().unwrap_or(rules.qr_max);
             t("error-amount-above-cap", &[("cap", Arg::Str(&money(cap)))])
         }
-        RefusalKind::UnsupportedCurrency => t("error-currency", &[("currency", Arg::Str(rules.currency.code()))]),
+        RefusalKind::UnsupportedCurrency => {
+            t("error-currency", &[("currency", Arg::Str(rules.currency.code()))])
+        }
         RefusalKind::DescriptionTooLong => {
             t("error-description-too-long", &[("max", Arg::Int(rules.description_max_chars as i64))])
         }

@@ -4,9 +4,13 @@ use std::time::Duration as StdDuration;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::Duration;
 use paybot::StoreError;
+use paybot::domain::ContactKey;
 use paybot::domain::{DeliveryState, DeliveryUpdate};
 use paybot::outbound::OutboundJob;
-use paybot::ports::{Claim, Clock, DeliveryStatusStore, IdempotencyStore, QueueSender, SendError, WhatsAppSender};
+use paybot::ports::{
+    Claim, Clock, DeliveryStatusStore, IdempotencyStore, OutboxStore, QueueSender, SendError, WhatsAppSender,
+    WindowStore,
+};
 use rand::Rng;
 use serde::Serialize;
 
@@ -20,6 +24,9 @@ pub struct NotifySettings {
     pub max_delay: StdDuration,
     /// How long a sent job id is remembered, so a redelivered job is not sent twice.
     pub remember_sent: Duration,
+    /// The customer-service window: free-form messages only this long after the user's last
+    /// message.
+    pub window: Duration,
 }
 
 impl Default for NotifySettings {
@@ -29,6 +36,7 @@ impl Default for NotifySettings {
             base_delay: StdDuration::from_millis(250),
             max_delay: StdDuration::from_secs(2),
             remember_sent: Duration::days(2),
+            window: Duration::hours(24),
         }
     }
 }
@@ -39,6 +47,10 @@ pub struct NotifyDeps {
     pub statuses: Arc<dyn DeliveryStatusStore>,
     /// Where permanent failures are parked for the operator (the outbound dead-letter queue).
     pub parked: Arc<dyn QueueSender>,
+    /// The seller's window (status updates only).
+    pub windows: Arc<dyn WindowStore>,
+    /// Where status updates wait when the window is closed.
+    pub outbox: Arc<dyn OutboxStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: NotifySettings,
 }
@@ -46,9 +58,15 @@ pub struct NotifyDeps {
 /// What happened to one job.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {
-    Sent { wamid: String },
+    Sent {
+        wamid: String,
+    },
     AlreadySent,
-    Parked { reason: String },
+    /// The window was closed: the update waits in the template outbox.
+    Deferred,
+    Parked {
+        reason: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,7 +90,8 @@ pub async fn handle_batch(deps: &NotifyDeps, event: SqsEvent) -> SqsBatchRespons
     let mut response = SqsBatchResponse::default();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
-        let Some(job) = record.body.as_deref().and_then(|b| serde_json::from_str::<OutboundJob>(b).ok()) else {
+        let Some(job) = record.body.as_deref().and_then(|b| serde_json::from_str::<OutboundJob>(b).ok())
+        else {
             tracing::error!(sqs_message = %id, "unreadable outbound record dropped");
             continue;
         };
@@ -98,13 +117,23 @@ pub async fn deliver(deps: &NotifyDeps, job: &OutboundJob) -> Result<Delivery, N
         Claim::InProgress => return Err(NotifyError::Busy),
         Claim::Acquired => {}
     }
+    if let Some(item) = &job.fallback {
+        if !window_open(deps, job).await? {
+            return defer(deps, &key, item).await;
+        }
+    }
     let mut attempt = 0;
     loop {
         match deps.sender.send(&job.message).await {
             Ok(wamid) => {
                 let now = deps.clock.now();
                 deps.idempotency.complete(&key, now, deps.settings.remember_sent).await?;
-                let sent = DeliveryUpdate { message_id: wamid.clone(), state: DeliveryState::Sent, at: now, error_code: None };
+                let sent = DeliveryUpdate {
+                    message_id: wamid.clone(),
+                    state: DeliveryState::Sent,
+                    at: now,
+                    error_code: None,
+                };
                 deps.statuses.record(&sent).await?;
                 return Ok(Delivery::Sent { wamid });
             }
@@ -116,6 +145,11 @@ pub async fn deliver(deps: &NotifyDeps, job: &OutboundJob) -> Result<Delivery, N
             Err(err @ SendError::Retryable { .. }) => {
                 deps.idempotency.release(&key).await?;
                 return Err(NotifyError::Exhausted(err));
+            }
+            // Meta says the window closed (its clock and ours may differ by seconds).
+            Err(SendError::WindowClosed) if job.fallback.is_some() => {
+                let item = job.fallback.as_ref().expect("checked above");
+                return defer(deps, &key, item).await;
             }
             Err(err) => {
                 let reason = err.to_string();
@@ -131,6 +165,26 @@ pub async fn deliver(deps: &NotifyDeps, job: &OutboundJob) -> Result<Delivery, N
     }
 }
 
+async fn window_open(deps: &NotifyDeps, job: &OutboundJob) -> Result<bool, StoreError> {
+    let contact = ContactKey {
+        business_number_id: job.message.business_number_id.clone(),
+        user_key: job.message.to.as_e164().to_owned(),
+    };
+    let last = deps.windows.last_inbound(&contact).await?;
+    Ok(last.is_some_and(|at| deps.clock.now() - at < deps.settings.window))
+}
+
+async fn defer(
+    deps: &NotifyDeps,
+    key: &str,
+    item: &paybot::ports::OutboxItem,
+) -> Result<Delivery, NotifyError> {
+    deps.outbox.add(item).await?;
+    deps.idempotency.complete(key, deps.clock.now(), deps.settings.remember_sent).await?;
+    tracing::info!(link = %item.link_id, "window closed: status update moved to the template outbox");
+    Ok(Delivery::Deferred)
+}
+
 /// Full jitter: a random delay up to the exponential bound, so throttled senders spread out.
 fn backoff(settings: &NotifySettings, attempt: u32) -> StdDuration {
     let bound = settings.base_delay.saturating_mul(1u32 << attempt.min(16)).min(settings.max_delay);
@@ -142,9 +196,15 @@ fn backoff(settings: &NotifySettings, attempt: u32) -> StdDuration {
 mod tests {
     use super::*;
     use async_trait::async_trait;
-    use paybot::adapters::memory::{ManualClock, MemoryDeliveryStatusStore, MemoryIdempotencyStore, MemoryQueue};
+    use paybot::adapters::memory::{
+        ManualClock, MemoryDeliveryStatusStore, MemoryIdempotencyStore, MemoryOutboxStore, MemoryQueue,
+        MemoryWindowStore,
+    };
     use paybot::domain::Phone;
+    use paybot::domain::{Currency, LinkState, Money};
+    use paybot::ports::OutboxItem;
     use paybot::ports::{OutboundContent, OutboundMessage, QueueReceiver};
+    use paybot::ports::{OutboxStore, WindowStore};
     use std::sync::Mutex;
 
     /// Answers from a script, then succeeds; counts calls. Stands in for the Cloud API where
@@ -164,17 +224,31 @@ mod tests {
         }
     }
 
-    fn deps(script: Vec<SendError>) -> (NotifyDeps, Arc<ScriptedSender>, Arc<MemoryQueue>, Arc<MemoryDeliveryStatusStore>) {
+    struct Harness {
+        deps: NotifyDeps,
+        sender: Arc<ScriptedSender>,
+        parked: Arc<MemoryQueue>,
+        statuses: Arc<MemoryDeliveryStatusStore>,
+        windows: Arc<MemoryWindowStore>,
+        outbox: Arc<MemoryOutboxStore>,
+        clock: Arc<ManualClock>,
+    }
+
+    fn harness(script: Vec<SendError>) -> Harness {
         let clock = Arc::new(ManualClock::default());
         let sender = Arc::new(ScriptedSender { script: Mutex::new(script), calls: Mutex::new(0) });
         let parked = Arc::new(MemoryQueue::fifo(clock.clone()));
         let statuses = Arc::new(MemoryDeliveryStatusStore::default());
+        let windows = Arc::new(MemoryWindowStore::default());
+        let outbox = Arc::new(MemoryOutboxStore::default());
         let deps = NotifyDeps {
             sender: sender.clone(),
             idempotency: Arc::new(MemoryIdempotencyStore::default()),
             statuses: statuses.clone(),
             parked: parked.clone(),
-            clock,
+            windows: windows.clone(),
+            outbox: outbox.clone(),
+            clock: clock.clone(),
             settings: NotifySettings {
                 attempts: 3,
                 base_delay: StdDuration::from_millis(1),
@@ -182,7 +256,7 @@ mod tests {
                 ..NotifySettings::default()
             },
         };
-        (deps, sender, parked, statuses)
+        Harness { deps, sender, parked, statuses, windows, outbox, clock }
     }
 
     fn job(id: &str) -> OutboundJob {
@@ -193,7 +267,27 @@ mod tests {
                 to: Phone::parse_international("+37369123456").unwrap(),
                 content: OutboundContent::Text { body: "hello".into() },
             },
+            fallback: None,
         }
+    }
+
+    fn contact() -> ContactKey {
+        ContactKey { business_number_id: "1065".into(), user_key: "+37369123456".into() }
+    }
+
+    fn status_job(id: &str, clock: &ManualClock) -> OutboundJob {
+        let mut job = job(id);
+        job.fallback = Some(OutboxItem {
+            contact: contact(),
+            link_id: "pl-1".into(),
+            state: LinkState::Success,
+            amount: Money::new(100.into(), Currency::MDL).unwrap(),
+            description: None,
+            tag: None,
+            payer_bank: None,
+            at: clock.now(),
+        });
+        job
     }
 
     fn throttled() -> SendError {
@@ -202,44 +296,73 @@ mod tests {
 
     #[tokio::test]
     async fn sends_once_and_keeps_the_wamid() {
-        let (deps, sender, _, statuses) = deps(vec![]);
-        assert_eq!(deliver(&deps, &job("w:0")).await.unwrap(), Delivery::Sent { wamid: "wamid.out1".into() });
-        assert_eq!(deliver(&deps, &job("w:0")).await.unwrap(), Delivery::AlreadySent);
-        assert_eq!(*sender.calls.lock().unwrap(), 1);
-        assert_eq!(statuses.get("wamid.out1").await.unwrap().unwrap().state, DeliveryState::Sent);
+        let h = harness(vec![]);
+        assert_eq!(
+            deliver(&h.deps, &job("w:0")).await.unwrap(),
+            Delivery::Sent { wamid: "wamid.out1".into() }
+        );
+        assert_eq!(deliver(&h.deps, &job("w:0")).await.unwrap(), Delivery::AlreadySent);
+        assert_eq!(*h.sender.calls.lock().unwrap(), 1);
+        assert_eq!(h.statuses.get("wamid.out1").await.unwrap().unwrap().state, DeliveryState::Sent);
     }
 
     #[tokio::test]
     async fn throttling_and_transient_errors_are_retried() {
         let transient = SendError::Retryable { code: Some(131_000), detail: "unknown".into() };
-        let (deps, sender, parked, _) = deps(vec![throttled(), transient]);
-        assert!(matches!(deliver(&deps, &job("w:1")).await.unwrap(), Delivery::Sent { .. }));
-        assert_eq!(*sender.calls.lock().unwrap(), 3);
-        assert_eq!(parked.ready_len(), 0);
+        let h = harness(vec![throttled(), transient]);
+        assert!(matches!(deliver(&h.deps, &job("w:1")).await.unwrap(), Delivery::Sent { .. }));
+        assert_eq!(*h.sender.calls.lock().unwrap(), 3);
+        assert_eq!(h.parked.ready_len(), 0);
     }
 
     #[tokio::test]
     async fn exhausted_retries_go_back_to_the_queue_and_may_be_retried() {
-        let (deps, sender, parked, _) = deps(vec![throttled(), throttled(), throttled()]);
-        assert!(matches!(deliver(&deps, &job("w:2")).await, Err(NotifyError::Exhausted(_))));
-        assert_eq!(parked.ready_len(), 0);
+        let h = harness(vec![throttled(), throttled(), throttled()]);
+        assert!(matches!(deliver(&h.deps, &job("w:2")).await, Err(NotifyError::Exhausted(_))));
+        assert_eq!(h.parked.ready_len(), 0);
         // The claim was given back: the redelivery sends it.
-        assert!(matches!(deliver(&deps, &job("w:2")).await.unwrap(), Delivery::Sent { .. }));
-        assert_eq!(*sender.calls.lock().unwrap(), 4);
+        assert!(matches!(deliver(&h.deps, &job("w:2")).await.unwrap(), Delivery::Sent { .. }));
+        assert_eq!(*h.sender.calls.lock().unwrap(), 4);
     }
 
     #[tokio::test]
     async fn permanent_failures_are_parked_not_retried() {
         let undeliverable = SendError::Permanent { code: Some(131_026), detail: "undeliverable".into() };
-        let (deps, sender, parked, _) = deps(vec![undeliverable]);
-        assert!(matches!(deliver(&deps, &job("w:3")).await.unwrap(), Delivery::Parked { .. }));
-        assert_eq!(*sender.calls.lock().unwrap(), 1);
-        let parked = parked.receive(10).await.unwrap();
+        let h = harness(vec![undeliverable]);
+        assert!(matches!(deliver(&h.deps, &job("w:3")).await.unwrap(), Delivery::Parked { .. }));
+        assert_eq!(*h.sender.calls.lock().unwrap(), 1);
+        let parked = h.parked.receive(10).await.unwrap();
         assert_eq!(parked.len(), 1);
         let body: serde_json::Value = serde_json::from_str(&parked[0].body).unwrap();
         assert_eq!(body["job"]["id"], "w:3");
         assert!(body["error"].as_str().unwrap().contains("131026"));
-        assert_eq!(deliver(&deps, &job("w:3")).await.unwrap(), Delivery::AlreadySent);
+        assert_eq!(deliver(&h.deps, &job("w:3")).await.unwrap(), Delivery::AlreadySent);
+    }
+
+    #[tokio::test]
+    async fn status_updates_go_free_form_inside_the_window_and_to_the_outbox_outside() {
+        let h = harness(vec![]);
+        h.windows.record_inbound(&contact(), h.clock.now()).await.unwrap();
+        h.clock.advance(Duration::hours(23));
+        assert!(matches!(
+            deliver(&h.deps, &status_job("s:1", &h.clock)).await.unwrap(),
+            Delivery::Sent { .. }
+        ));
+        h.clock.advance(Duration::hours(2));
+        assert_eq!(deliver(&h.deps, &status_job("s:2", &h.clock)).await.unwrap(), Delivery::Deferred);
+        assert_eq!(*h.sender.calls.lock().unwrap(), 1);
+        assert_eq!(h.outbox.pending(&contact()).await.unwrap().len(), 1);
+        // A reply (no fallback) is not held back by the window.
+        assert!(matches!(deliver(&h.deps, &job("r:1")).await.unwrap(), Delivery::Sent { .. }));
+    }
+
+    #[tokio::test]
+    async fn meta_saying_131047_also_defers_a_status_update() {
+        let h = harness(vec![SendError::WindowClosed]);
+        h.windows.record_inbound(&contact(), h.clock.now()).await.unwrap();
+        assert_eq!(deliver(&h.deps, &status_job("s:3", &h.clock)).await.unwrap(), Delivery::Deferred);
+        assert_eq!(h.outbox.pending(&contact()).await.unwrap().len(), 1);
+        assert_eq!(deliver(&h.deps, &status_job("s:3", &h.clock)).await.unwrap(), Delivery::AlreadySent);
     }
 
     #[test]

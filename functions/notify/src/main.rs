@@ -2,7 +2,10 @@ use std::sync::Arc;
 
 use lambda_runtime::{LambdaEvent, service_fn};
 use notify::{NotifyDeps, NotifySettings};
-use paybot::adapters::aws::{AwsClients, DynamoDeliveryStatusStore, DynamoIdempotencyStore, SecretsManagerSource, SqsQueue};
+use paybot::adapters::aws::{
+    AwsClients, DynamoDeliveryStatusStore, DynamoIdempotencyStore, DynamoOutboxStore, DynamoWindowStore,
+    SecretsManagerSource, SqsQueue,
+};
 use paybot::adapters::memory::SystemClock;
 use paybot::config::Config;
 use paybot::whatsapp::cloud_api::CloudApiClient;
@@ -27,6 +30,14 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             table(&config.tables.message_status, "MESSAGE_STATUS_TABLE")?,
         )),
         parked: Arc::new(SqsQueue::new(aws.sqs.clone(), table(&config.queues.parked, "PARKED_QUEUE_URL")?)),
+        windows: Arc::new(DynamoWindowStore::new(
+            aws.dynamodb.clone(),
+            table(&config.tables.contacts, "CONTACTS_TABLE")?,
+        )),
+        outbox: Arc::new(DynamoOutboxStore::new(
+            aws.dynamodb.clone(),
+            table(&config.tables.outbox, "OUTBOX_TABLE")?,
+        )),
         clock: Arc::new(SystemClock),
         settings: NotifySettings::default(),
     });

@@ -1,1 +1,766 @@
-//! WhatsApp Cloud API sandbox (being written).
+//! A WhatsApp Cloud API sandbox: an axum router that plays Meta's send endpoint for tests and
+//! the local stack.
+//!
+//! It is written from Meta's documentation (`reference/whatsapp-cloud-api.md`), not from the
+//! bot's code, and does not depend on the `paybot` crate: a mistake in the bot's client must
+//! not be mirrored here, where it would go unnoticed.
+//!
+//! - `POST /{version}/{phone_number_id}/messages`: checks the bearer token (401, code 190),
+//!   holds the body to Meta's rules and limits (400, code 100), records the message and answers
+//!   as Meta does. Mount the router at the root (or nested under a prefix) and give the client
+//!   `<sandbox>/v23.0` as its API base.
+//! - Controls for tests ([`CloudApiSandbox::fail_next`], [`CloudApiSandbox::set_delay`], the
+//!   24-hour window rule) and for the browser simulator (`GET /_sandbox/messages`,
+//!   `POST /_sandbox/fail`).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use rand::distr::Alphanumeric;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+/// Meta's limits, counted in Unicode scalar values (reference: "Limits").
+pub mod limits {
+    pub const TEXT_BODY: usize = 4096;
+    pub const INTERACTIVE_BODY: usize = 1024;
+    pub const LIST_BUTTON: usize = 20;
+    pub const SECTION_TITLE: usize = 24;
+    pub const ROW_TITLE: usize = 24;
+    pub const ROW_DESCRIPTION: usize = 72;
+    pub const ROWS_TOTAL: usize = 10;
+    pub const SECTIONS: usize = 10;
+    pub const ROW_ID: usize = 200;
+    pub const HEADER_FOOTER: usize = 60;
+    pub const REPLY_BUTTON_TITLE: usize = 20;
+    pub const REPLY_BUTTONS: usize = 3;
+    /// Meta documents 256 for a reply button's id.
+    pub const REPLY_BUTTON_ID: usize = 256;
+}
+
+/// How long a user's last message keeps the customer-service window open.
+pub const WINDOW: chrono::Duration = chrono::Duration::hours(24);
+
+/// A message the sandbox accepted.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentMessage {
+    /// Increases by one per accepted message, from 1: the simulator polls with `after=<seq>`.
+    pub seq: u64,
+    pub phone_number_id: String,
+    pub to: String,
+    /// The request body exactly as received.
+    pub body: Value,
+    pub wamid: String,
+    pub at: DateTime<Utc>,
+}
+
+impl SentMessage {
+    /// The body's `type` (`text` when absent, as Meta assumes).
+    pub fn kind(&self) -> &str {
+        self.body.get("type").and_then(Value::as_str).unwrap_or("text")
+    }
+
+    /// The text of a text message or the body of an interactive one.
+    pub fn text(&self) -> Option<&str> {
+        match self.kind() {
+            "text" => self.body.pointer("/text/body").and_then(Value::as_str),
+            "interactive" => self.body.pointer("/interactive/body/text").and_then(Value::as_str),
+            _ => None,
+        }
+    }
+}
+
+/// An error answer queued by [`CloudApiSandbox::fail_next`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct InjectedFailure {
+    code: i64,
+    status: StatusCode,
+    remaining: usize,
+}
+
+type ClockFn = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+struct State_ {
+    next_seq: u64,
+    sent: Vec<SentMessage>,
+    marked_read: Vec<String>,
+    requests: usize,
+    failures: VecDeque<InjectedFailure>,
+    delay: Duration,
+    window_rule: bool,
+    last_inbound: HashMap<String, DateTime<Utc>>,
+}
+
+struct Inner {
+    access_token: String,
+    clock: Mutex<ClockFn>,
+    state: Mutex<State_>,
+    /// Woken whenever a message is recorded, for [`CloudApiSandbox::wait_for`].
+    recorded: Notify,
+}
+
+/// The sandbox: cheap to clone, every clone sees the same recorded messages and controls.
+#[derive(Clone)]
+pub struct CloudApiSandbox {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for CloudApiSandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The token stays out of debug output, as a real one would have to.
+        f.debug_struct("CloudApiSandbox").field("sent", &self.state().sent.len()).finish_non_exhaustive()
+    }
+}
+
+impl CloudApiSandbox {
+    /// A sandbox that accepts `access_token` as the bearer token.
+    pub fn new(access_token: impl Into<String>) -> CloudApiSandbox {
+        CloudApiSandbox {
+            inner: Arc::new(Inner {
+                access_token: access_token.into(),
+                clock: Mutex::new(Arc::new(Utc::now)),
+                state: Mutex::new(State_ {
+                    next_seq: 1,
+                    sent: Vec::new(),
+                    marked_read: Vec::new(),
+                    requests: 0,
+                    failures: VecDeque::new(),
+                    delay: Duration::ZERO,
+                    window_rule: false,
+                    last_inbound: HashMap::new(),
+                }),
+                recorded: Notify::new(),
+            }),
+        }
+    }
+
+    /// The send endpoint and the control surface.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .route("/{version}/{phone_number_id}/messages", post(send_message))
+            .route("/_sandbox/messages", get(list_messages))
+            .route("/_sandbox/fail", post(inject_failure))
+            .with_state(self.clone())
+    }
+
+    /// The time the sandbox stamps messages with and judges the window by; the local stack
+    /// passes its movable clock so that moving time forward closes windows here too.
+    pub fn set_clock(&self, clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static) {
+        *self.inner.clock.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(clock);
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        let clock = self.inner.clock.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        clock()
+    }
+
+    fn state(&self) -> MutexGuard<'_, State_> {
+        // A panicking test thread must not poison the sandbox for the others.
+        self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every accepted message, oldest first.
+    pub fn sent(&self) -> Vec<SentMessage> {
+        self.state().sent.clone()
+    }
+
+    /// The accepted messages to one user (`wa_id` digits, with or without `+`).
+    pub fn sent_to(&self, wa_id: &str) -> Vec<SentMessage> {
+        let wa_id = wa_id.trim_start_matches('+');
+        self.state().sent.iter().filter(|m| m.to.trim_start_matches('+') == wa_id).cloned().collect()
+    }
+
+    /// The wamids the bot marked as read.
+    pub fn marked_read(&self) -> Vec<String> {
+        self.state().marked_read.clone()
+    }
+
+    /// How many requests reached the send endpoint, refused ones included: lets a test prove
+    /// that a client refused a message without calling the API.
+    pub fn request_count(&self) -> usize {
+        self.state().requests
+    }
+
+    /// Forgets recorded messages, queued failures and windows; keeps the clock and token.
+    pub fn reset(&self) {
+        let mut state = self.state();
+        state.sent.clear();
+        state.marked_read.clear();
+        state.requests = 0;
+        state.failures.clear();
+        state.delay = Duration::ZERO;
+        state.last_inbound.clear();
+    }
+
+    /// Waits until an accepted message matches `predicate` (one already recorded counts) and
+    /// returns it, or `None` after `timeout`.
+    pub async fn wait_for(
+        &self,
+        predicate: impl Fn(&SentMessage) -> bool,
+        timeout: Duration,
+    ) -> Option<SentMessage> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            // Registered before looking, so a message recorded in between is not missed.
+            let notified = self.inner.recorded.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if let Some(found) = self.state().sent.iter().find(|m| predicate(m)).cloned() {
+                return Some(found);
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return None;
+            }
+        }
+    }
+
+    /// The next `times` well-formed, authorised sends fail with Meta's error `code` and HTTP
+    /// `status` (Meta uses 400 for most codes, including 131047 and usually 130429; 5xx for
+    /// its own outages). Queued failures are used in order.
+    pub fn fail_next(&self, code: i64, http_status: u16, times: usize) {
+        let status = StatusCode::from_u16(http_status).unwrap_or(StatusCode::BAD_REQUEST);
+        if times > 0 {
+            self.state().failures.push_back(InjectedFailure { code, status, remaining: times });
+        }
+    }
+
+    /// Every answer of the send endpoint is held back this long (to make clients time out).
+    pub fn set_delay(&self, delay: Duration) {
+        self.state().delay = delay;
+    }
+
+    /// When on, a free-form (non-template) message to a user whose last message is older than
+    /// 24 hours, or who never wrote, fails with 131047 as on Meta.
+    pub fn set_window_rule(&self, enabled: bool) {
+        self.state().window_rule = enabled;
+    }
+
+    /// Tells the sandbox that the user wrote to the business at `at` (opening the window).
+    /// An older time than the one known is ignored, as webhook deliveries can arrive late.
+    pub fn user_wrote(&self, wa_id: &str, at: DateTime<Utc>) {
+        let mut state = self.state();
+        let entry = state.last_inbound.entry(wa_id.trim_start_matches('+').to_owned()).or_insert(at);
+        if at > *entry {
+            *entry = at;
+        }
+    }
+}
+
+// ---- the send endpoint ---------------------------------------------------------------------
+
+async fn send_message(
+    State(sandbox): State<CloudApiSandbox>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let delay = {
+        let mut state = sandbox.state();
+        state.requests += 1;
+        state.delay
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+
+    let authorised = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|token| !token.is_empty() && token == sandbox.inner.access_token);
+    if !authorised {
+        return meta_error(
+            StatusCode::UNAUTHORIZED,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+            None,
+        );
+    }
+
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(value @ Value::Object(_)) => value,
+        _ => return invalid_parameter("the request body must be a JSON object"),
+    };
+    let request = match validate(&body) {
+        Ok(request) => request,
+        Err(details) => return invalid_parameter(&details),
+    };
+
+    let now = sandbox.now();
+    let mut state = sandbox.state();
+    if let Some(failure) = state.failures.front_mut() {
+        let (code, status) = (failure.code, failure.status);
+        failure.remaining -= 1;
+        if failure.remaining == 0 {
+            state.failures.pop_front();
+        }
+        drop(state);
+        let (message, details) = known_error(code);
+        return meta_error(status, code, message, details);
+    }
+
+    let to = match request {
+        Request::MarkRead { message_id } => {
+            state.marked_read.push(message_id);
+            return Json(json!({"success": true})).into_response();
+        }
+        Request::Message { to, free_form } => {
+            if free_form && state.window_rule {
+                let open = state
+                    .last_inbound
+                    .get(to.trim_start_matches('+'))
+                    .is_some_and(|last| now.signed_duration_since(*last) < WINDOW);
+                if !open {
+                    drop(state);
+                    let (message, details) = known_error(131047);
+                    return meta_error(StatusCode::BAD_REQUEST, 131047, message, details);
+                }
+            }
+            to
+        }
+    };
+
+    let wamid = format!("wamid.{}", random_token(48));
+    let seq = state.next_seq;
+    state.next_seq += 1;
+    state.sent.push(SentMessage {
+        seq,
+        phone_number_id,
+        to: to.clone(),
+        body,
+        wamid: wamid.clone(),
+        at: now,
+    });
+    drop(state);
+    sandbox.inner.recorded.notify_waiters();
+
+    let wa_id = to.trim_start_matches('+');
+    Json(json!({
+        "messaging_product": "whatsapp",
+        "contacts": [{"input": to, "wa_id": wa_id}],
+        "messages": [{"id": wamid}],
+    }))
+    .into_response()
+}
+
+/// What a valid body asks for.
+enum Request {
+    Message { to: String, free_form: bool },
+    MarkRead { message_id: String },
+}
+
+/// Meta's rules for a send body. The error is the `error_data.details` text Meta would give.
+fn validate(body: &Value) -> Result<Request, String> {
+    match body.get("messaging_product") {
+        Some(Value::String(p)) if p == "whatsapp" => {}
+        Some(_) => return Err("messaging_product must be \"whatsapp\"".into()),
+        None => return Err("The parameter messaging_product is required.".into()),
+    }
+
+    // Mark as read (with the optional typing indicator) shares the endpoint.
+    if body.get("status").is_some() {
+        if body.get("status").and_then(Value::as_str) != Some("read") {
+            return Err("status must be \"read\"".into());
+        }
+        let message_id = required_str(body, "/message_id", "message_id")?;
+        if let Some(indicator) = body.get("typing_indicator")
+            && indicator.get("type").and_then(Value::as_str) != Some("text")
+        {
+            return Err("typing_indicator.type must be \"text\"".into());
+        }
+        return Ok(Request::MarkRead { message_id: message_id.to_owned() });
+    }
+
+    if let Some(kind) = body.get("recipient_type")
+        && kind.as_str() != Some("individual")
+    {
+        return Err("recipient_type must be \"individual\"".into());
+    }
+    let to = required_str(body, "/to", "to")?;
+    let digits = to.strip_prefix('+').unwrap_or(to);
+    if !(5..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("to must be a phone number: digits, optionally after +".into());
+    }
+
+    let kind = match body.get("type") {
+        None => "text",
+        Some(Value::String(kind)) => kind.as_str(),
+        Some(_) => return Err("type must be a string".into()),
+    };
+    match kind {
+        "text" => validate_text(body)?,
+        "interactive" => validate_interactive(body)?,
+        "template" => validate_template(body)?,
+        other => return Err(format!("type \"{other}\" is not supported by this sandbox")),
+    }
+    Ok(Request::Message { to: to.to_owned(), free_form: kind != "template" })
+}
+
+fn validate_text(body: &Value) -> Result<(), String> {
+    let text = required_object(body, "/text", "text")?;
+    let content = required_str(text, "/body", "text.body")?;
+    max_chars(content, limits::TEXT_BODY, "text.body")?;
+    if let Some(preview) = text.get("preview_url")
+        && !preview.is_boolean()
+    {
+        return Err("text.preview_url must be a boolean".into());
+    }
+    Ok(())
+}
+
+fn validate_interactive(body: &Value) -> Result<(), String> {
+    let interactive = required_object(body, "/interactive", "interactive")?;
+    let text = required_str(interactive, "/body/text", "interactive.body.text")?;
+    max_chars(text, limits::INTERACTIVE_BODY, "interactive.body.text")?;
+    if let Some(header) = interactive.get("header") {
+        if header.get("type").and_then(Value::as_str) != Some("text") {
+            return Err("interactive.header.type must be \"text\" in this sandbox".into());
+        }
+        let text = required_str(header, "/text", "interactive.header.text")?;
+        max_chars(text, limits::HEADER_FOOTER, "interactive.header.text")?;
+    }
+    if let Some(footer) = interactive.get("footer") {
+        let text = required_str(footer, "/text", "interactive.footer.text")?;
+        max_chars(text, limits::HEADER_FOOTER, "interactive.footer.text")?;
+    }
+    let action = required_object(interactive, "/action", "interactive.action")?;
+    match interactive.get("type").and_then(Value::as_str) {
+        Some("list") => validate_list(action),
+        Some("button") => validate_buttons(action),
+        Some(other) => Err(format!("interactive.type \"{other}\" is not supported by this sandbox")),
+        None => Err("The parameter interactive.type is required.".into()),
+    }
+}
+
+fn validate_list(action: &Value) -> Result<(), String> {
+    let button = required_str(action, "/button", "interactive.action.button")?;
+    max_chars(button, limits::LIST_BUTTON, "interactive.action.button")?;
+    let sections = required_array(action, "/sections", "interactive.action.sections")?;
+    if sections.is_empty() {
+        return Err("interactive.action.sections must not be empty".into());
+    }
+    if sections.len() > limits::SECTIONS {
+        return Err(format!("too many sections: {} (max {})", sections.len(), limits::SECTIONS));
+    }
+    let mut ids = HashSet::new();
+    let mut rows_total = 0;
+    for (i, section) in sections.iter().enumerate() {
+        match section.get("title") {
+            Some(_) => {
+                let title = required_str(section, "/title", &format!("sections[{i}].title"))?;
+                max_chars(title, limits::SECTION_TITLE, &format!("sections[{i}].title"))?;
+            }
+            None if sections.len() > 1 => {
+                return Err(format!("sections[{i}].title is required when there is more than one section"));
+            }
+            None => {}
+        }
+        let rows = required_array(section, "/rows", &format!("sections[{i}].rows"))?;
+        if rows.is_empty() {
+            return Err(format!("sections[{i}].rows must not be empty"));
+        }
+        rows_total += rows.len();
+        for (j, row) in rows.iter().enumerate() {
+            let field = |name: &str| format!("sections[{i}].rows[{j}].{name}");
+            let id = required_str(row, "/id", &field("id"))?;
+            max_chars(id, limits::ROW_ID, &field("id"))?;
+            if !ids.insert(id.to_owned()) {
+                return Err(format!("{} repeats another row's id; row ids must be unique", field("id")));
+            }
+            let title = required_str(row, "/title", &field("title"))?;
+            max_chars(title, limits::ROW_TITLE, &field("title"))?;
+            if row.get("description").is_some() {
+                let description = required_str(row, "/description", &field("description"))?;
+                max_chars(description, limits::ROW_DESCRIPTION, &field("description"))?;
+            }
+        }
+    }
+    if rows_total > limits::ROWS_TOTAL {
+        return Err(format!("too many rows: {rows_total} (max {} over all sections)", limits::ROWS_TOTAL));
+    }
+    Ok(())
+}
+
+fn validate_buttons(action: &Value) -> Result<(), String> {
+    let buttons = required_array(action, "/buttons", "interactive.action.buttons")?;
+    if buttons.is_empty() || buttons.len() > limits::REPLY_BUTTONS {
+        return Err(format!("interactive.action.buttons must hold 1 to {} buttons", limits::REPLY_BUTTONS));
+    }
+    let mut ids = HashSet::new();
+    for (i, button) in buttons.iter().enumerate() {
+        if button.get("type").and_then(Value::as_str) != Some("reply") {
+            return Err(format!("buttons[{i}].type must be \"reply\""));
+        }
+        let id = required_str(button, "/reply/id", &format!("buttons[{i}].reply.id"))?;
+        max_chars(id, limits::REPLY_BUTTON_ID, &format!("buttons[{i}].reply.id"))?;
+        if !ids.insert(id.to_owned()) {
+            return Err(format!("buttons[{i}].reply.id repeats another button's id"));
+        }
+        let title = required_str(button, "/reply/title", &format!("buttons[{i}].reply.title"))?;
+        max_chars(title, limits::REPLY_BUTTON_TITLE, &format!("buttons[{i}].reply.title"))?;
+    }
+    Ok(())
+}
+
+fn validate_template(body: &Value) -> Result<(), String> {
+    let template = required_object(body, "/template", "template")?;
+    required_str(template, "/name", "template.name")?;
+    required_str(template, "/language/code", "template.language.code")?;
+    let Some(components) = template.get("components") else { return Ok(()) };
+    let components = components.as_array().ok_or("template.components must be an array")?;
+    for (i, component) in components.iter().enumerate() {
+        match component.get("type").and_then(Value::as_str) {
+            Some("header" | "body" | "footer" | "button") => {}
+            _ => return Err(format!("components[{i}].type must be header, body, footer or button")),
+        }
+        let Some(parameters) = component.get("parameters") else { continue };
+        let parameters =
+            parameters.as_array().ok_or(format!("components[{i}].parameters must be an array"))?;
+        for (j, parameter) in parameters.iter().enumerate() {
+            if parameter.get("type").and_then(Value::as_str) != Some("text") {
+                // Currency, date-time and media parameters exist on Meta; the bot sends none.
+                return Err(format!("components[{i}].parameters[{j}].type must be \"text\" in this sandbox"));
+            }
+            let text = required_str(parameter, "/text", &format!("components[{i}].parameters[{j}].text"))?;
+            // Meta refuses these in template parameters (error 132018 when it gets that far).
+            if text.contains(['\n', '\t']) || text.contains("     ") {
+                return Err(format!(
+                    "components[{i}].parameters[{j}].text cannot have new-line/tab characters \
+                     or more than 4 consecutive spaces"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn required_object<'a>(value: &'a Value, pointer: &str, name: &str) -> Result<&'a Value, String> {
+    match value.pointer(pointer) {
+        Some(object @ Value::Object(_)) => Ok(object),
+        Some(_) => Err(format!("{name} must be an object")),
+        None => Err(format!("The parameter {name} is required.")),
+    }
+}
+
+fn required_array<'a>(value: &'a Value, pointer: &str, name: &str) -> Result<&'a Vec<Value>, String> {
+    match value.pointer(pointer) {
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(format!("{name} must be an array")),
+        None => Err(format!("The parameter {name} is required.")),
+    }
+}
+
+/// A required, non-empty string: Meta refuses empty titles, ids and bodies.
+fn required_str<'a>(value: &'a Value, pointer: &str, name: &str) -> Result<&'a str, String> {
+    match value.pointer(pointer) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+        Some(Value::String(_)) => Err(format!("{name} must not be empty")),
+        Some(_) => Err(format!("{name} must be a string")),
+        None => Err(format!("The parameter {name} is required.")),
+    }
+}
+
+/// Meta counts characters (Unicode scalar values), not bytes.
+fn max_chars(text: &str, max: usize, name: &str) -> Result<(), String> {
+    let count = text.chars().count();
+    if count > max {
+        return Err(format!("{name} is {count} characters long (max {max})"));
+    }
+    Ok(())
+}
+
+// ---- Meta's error answers --------------------------------------------------------------------
+
+fn invalid_parameter(details: &str) -> Response {
+    meta_error(StatusCode::BAD_REQUEST, 100, "(#100) Invalid parameter", Some(details))
+}
+
+/// The title and details Meta gives for the codes the bot reacts to.
+fn known_error(code: i64) -> (&'static str, Option<&'static str>) {
+    match code {
+        131047 => (
+            "(#131047) Re-engagement message",
+            Some(
+                "Message failed to send because more than 24 hours have passed since the customer \
+                 last replied to this number.",
+            ),
+        ),
+        130429 => ("(#130429) Rate limit hit", Some("Cloud API message throughput has been reached.")),
+        131056 => (
+            "(#131056) (Business Account, Consumer Account) pair rate limit hit",
+            Some(
+                "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.",
+            ),
+        ),
+        4 => ("(#4) Application request limit reached", None),
+        80007 => ("(#80007) Rate limit issues", None),
+        131000 => ("(#131000) Something went wrong", Some("Message failed to send due to an unknown error.")),
+        131016 => ("(#131016) Service unavailable", Some("A service is temporarily unavailable.")),
+        131026 => ("(#131026) Message undeliverable", Some("Unable to deliver message.")),
+        131048 => (
+            "(#131048) Spam rate limit hit",
+            Some(
+                "Message failed to send because there are restrictions on how many messages can be sent from this phone number.",
+            ),
+        ),
+        131049 => (
+            "(#131049) Meta chose not to deliver.",
+            Some("This message was not delivered to maintain healthy ecosystem engagement."),
+        ),
+        131051 => ("(#131051) Unsupported message type", Some("Unsupported message type.")),
+        100 => ("(#100) Invalid parameter", None),
+        190 => ("Error validating access token: Session has expired", None),
+        _ => ("(#0) Injected sandbox error", None),
+    }
+}
+
+/// `{"error":{"message","type":"OAuthException","code","error_data"?,"fbtrace_id"}}`.
+fn meta_error(status: StatusCode, code: i64, message: &str, details: Option<&str>) -> Response {
+    let mut error = json!({
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": random_token(27),
+    });
+    if let Some(details) = details {
+        error["error_data"] = json!({"messaging_product": "whatsapp", "details": details});
+    }
+    (status, Json(json!({ "error": error }))).into_response()
+}
+
+fn random_token(len: usize) -> String {
+    rand::rng().sample_iter(Alphanumeric).take(len).map(char::from).collect()
+}
+
+// ---- the control surface ---------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct MessagesQuery {
+    to: Option<String>,
+    #[serde(default)]
+    after: u64,
+}
+
+/// `GET /_sandbox/messages?to=<wa_id>&after=<seq>`: accepted messages, oldest first.
+async fn list_messages(
+    State(sandbox): State<CloudApiSandbox>,
+    Query(query): Query<MessagesQuery>,
+) -> Json<Vec<SentMessage>> {
+    let to = query.to.as_deref().map(|to| to.trim_start_matches('+').to_owned());
+    let state = sandbox.state();
+    let messages = state
+        .sent
+        .iter()
+        .filter(|m| m.seq > query.after)
+        .filter(|m| to.as_deref().is_none_or(|to| m.to.trim_start_matches('+') == to))
+        .cloned()
+        .collect();
+    Json(messages)
+}
+
+#[derive(Debug, Deserialize)]
+struct FailRequest {
+    code: i64,
+    #[serde(default = "default_fail_status")]
+    status: u16,
+    #[serde(default = "default_fail_times")]
+    times: usize,
+}
+
+fn default_fail_status() -> u16 {
+    400
+}
+
+fn default_fail_times() -> usize {
+    1
+}
+
+/// `POST /_sandbox/fail` `{"code":131047,"status":400,"times":1}`.
+async fn inject_failure(
+    State(sandbox): State<CloudApiSandbox>,
+    Json(request): Json<FailRequest>,
+) -> StatusCode {
+    if StatusCode::from_u16(request.status).is_err() {
+        return StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    sandbox.fail_next(request.code, request.status, request.times);
+    StatusCode::NO_CONTENT
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(sections: Value) -> Value {
+        json!({
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": "37369123456",
+            "type": "interactive",
+            "interactive": {"type": "list", "body": {"text": "Alege"},
+                            "action": {"button": "Limba", "sections": sections}}
+        })
+    }
+
+    fn rows(n: usize) -> Value {
+        (0..n).map(|i| json!({"id": format!("r{i}"), "title": format!("Row {i}")})).collect()
+    }
+
+    #[test]
+    fn accepts_meta_shaped_bodies() {
+        let text = json!({"messaging_product":"whatsapp","to":"37369123456","type":"text",
+                          "text":{"body":"Salut","preview_url":true}});
+        assert!(matches!(validate(&text), Ok(Request::Message { free_form: true, .. })));
+        let template = json!({"messaging_product":"whatsapp","to":"37369123456","type":"template",
+            "template":{"name":"payment_update","language":{"code":"ro"},
+                        "components":[{"type":"body","parameters":[{"type":"text","text":"100 MDL"}]}]}});
+        assert!(matches!(validate(&template), Ok(Request::Message { free_form: false, .. })));
+        assert!(validate(&list(json!([{"rows": rows(10)}]))).is_ok());
+        let read = json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.X",
+                          "typing_indicator":{"type":"text"}});
+        assert!(matches!(validate(&read), Ok(Request::MarkRead { .. })));
+    }
+
+    #[test]
+    fn refuses_what_meta_refuses() {
+        let cases = [
+            json!({"to":"37369123456","type":"text","text":{"body":"x"}}),
+            json!({"messaging_product":"whatsapp","type":"text","text":{"body":"x"}}),
+            json!({"messaging_product":"whatsapp","to":"abc","type":"text","text":{"body":"x"}}),
+            json!({"messaging_product":"whatsapp","to":"37369123456","type":"text"}),
+            json!({"messaging_product":"whatsapp","to":"37369123456","type":"text",
+                   "text":{"body":"é".repeat(4097)}}),
+            list(json!([{"rows": rows(11)}])),
+            list(json!([{"title":"A","rows": rows(5)},{"rows":[{"id":"x","title":"X"}]}])),
+            list(json!([{"rows":[{"id":"a","title":"ы".repeat(25)}]}])),
+            list(json!([{"rows":[{"id":"a","title":"A","description":"d".repeat(73)}]}])),
+            list(json!([{"rows":[{"id":"a","title":"A"},{"id":"a","title":"B"}]}])),
+            list(json!([{"rows":[{"id":"i".repeat(201),"title":"A"}]}])),
+            list(json!(
+                (0..11)
+                    .map(|i| json!({"title": format!("S{i}"), "rows":[{"id":format!("{i}"),"title":"A"}]}))
+                    .collect::<Value>()
+            )),
+            json!({"messaging_product":"whatsapp","to":"37369123456","type":"template",
+                   "template":{"name":"t","language":{"code":"ro"},
+                               "components":[{"type":"body","parameters":[{"type":"text","text":"a\nb"}]}]}}),
+        ];
+        for (i, body) in cases.iter().enumerate() {
+            assert!(validate(body).is_err(), "case {i} should be refused");
+        }
+    }
+
+    #[test]
+    fn counts_characters_not_bytes() {
+        // 24 Cyrillic letters are 48 bytes and still fit a row title.
+        assert!(validate(&list(json!([{"rows":[{"id":"a","title":"ы".repeat(24)}]}]))).is_ok());
+    }
+}

@@ -1,1 +1,2 @@
 pub mod cloud_api;
+pub mod miapos;

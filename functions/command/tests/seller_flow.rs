@@ -1,0 +1,263 @@
+//! The seller side end to end over the in-memory adapters: the command function's flow,
+//! the real miaPOS client, and the miaPOS sandbox (which follows the published contract)
+//! on a loopback port.
+
+use std::sync::Arc;
+
+use chrono::DateTime;
+use command::{CommandDeps, CommandSettings, flow};
+use paybot::adapters::memory::{
+    ManualClock, MemoryAuditLog, MemoryContactStore, MemoryDirectory, MemoryFailedCommandLog,
+    MemoryIdempotencyStore, MemoryPaymentLinkStore, MemoryQueue,
+};
+use paybot::crypto::DataKey;
+use paybot::directory_file::DirectoryFile;
+use paybot::domain::{InboundMessage, MessageContent, Phone, UserRef};
+use paybot::miapos::{MiaposClient, MiaposClientConfig};
+use paybot::outbound::OutboundJob;
+use paybot::ports::{AuditLog, FailedCommandLog, OutboundContent, QueueReceiver};
+use sandboxes::miapos::{Endpoint, MiaposSandbox, SandboxConfig, SandboxMerchant};
+
+const DIRECTORY: &str = include_str!("../../../infra/demo/directory.json");
+const BUSINESS: &str = "106540352242922";
+const ION: &str = "+37369000001"; // ro, one merchant with QR and RTP terminals
+const OLGA: &str = "+37369000002"; // ru, two merchants
+const ANNA: &str = "+37369000003"; // de
+const BLOCKED: &str = "+37369000005";
+
+struct Stack {
+    deps: CommandDeps,
+    outbound: Arc<MemoryQueue>,
+    sandbox: MiaposSandbox,
+    audit: Arc<MemoryAuditLog>,
+    failed: Arc<MemoryFailedCommandLog>,
+    next_id: std::sync::atomic::AtomicU32,
+}
+
+async fn stack() -> Stack {
+    let file = DirectoryFile::parse(DIRECTORY).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let merchants = file
+        .sellers
+        .iter()
+        .flat_map(|s| &s.merchants)
+        .map(|m| {
+            let merchant =
+                SandboxMerchant::new(&m.merchant_id, &m.secret_key, &m.qr_terminal).with_name(&m.name);
+            match &m.rtp_terminal {
+                Some(rtp) => merchant.with_rtp_terminal(rtp),
+                None => merchant,
+            }
+        })
+        .collect();
+    let sandbox = MiaposSandbox::new(SandboxConfig::new(&base, merchants)).unwrap();
+    let router = sandbox.router();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    let key = DataKey::from_base64(&DataKey::generate_base64()).unwrap();
+    let directory = Arc::new(MemoryDirectory::default());
+    file.import(&key, directory.as_ref()).await.unwrap();
+    let clock = Arc::new(ManualClock::starting_at(DateTime::from_timestamp(1_763_700_000, 0).unwrap()));
+    let outbound = Arc::new(MemoryQueue::fifo(clock.clone()));
+    let audit = Arc::new(MemoryAuditLog::default());
+    let failed = Arc::new(MemoryFailedCommandLog::default());
+    let deps = CommandDeps {
+        directory,
+        contacts: Arc::new(MemoryContactStore::default()),
+        links: Arc::new(MemoryPaymentLinkStore::default()),
+        idempotency: Arc::new(MemoryIdempotencyStore::default()),
+        audit: audit.clone(),
+        failed_commands: failed.clone(),
+        rail: Arc::new(MiaposClient::new(MiaposClientConfig::new(&base)).unwrap()),
+        outbound: outbound.clone(),
+        clock,
+        data_key: key,
+        settings: CommandSettings {
+            callback_url: Some("http://127.0.0.1:9/miapos/callback".into()),
+            ..CommandSettings::from_config(&paybot::config::Config::from_lookup(|_| None).unwrap())
+        },
+    };
+    Stack { deps, outbound, sandbox, audit, failed, next_id: 0.into() }
+}
+
+impl Stack {
+    fn message(&self, from: &str, content: MessageContent) -> InboundMessage {
+        let n = self.next_id.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        InboundMessage {
+            id: format!("wamid.test{n}"),
+            business_number_id: BUSINESS.into(),
+            from: UserRef { phone: Some(Phone::parse_international(from).unwrap()), scoped_id: None },
+            profile_name: None,
+            sent_at: DateTime::from_timestamp(1_763_700_000, 0).unwrap(),
+            content,
+        }
+    }
+
+    /// Handles the message and returns the replies it queued.
+    async fn handle(&self, message: &InboundMessage) -> Vec<OutboundJob> {
+        flow::handle_message(&self.deps, message).await.unwrap();
+        let mut jobs = Vec::new();
+        for received in self.outbound.receive(100).await.unwrap() {
+            self.outbound.delete(&received.receipt).await.unwrap();
+            jobs.push(serde_json::from_str(&received.body).unwrap());
+        }
+        jobs
+    }
+
+    async fn text(&self, from: &str, body: &str) -> Vec<OutboundJob> {
+        let message = self.message(from, MessageContent::Text { body: body.into() });
+        self.handle(&message).await
+    }
+
+    async fn pick(&self, from: &str, row: &str) -> Vec<OutboundJob> {
+        let message = self.message(from, MessageContent::ListReply { id: row.into(), title: String::new() });
+        self.handle(&message).await
+    }
+}
+
+fn only_text(jobs: &[OutboundJob]) -> &str {
+    assert_eq!(jobs.len(), 1, "{jobs:#?}");
+    match &jobs[0].message.content {
+        OutboundContent::Text { body } => body,
+        other => panic!("expected text, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_five_equivalent_forms_each_make_one_payment_of_100_mdl_and_one_link() {
+    let stack = stack().await;
+    let forms = [
+        "pay 100",
+        "pay 100 \"Cafea + croissant\"",
+        "pay 100 \"Cafea + croissant\" #cafea",
+        "/pay 100 #cafea",
+        "100",
+    ];
+    for (i, form) in forms.iter().enumerate() {
+        let jobs = stack.text(ION, form).await;
+        assert_eq!(stack.sandbox.calls(Endpoint::Pay), i + 1, "{form}");
+        // The order id is the link id, derived from the seller's message id.
+        let order = paybot::domain::link_id_for_message(&format!("wamid.test{i}"));
+        let newest =
+            stack.sandbox.payment_by_order("MDEMO-CAFEA", &order).expect("the payment of this message");
+        assert_eq!(newest.amount, rust_decimal::Decimal::from(100));
+        assert_eq!(newest.currency, "MDL");
+        let reply = only_text(&jobs);
+        assert!(reply.contains(&stack.sandbox.checkout_url(&newest.payment_id)), "{form}: {reply}");
+        assert!(reply.contains("100,00"), "Romanian amount format: {reply}");
+        assert_eq!(jobs[0].message.to.as_e164(), ION);
+    }
+    // One token for all five: cached per merchant.
+    assert_eq!(stack.sandbox.calls(Endpoint::Token), 1);
+    assert_eq!(stack.sandbox.payments().len(), 5);
+    let chain = stack.audit.chain(&format!("seller:{ION}")).await.unwrap();
+    assert_eq!(chain.iter().filter(|r| r.event.kind == "link_issued").count(), 5);
+    assert_eq!(paybot::audit::verify_chain(&chain), Ok(()));
+}
+
+#[tokio::test]
+async fn redelivering_the_same_message_makes_no_second_payment_and_no_second_reply() {
+    let stack = stack().await;
+    let message = stack.message(ION, MessageContent::Text { body: "pay 100".into() });
+    assert_eq!(stack.handle(&message).await.len(), 1);
+    assert!(stack.handle(&message).await.is_empty());
+    assert!(stack.handle(&message).await.is_empty());
+    assert_eq!(stack.sandbox.calls(Endpoint::Pay), 1);
+}
+
+#[tokio::test]
+async fn a_russian_seller_gets_russian_and_german_after_choosing_it() {
+    let stack = stack().await;
+    // Olga has two merchants: choose one first.
+    let picker = stack.text(OLGA, "/merchant").await;
+    assert!(matches!(&picker[0].message.content, OutboundContent::List { .. }));
+    let chosen = stack.pick(OLGA, "merchant:MDEMO-FLORI").await;
+    assert!(only_text(&chosen).contains("Цветы Ольги"));
+    let help = stack.text(OLGA, "help").await;
+    assert!(only_text(&help).chars().any(|c| ('а'..='я').contains(&c)), "Russian help");
+
+    let list = stack.text(OLGA, "/lang").await;
+    let OutboundContent::List { sections, .. } = &list[0].message.content else { panic!("a list") };
+    let titles: Vec<_> = sections[0].rows.iter().map(|r| r.title.as_str()).collect();
+    assert_eq!(titles, ["Română", "Русский", "English", "Français", "Deutsch"]);
+    let german = stack.pick(OLGA, "lang:de").await;
+    let confirmation = only_text(&german).to_owned();
+    let link = stack.text(OLGA, "pay 12,50 \"Blumen\"").await;
+    let reply = only_text(&link);
+    assert!(reply.contains("12,50"), "{reply}");
+    assert_ne!(confirmation, "", "confirmed");
+    // The German text is the German locale's, not another's.
+    let catalog = paybot::i18n::Catalog::global();
+    assert_eq!(confirmation, catalog.text(paybot::domain::Locale::De, "lang-changed", &[]));
+}
+
+#[tokio::test]
+async fn two_merchants_ask_first_then_run_the_command_with_the_choice() {
+    let stack = stack().await;
+    let jobs = stack.text(OLGA, "pay 100").await;
+    assert!(matches!(&jobs[0].message.content, OutboundContent::List { .. }));
+    assert_eq!(stack.sandbox.calls(Endpoint::Pay), 0);
+    let jobs = stack.pick(OLGA, "merchant:MDEMO-PIATA").await;
+    assert_eq!(jobs.len(), 2, "confirmation and the link");
+    assert_eq!(stack.sandbox.calls(Endpoint::Pay), 1);
+    assert_eq!(stack.sandbox.payments()[0].merchant_id, "MDEMO-PIATA");
+    // Remembered.
+    stack.text(OLGA, "pay 5").await;
+    assert_eq!(stack.sandbox.payments()[1].merchant_id, "MDEMO-PIATA");
+}
+
+#[tokio::test]
+async fn request_to_pay_uses_the_rtp_terminal_and_masks_the_payer() {
+    let stack = stack().await;
+    let jobs = stack.text(ION, "/rtp 250 069123456 \"Factura 12\"").await;
+    let reply = only_text(&jobs);
+    let payment = &stack.sandbox.payments()[0];
+    assert_eq!(payment.terminal_id, "T-CAFEA-RTP");
+    // miaPOS takes the payer's national number.
+    assert_eq!(payment.client_phone.as_deref(), Some("69123456"));
+    assert!(!reply.contains("69123456"), "payer masked: {reply}");
+}
+
+#[tokio::test]
+async fn refusals_are_explained_logged_and_audited_without_calling_the_rail() {
+    let stack = stack().await;
+    for input in ["pay 0", "pay 1.005", "pay 60000", "paay 100", "/rtp 100 abc", "pay"] {
+        let jobs = stack.text(ANNA, input).await;
+        assert!(!only_text(&jobs).is_empty());
+    }
+    assert_eq!(stack.sandbox.calls(Endpoint::Pay), 0);
+    let log = stack.failed.list(100).await.unwrap();
+    assert_eq!(log.len(), 6);
+    let typo = log.iter().find(|e| e.kind == "unknown_command").unwrap();
+    assert_eq!(typo.suggestion.as_deref(), Some("pay"));
+    let chain = stack.audit.chain(&format!("seller:{ANNA}")).await.unwrap();
+    assert_eq!(chain.len(), 6);
+}
+
+#[tokio::test]
+async fn unknown_and_blocked_sellers_are_refused_politely() {
+    let stack = stack().await;
+    let unknown = stack.text("+37369999999", "pay 100").await;
+    let catalog = paybot::i18n::Catalog::global();
+    // The number's default locale (ro).
+    assert_eq!(only_text(&unknown), catalog.text(paybot::domain::Locale::Ro, "unknown-seller", &[]));
+    let blocked = stack.text(BLOCKED, "pay 100").await;
+    assert_eq!(only_text(&blocked), catalog.text(paybot::domain::Locale::En, "seller-blocked", &[]));
+    assert_eq!(stack.sandbox.calls(Endpoint::Pay), 0);
+}
+
+#[tokio::test]
+async fn a_rail_failure_tells_the_seller_and_leaves_no_half_made_link() {
+    let stack = stack().await;
+    // Both the first attempt and the immediate retry fail.
+    stack.sandbox.fail_next(2, 503);
+    let jobs = stack.text(ION, "pay 100").await;
+    let catalog = paybot::i18n::Catalog::global();
+    assert_eq!(only_text(&jobs), catalog.text(paybot::domain::Locale::Ro, "link-failed", &[]));
+    let seller = Phone::parse_international(ION).unwrap();
+    assert!(stack.deps.links.by_seller(&seller, 10).await.unwrap().is_empty());
+    // The next message works.
+    let jobs = stack.text(ION, "pay 100").await;
+    assert!(only_text(&jobs).contains("http"));
+}
