@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod ingress;
 pub mod miapos;
 pub mod outbound;
+pub mod payments;
 pub mod ports;
 pub mod telemetry;
 pub mod whatsapp;

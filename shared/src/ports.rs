@@ -303,6 +303,13 @@ pub trait PaymentLinkStore: Send + Sync {
         seller: &crate::domain::Phone,
         limit: usize,
     ) -> StoreResult<Vec<crate::domain::PaymentLink>>;
+    /// Links not yet final (created or pending on the rail) created before `created_before`,
+    /// oldest first: for the poller and for expiry.
+    async fn open_links(
+        &self,
+        created_before: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::domain::PaymentLink>>;
 }
 
 /// The outcome of claiming a unit of work by its key.

@@ -410,6 +410,36 @@ mod records {
         store.discard_unfinished(&first.id).await.unwrap();
         assert!(store.get(&first.id).await.unwrap().is_some());
 
+        // Open links: created or pending, oldest first; final ones leave the set.
+        let open: Vec<_> = store
+            .open_links(at(10_000), 1_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.seller == seller)
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(
+            open,
+            Vec::<String>::new(),
+            "first is final, contested is final, unfinished was discarded"
+        );
+        let waiting = link(&seller, &unique("pl"), 4_000);
+        store.insert_if_absent(&waiting).await.unwrap();
+        store.mark_created(&waiting.id, "pay-4", None, at(4_001)).await.unwrap();
+        let open: Vec<_> = store
+            .open_links(at(10_000), 1_000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.seller == seller)
+            .map(|l| l.id)
+            .collect();
+        assert_eq!(open, vec![waiting.id.clone()]);
+        assert!(store.open_links(at(3_999), 1_000).await.unwrap().iter().all(|l| l.id != waiting.id));
+        store.transition(&waiting.id, LinkState::Expired, at(5_000)).await.unwrap();
+        assert!(store.open_links(at(10_000), 1_000).await.unwrap().iter().all(|l| l.id != waiting.id));
+
         let newest_first: Vec<_> = store
             .by_seller(&seller, 10)
             .await
@@ -417,7 +447,7 @@ mod records {
             .into_iter()
             .map(|l| l.created_at.timestamp())
             .collect();
-        assert_eq!(newest_first, [2_000, 1_000]);
+        assert_eq!(newest_first, [4_000, 2_000, 1_000]);
         assert_eq!(store.by_seller(&seller, 1).await.unwrap().len(), 1);
     }
 

@@ -10,7 +10,7 @@ mod sqs;
 pub use dynamodb::{DynamoDeliveryStatusStore, DynamoWindowStore};
 pub use records::{
     DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog, DynamoIdempotencyStore,
-    DynamoOutboxStore, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX,
+    DynamoOutboxStore, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX, OPEN_LINKS_INDEX,
 };
 pub use secrets::SecretsManagerSource;
 pub use sqs::SqsQueue;

@@ -194,6 +194,10 @@ pub struct DynamoPaymentLinkStore {
 }
 
 pub const LINKS_BY_SELLER_INDEX: &str = "by_seller";
+/// Sparse index of links not yet final: `open` is set while a link may still change on the
+/// rail and removed when it reaches a final state, so the index holds only open links.
+pub const OPEN_LINKS_INDEX: &str = "open_links";
+const OPEN: &str = "open";
 
 impl DynamoPaymentLinkStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
@@ -203,6 +207,9 @@ impl DynamoPaymentLinkStore {
     fn link_item(link: &PaymentLink) -> StoreResult<Item> {
         let mut item = to_item(link)?;
         item.insert("created_ms".into(), n(link.created_at.timestamp_millis()));
+        if !link.state.is_final() {
+            item.insert("open".into(), s(OPEN));
+        }
         Ok(item)
     }
 }
@@ -298,9 +305,21 @@ impl PaymentLinkStore for DynamoPaymentLinkStore {
             .update_item()
             .table_name(&self.table)
             .key("id", s(id))
-            .update_expression("SET #state = :to, updated_at = :at")
+            .update_expression(if to.is_final() {
+                "SET #state = :to, updated_at = :at REMOVE #open"
+            } else {
+                "SET #state = :to, updated_at = :at"
+            })
             .condition_expression(format!("#state IN ({})", placeholders.join(", ")))
             .expression_attribute_names("#state", "state")
+            .set_expression_attribute_names(Some(if to.is_final() {
+                HashMap::from([
+                    ("#state".to_owned(), "state".to_owned()),
+                    ("#open".to_owned(), "open".to_owned()),
+                ])
+            } else {
+                HashMap::from([("#state".to_owned(), "state".to_owned())])
+            }))
             .expression_attribute_values(":to", s(to.as_str()))
             .expression_attribute_values(":at", to_value(&at)?)
             .return_values(ReturnValue::AllNew);
@@ -330,6 +349,26 @@ impl PaymentLinkStore for DynamoPaymentLinkStore {
             Err(err) if is_condition_failure(&err) => Ok(()),
             Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
         }
+    }
+
+    async fn open_links(&self, created_before: DateTime<Utc>, limit: usize) -> StoreResult<Vec<PaymentLink>> {
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(OPEN_LINKS_INDEX)
+            .key_condition_expression("#open = :open AND created_ms < :before")
+            .expression_attribute_names("#open", "open")
+            .expression_attribute_values(":open", s(OPEN))
+            .expression_attribute_values(":before", n(created_before.timestamp_millis()))
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
+        let links: Vec<PaymentLink> =
+            output.items.unwrap_or_default().into_iter().map(from_item).collect::<StoreResult<_>>()?;
+        // The index may lag a transition by a moment: keep only what is still open.
+        Ok(links.into_iter().filter(|l| !l.state.is_final()).collect())
     }
 
     async fn by_seller(&self, seller: &Phone, limit: usize) -> StoreResult<Vec<PaymentLink>> {

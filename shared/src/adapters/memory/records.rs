@@ -122,6 +122,18 @@ impl PaymentLinkStore for MemoryPaymentLinkStore {
         }
         Ok(())
     }
+    async fn open_links(&self, created_before: DateTime<Utc>, limit: usize) -> StoreResult<Vec<PaymentLink>> {
+        let mut open: Vec<_> = locked(&self.links)
+            .values()
+            .filter(|l| {
+                matches!(l.state, LinkState::Created | LinkState::Pending) && l.created_at < created_before
+            })
+            .cloned()
+            .collect();
+        open.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
+        open.truncate(limit);
+        Ok(open)
+    }
     async fn by_seller(&self, seller: &Phone, limit: usize) -> StoreResult<Vec<PaymentLink>> {
         let mut found: Vec<_> =
             locked(&self.links).values().filter(|l| &l.seller == seller).cloned().collect();
