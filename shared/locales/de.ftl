@@ -165,3 +165,11 @@ payment-digest =
         [one] Neuigkeiten zu { $count } Zahlung:
        *[other] Neuigkeiten zu { $count } Zahlungen:
     }
+
+## Template parameters (one line each: Meta refuses newlines and tabs in parameters)
+
+template-status-success = bezahlt
+template-status-failed = fehlgeschlagen
+template-status-declined = vom Zahler abgelehnt
+template-status-expired = unbezahlt abgelaufen
+template-no-description = —

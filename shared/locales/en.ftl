@@ -172,3 +172,11 @@ payment-digest =
         [one] Update on { $count } payment:
        *[other] Updates on { $count } payments:
     }
+
+## Template parameters (one line each: Meta refuses newlines and tabs in parameters)
+
+template-status-success = paid
+template-status-failed = failed
+template-status-declined = declined by the payer
+template-status-expired = expired unpaid
+template-no-description = —

@@ -171,3 +171,11 @@ payment-digest =
         [one] Du nouveau sur { $count } paiement :
        *[other] Du nouveau sur { $count } paiements :
     }
+
+## Template parameters (one line each: Meta refuses newlines and tabs in parameters)
+
+template-status-success = payé
+template-status-failed = échoué
+template-status-declined = refusé par le payeur
+template-status-expired = expiré sans paiement
+template-no-description = —

@@ -174,3 +174,11 @@ payment-digest =
         [few] Noutăți despre { $count } plăți:
        *[other] Noutăți despre { $count } de plăți:
     }
+
+## Template parameters (one line each: Meta refuses newlines and tabs in parameters)
+
+template-status-success = plătită
+template-status-failed = eșuată
+template-status-declined = refuzată de plătitor
+template-status-expired = expirată neplătită
+template-no-description = —

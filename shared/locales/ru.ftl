@@ -175,3 +175,11 @@ payment-digest =
         [many] { $count } обновлений по платежам:
        *[other] { $count } обновления по платежам:
     }
+
+## Template parameters (one line each: Meta refuses newlines and tabs in parameters)
+
+template-status-success = оплачен
+template-status-failed = не прошёл
+template-status-declined = отклонён плательщиком
+template-status-expired = истёк без оплаты
+template-no-description = —

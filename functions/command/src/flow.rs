@@ -14,8 +14,8 @@ use paybot::domain::{
 use paybot::outbound::OutboundJob;
 use paybot::ports::{
     AuditEvent, AuditLog, Claim, Clock, ContactStore, Directory, FailedCommandLog, IdempotencyStore,
-    MerchantCredentials, OutboundMessage, PaymentKind, PaymentLinkStore, PaymentRail, PaymentRequest,
-    QueueSender, RailError,
+    MerchantCredentials, OutboundMessage, OutboxStore, PaymentKind, PaymentLinkStore, PaymentRail,
+    PaymentRequest, QueueSender, RailError,
 };
 
 use crate::replies::{self, Reply};
@@ -50,6 +50,9 @@ pub struct CommandDeps {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditLog>,
     pub failed_commands: Arc<dyn FailedCommandLog>,
+    /// Late status updates waiting for this seller: a message from them reopens the window,
+    /// so they go out free-form at once.
+    pub outbox: Arc<dyn OutboxStore>,
     pub rail: Arc<dyn PaymentRail>,
     pub outbound: Arc<dyn QueueSender>,
     pub clock: Arc<dyn Clock>,
@@ -150,6 +153,23 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), Sto
     let locale = settings.locale.or(seller.as_ref().map(|s| s.locale)).unwrap_or(profile.default_locale);
     let mut conversation = Conversation { message, contact, profile, phone, locale, replies: Vec::new() };
 
+    // The window is open again: updates that waited for a template go now, free of charge,
+    // before the answer to this message.
+    let late = deps.outbox.pending(&conversation.contact).await?;
+    for item in &late {
+        conversation.replies.push(OutboundJob {
+            id: format!("late:{}:{}", item.link_id, item.state.as_str()),
+            message: OutboundMessage {
+                business_number_id: message.business_number_id.clone(),
+                to: conversation.phone.clone(),
+                content: paybot::ports::OutboundContent::Text {
+                    body: paybot::payments::status_text(item, conversation.locale),
+                },
+            },
+            fallback: None,
+        });
+    }
+
     match seller {
         None => {
             conversation.reply(Reply::UnknownSeller);
@@ -165,6 +185,10 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), Sto
     let queued: Vec<_> = conversation.replies.iter().map(OutboundJob::to_queue_message).collect();
     if !queued.is_empty() {
         deps.outbound.send_batch(&queued).await?;
+    }
+    if !late.is_empty() {
+        let ids: Vec<String> = late.iter().map(|i| i.link_id.clone()).collect();
+        deps.outbox.remove(&conversation.contact, &ids).await?;
     }
     Ok(())
 }

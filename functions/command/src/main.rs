@@ -4,7 +4,7 @@ use command::{CommandDeps, CommandSettings};
 use lambda_runtime::{LambdaEvent, service_fn};
 use paybot::adapters::aws::{
     AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog,
-    DynamoIdempotencyStore, DynamoPaymentLinkStore, SecretsManagerSource, SqsQueue,
+    DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore, SecretsManagerSource, SqsQueue,
 };
 use paybot::adapters::memory::SystemClock;
 use paybot::config::Config;
@@ -34,6 +34,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             db(),
             table(&config.tables.failed_commands, "FAILED_COMMANDS_TABLE")?,
         )),
+        outbox: Arc::new(DynamoOutboxStore::new(db(), table(&config.tables.outbox, "OUTBOX_TABLE")?)),
         rail: Arc::new(MiaposClient::new(MiaposClientConfig::from_config(&config.miapos))?),
         outbound: Arc::new(SqsQueue::new(
             aws.sqs.clone(),

@@ -69,6 +69,7 @@ async fn stack() -> Stack {
         idempotency: Arc::new(MemoryIdempotencyStore::default()),
         audit: audit.clone(),
         failed_commands: failed.clone(),
+        outbox: Arc::new(paybot::adapters::memory::MemoryOutboxStore::default()),
         rail: Arc::new(MiaposClient::new(MiaposClientConfig::new(&base)).unwrap()),
         outbound: outbound.clone(),
         clock,
