@@ -27,14 +27,26 @@ const BLOCKED: &str = "+37369000005";
 
 struct Stack {
     deps: CommandDeps,
-    outbound: Arc<MemoryQueue>,
+    outbound: Arc<dyn QueueReceiver>,
     sandbox: MiaposSandbox,
-    audit: Arc<MemoryAuditLog>,
-    failed: Arc<MemoryFailedCommandLog>,
+    audit: Arc<dyn AuditLog>,
+    failed: Arc<dyn FailedCommandLog>,
     next_id: std::sync::atomic::AtomicU32,
+    /// Message ids are unique per stack, so stacks sharing moto's tables never meet.
+    run: String,
+}
+
+/// The adapters a stack runs on: the in-memory twins, or the AWS adapters against moto.
+enum Backend {
+    Memory,
+    Moto,
 }
 
 async fn stack() -> Stack {
+    build(Backend::Memory).await
+}
+
+async fn build(backend: Backend) -> Stack {
     let file = DirectoryFile::parse(DIRECTORY).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
@@ -56,22 +68,22 @@ async fn stack() -> Stack {
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
 
     let key = DataKey::from_base64(&DataKey::generate_base64()).unwrap();
-    let directory = Arc::new(MemoryDirectory::default());
-    file.import(&key, directory.as_ref()).await.unwrap();
     let clock = Arc::new(ManualClock::starting_at(DateTime::from_timestamp(1_763_700_000, 0).unwrap()));
-    let outbound = Arc::new(MemoryQueue::fifo(clock.clone()));
-    let audit = Arc::new(MemoryAuditLog::default());
-    let failed = Arc::new(MemoryFailedCommandLog::default());
+    let stores = match backend {
+        Backend::Memory => memory_stores(clock.clone()),
+        Backend::Moto => moto_stores().await,
+    };
+    file.import(&key, stores.directory.as_ref()).await.unwrap();
     let deps = CommandDeps {
-        directory,
-        contacts: Arc::new(MemoryContactStore::default()),
-        links: Arc::new(MemoryPaymentLinkStore::default()),
-        idempotency: Arc::new(MemoryIdempotencyStore::default()),
-        audit: audit.clone(),
-        failed_commands: failed.clone(),
-        outbox: Arc::new(paybot::adapters::memory::MemoryOutboxStore::default()),
+        directory: stores.directory,
+        contacts: stores.contacts,
+        links: stores.links,
+        idempotency: stores.idempotency,
+        audit: stores.audit.clone(),
+        failed_commands: stores.failed.clone(),
+        outbox: stores.outbox,
         rail: Arc::new(MiaposClient::new(MiaposClientConfig::new(&base)).unwrap()),
-        outbound: outbound.clone(),
+        outbound: stores.outbound_sender,
         clock,
         data_key: key,
         settings: CommandSettings {
@@ -79,14 +91,102 @@ async fn stack() -> Stack {
             ..CommandSettings::from_config(&paybot::config::Config::from_lookup(|_| None).unwrap())
         },
     };
-    Stack { deps, outbound, sandbox, audit, failed, next_id: 0.into() }
+    Stack {
+        deps,
+        outbound: stores.outbound_receiver,
+        sandbox,
+        audit: stores.audit,
+        failed: stores.failed,
+        next_id: 0.into(),
+        run: uuid_like(),
+    }
+}
+
+struct Stores {
+    directory: Arc<dyn paybot::ports::Directory>,
+    contacts: Arc<dyn paybot::ports::ContactStore>,
+    links: Arc<dyn paybot::ports::PaymentLinkStore>,
+    idempotency: Arc<dyn paybot::ports::IdempotencyStore>,
+    audit: Arc<dyn AuditLog>,
+    failed: Arc<dyn FailedCommandLog>,
+    outbox: Arc<dyn paybot::ports::OutboxStore>,
+    outbound_sender: Arc<dyn paybot::ports::QueueSender>,
+    outbound_receiver: Arc<dyn QueueReceiver>,
+}
+
+fn memory_stores(clock: Arc<ManualClock>) -> Stores {
+    let outbound = Arc::new(MemoryQueue::fifo(clock));
+    Stores {
+        directory: Arc::new(MemoryDirectory::default()),
+        contacts: Arc::new(MemoryContactStore::default()),
+        links: Arc::new(MemoryPaymentLinkStore::default()),
+        idempotency: Arc::new(MemoryIdempotencyStore::default()),
+        audit: Arc::new(MemoryAuditLog::default()),
+        failed: Arc::new(MemoryFailedCommandLog::default()),
+        outbox: Arc::new(paybot::adapters::memory::MemoryOutboxStore::default()),
+        outbound_sender: outbound.clone(),
+        outbound_receiver: outbound,
+    }
+}
+
+/// The AWS adapters on moto: tables from the test command's bootstrap (template.yaml), and a
+/// fresh outbound FIFO queue of this test's own.
+async fn moto_stores() -> Stores {
+    use paybot::adapters::aws::*;
+    let aws = AwsClients::load().await;
+    let config = paybot::config::Config::from_env().unwrap();
+    let t = &config.tables;
+    let db = || aws.dynamodb.clone();
+    let queue_url = aws
+        .sqs
+        .create_queue()
+        .queue_name(format!("seller-flow-{}.fifo", uuid_like()))
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let outbound = Arc::new(SqsQueue::new(aws.sqs.clone(), queue_url));
+    Stores {
+        directory: Arc::new(DynamoDirectory::new(db(), t.directory.clone().unwrap())),
+        contacts: Arc::new(DynamoContactStore::new(db(), t.contacts.clone().unwrap())),
+        links: Arc::new(DynamoPaymentLinkStore::new(db(), t.payment_links.clone().unwrap())),
+        idempotency: Arc::new(DynamoIdempotencyStore::new(db(), t.idempotency.clone().unwrap())),
+        audit: Arc::new(DynamoAuditLog::new(db(), t.audit.clone().unwrap())),
+        failed: Arc::new(DynamoFailedCommandLog::new(db(), t.failed_commands.clone().unwrap())),
+        outbox: Arc::new(DynamoOutboxStore::new(db(), t.outbox.clone().unwrap())),
+        outbound_sender: outbound.clone(),
+        outbound_receiver: outbound,
+    }
+}
+
+fn uuid_like() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{:x}{:x}", nanos, std::process::id())
+}
+
+/// moto is there when the test command started it; with PAYBOT_REQUIRE_MOTO=1 it must be.
+fn moto_available() -> bool {
+    let available = std::env::var("AWS_ENDPOINT_URL").is_ok();
+    assert!(
+        available || std::env::var("PAYBOT_REQUIRE_MOTO").is_err(),
+        "PAYBOT_REQUIRE_MOTO is set but AWS_ENDPOINT_URL is not"
+    );
+    if !available {
+        eprintln!(
+            "moto end-to-end tests not run: AWS_ENDPOINT_URL is not set (the README's test command sets it)"
+        );
+    }
+    available
 }
 
 impl Stack {
     fn message(&self, from: &str, content: MessageContent) -> InboundMessage {
         let n = self.next_id.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         InboundMessage {
-            id: format!("wamid.test{n}"),
+            id: format!("wamid.{}.{n}", self.run),
             business_number_id: BUSINESS.into(),
             from: UserRef { phone: Some(Phone::parse_international(from).unwrap()), scoped_id: None },
             profile_name: None,
@@ -127,7 +227,19 @@ fn only_text(jobs: &[OutboundJob]) -> &str {
 
 #[tokio::test]
 async fn the_five_equivalent_forms_each_make_one_payment_of_100_mdl_and_one_link() {
-    let stack = stack().await;
+    five_forms(stack().await).await;
+}
+
+#[tokio::test]
+async fn through_moto_the_five_forms_each_make_one_payment_and_redelivery_makes_none() {
+    if !moto_available() {
+        return;
+    }
+    five_forms(build(Backend::Moto).await).await;
+    redelivery(build(Backend::Moto).await).await;
+}
+
+async fn five_forms(stack: Stack) {
     let forms = [
         "pay 100",
         "pay 100 \"Cafea + croissant\"",
@@ -139,7 +251,7 @@ async fn the_five_equivalent_forms_each_make_one_payment_of_100_mdl_and_one_link
         let jobs = stack.text(ION, form).await;
         assert_eq!(stack.sandbox.calls(Endpoint::Pay), i + 1, "{form}");
         // The order id is the link id, derived from the seller's message id.
-        let order = paybot::domain::link_id_for_message(&format!("wamid.test{i}"));
+        let order = paybot::domain::link_id_for_message(&format!("wamid.{}.{i}", stack.run));
         let newest =
             stack.sandbox.payment_by_order("MDEMO-CAFEA", &order).expect("the payment of this message");
         assert_eq!(newest.amount, rust_decimal::Decimal::from(100));
@@ -153,13 +265,21 @@ async fn the_five_equivalent_forms_each_make_one_payment_of_100_mdl_and_one_link
     assert_eq!(stack.sandbox.calls(Endpoint::Token), 1);
     assert_eq!(stack.sandbox.payments().len(), 5);
     let chain = stack.audit.chain(&format!("seller:{ION}")).await.unwrap();
-    assert_eq!(chain.iter().filter(|r| r.event.kind == "link_issued").count(), 5);
+    let issued_here = chain
+        .iter()
+        .filter(|r| r.event.kind == "link_issued")
+        .filter(|r| r.event.detail["message"].as_str().is_some_and(|m| m.contains(&stack.run)))
+        .count();
+    assert_eq!(issued_here, 5);
     assert_eq!(paybot::audit::verify_chain(&chain), Ok(()));
 }
 
 #[tokio::test]
 async fn redelivering_the_same_message_makes_no_second_payment_and_no_second_reply() {
-    let stack = stack().await;
+    redelivery(stack().await).await;
+}
+
+async fn redelivery(stack: Stack) {
     let message = stack.message(ION, MessageContent::Text { body: "pay 100".into() });
     assert_eq!(stack.handle(&message).await.len(), 1);
     assert!(stack.handle(&message).await.is_empty());
