@@ -11,26 +11,7 @@ const MAX_CHARS: usize = 100;
 /// account numbers never reach the log.
 pub fn normalize(text: &str) -> String {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
-    let mut out = String::with_capacity(collapsed.len());
-    let mut digits = String::new();
-    let flush = |digits: &mut String, out: &mut String| {
-        if digits.len() >= 6 {
-            out.push_str(&"•".repeat(digits.len()));
-        } else {
-            out.push_str(digits);
-        }
-        digits.clear();
-    };
-    for c in collapsed.chars() {
-        if c.is_ascii_digit() {
-            digits.push(c);
-        } else {
-            flush(&mut digits, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut digits, &mut out);
-    out.chars().take(MAX_CHARS).collect()
+    crate::redact::mask_digit_runs(&collapsed, 6).chars().take(MAX_CHARS).collect()
 }
 
 /// Most frequent first, then most recent.

@@ -21,6 +21,7 @@ pub mod miapos;
 pub mod outbound;
 pub mod payments;
 pub mod ports;
+pub mod redact;
 pub mod telemetry;
 pub mod whatsapp;
 

@@ -4,7 +4,7 @@ use command::{CommandDeps, CommandSettings};
 use lambda_runtime::{LambdaEvent, service_fn};
 use paybot::adapters::aws::{
     AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog,
-    DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore, SecretsManagerSource, SqsQueue,
+    DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore, SqsQueue,
 };
 use paybot::adapters::memory::SystemClock;
 use paybot::config::Config;
@@ -14,8 +14,7 @@ use paybot::miapos::{MiaposClient, MiaposClientConfig};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     paybot::telemetry::init();
-    let aws = AwsClients::load().await;
-    let config = Config::load(&SecretsManagerSource::new(aws.secrets.clone())).await?;
+    let (aws, config) = AwsClients::load_with_config().await?;
     let table = |value: &Option<String>, name| Config::require(value, name).map(str::to_owned);
     let db = || aws.dynamodb.clone();
     let deps = Arc::new(CommandDeps {

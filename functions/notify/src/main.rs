@@ -4,7 +4,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use notify::{NotifyDeps, NotifySettings};
 use paybot::adapters::aws::{
     AwsClients, DynamoDeliveryStatusStore, DynamoIdempotencyStore, DynamoOutboxStore, DynamoWindowStore,
-    SecretsManagerSource, SqsQueue,
+    SqsQueue,
 };
 use paybot::adapters::memory::SystemClock;
 use paybot::config::Config;
@@ -13,8 +13,7 @@ use paybot::whatsapp::cloud_api::CloudApiClient;
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     paybot::telemetry::init();
-    let aws = AwsClients::load().await;
-    let config = Config::load(&SecretsManagerSource::new(aws.secrets.clone())).await?;
+    let (aws, config) = AwsClients::load_with_config().await?;
     let table = |value: &Option<String>, name| Config::require(value, name).map(str::to_owned);
     let deps = Arc::new(NotifyDeps {
         sender: Arc::new(CloudApiClient::new(

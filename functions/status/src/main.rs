@@ -1,8 +1,7 @@
 use std::sync::Arc;
 
 use paybot::adapters::aws::{
-    AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoPaymentLinkStore,
-    SecretsManagerSource, SqsQueue,
+    AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoPaymentLinkStore, SqsQueue,
 };
 use paybot::adapters::memory::SystemClock;
 use paybot::config::{Config, ConfigError};
@@ -13,8 +12,7 @@ use status::{CallbackKeys, StatusState};
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     paybot::telemetry::init();
-    let aws = AwsClients::load().await;
-    let config = Config::load(&SecretsManagerSource::new(aws.secrets.clone())).await?;
+    let (aws, config) = AwsClients::load_with_config().await?;
     let table = |value: &Option<String>, name| Config::require(value, name).map(str::to_owned);
     let db = || aws.dynamodb.clone();
     let keys = match &config.miapos.public_key {

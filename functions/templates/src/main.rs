@@ -4,7 +4,7 @@ use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use paybot::adapters::aws::{
     AwsClients, DynamoContactStore, DynamoDirectory, DynamoIdempotencyStore, DynamoOutboxStore,
-    DynamoPaymentLinkStore, DynamoWindowStore, SecretsManagerSource, SqsQueue,
+    DynamoPaymentLinkStore, DynamoWindowStore, SqsQueue,
 };
 use paybot::adapters::memory::SystemClock;
 use paybot::config::{Config, ConfigError};
@@ -16,8 +16,7 @@ use templates::{TemplatesDeps, TemplatesSettings};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     paybot::telemetry::init();
-    let aws = AwsClients::load().await;
-    let config = Config::load(&SecretsManagerSource::new(aws.secrets.clone())).await?;
+    let (aws, config) = AwsClients::load_with_config().await?;
     let table = |value: &Option<String>, name| Config::require(value, name).map(str::to_owned);
     let db = || aws.dynamodb.clone();
     let deps = Arc::new(TemplatesDeps {

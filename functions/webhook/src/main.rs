@@ -1,8 +1,6 @@
 use std::sync::Arc;
 
-use paybot::adapters::aws::{
-    AwsClients, DynamoDeliveryStatusStore, DynamoWindowStore, SecretsManagerSource, SqsQueue,
-};
+use paybot::adapters::aws::{AwsClients, DynamoDeliveryStatusStore, DynamoWindowStore, SqsQueue};
 use paybot::adapters::memory::SystemClock;
 use paybot::config::Config;
 use webhook::WebhookState;
@@ -10,8 +8,7 @@ use webhook::WebhookState;
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     paybot::telemetry::init();
-    let aws = AwsClients::load().await;
-    let config = Config::load(&SecretsManagerSource::new(aws.secrets.clone())).await?;
+    let (aws, config) = AwsClients::load_with_config().await?;
     let state = WebhookState {
         verifier: paybot::whatsapp::WebhookVerifier::new(
             Config::require_secret(&config.whatsapp.app_secret, "WHATSAPP_APP_SECRET")?.expose(),

@@ -413,32 +413,7 @@ fn error_detail(status: StatusCode, bytes: &[u8]) -> String {
     let text = from_json.unwrap_or_else(|| String::from_utf8_lossy(bytes).trim().to_owned());
     let text =
         if text.is_empty() { status.canonical_reason().unwrap_or("no detail").to_owned() } else { text };
-    mask_digit_runs(&text.chars().take(MAX_DETAIL_CHARS).collect::<String>())
-}
-
-/// Runs of 7 or more digits keep their last two.
-fn mask_digit_runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 7 {
-            out.push_str(&"*".repeat(run.len() - 2));
-            out.push_str(&run[run.len() - 2..]);
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
+    crate::redact::mask_digit_runs(&text.chars().take(MAX_DETAIL_CHARS).collect::<String>(), 7)
 }
 
 fn fingerprint(merchant: &MerchantCredentials) -> [u8; 32] {
@@ -574,7 +549,7 @@ mod tests {
         let body = br#"{"errorCode":"BAD_REQUEST","errorMessage":"clientPhone 79000001 is not a payer"}"#;
         assert_eq!(
             error_detail(StatusCode::BAD_REQUEST, body),
-            "BAD_REQUEST: clientPhone ******01 is not a payer"
+            "BAD_REQUEST: clientPhone •••••••• is not a payer"
         );
         assert_eq!(error_detail(StatusCode::BAD_GATEWAY, b""), "Bad Gateway");
         assert_eq!(error_detail(StatusCode::BAD_REQUEST, "x".repeat(500).as_bytes()).len(), MAX_DETAIL_CHARS);

@@ -295,32 +295,7 @@ fn error_detail(http_status: u16, error: Option<&GraphError>, raw: &[u8]) -> Str
         }
         None => {}
     }
-    mask_digit_runs(&detail).chars().take(MAX_DETAIL_CHARS).collect()
-}
-
-fn mask_digit_runs(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        // Codes (131047), subcodes and status numbers are shorter than a phone number.
-        if run.len() >= 8 {
-            out.push_str(&run[..3]);
-            out.push_str(&"*".repeat(run.len() - 3));
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
-    out
+    crate::redact::mask_digit_runs(&detail, 8).chars().take(MAX_DETAIL_CHARS).collect()
 }
 
 /// Phone number ids are digits on Meta; anything that could change the URL's path is refused.
@@ -736,7 +711,7 @@ mod tests {
         let detail = error_detail(400, Some(&error.error), b"");
         assert_eq!(
             detail,
-            "HTTP 400: (#131026) Message undeliverable — Unable to deliver to 373******** [fbtrace_id AbC]"
+            "HTTP 400: (#131026) Message undeliverable — Unable to deliver to ••••••••••• [fbtrace_id AbC]"
         );
     }
 

@@ -34,6 +34,15 @@ impl AwsClients {
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
         }
     }
+
+    /// Every Lambda's cold start: the clients, then the configuration with the secret named
+    /// by `PAYBOT_SECRET_ID` read once.
+    pub async fn load_with_config() -> Result<(AwsClients, crate::config::Config), crate::config::ConfigError>
+    {
+        let aws = Self::load().await;
+        let config = crate::config::Config::load(&SecretsManagerSource::new(aws.secrets.clone())).await?;
+        Ok((aws, config))
+    }
 }
 
 /// A short description of an SDK error for logs and `StoreError`s: the service's error code
