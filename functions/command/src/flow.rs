@@ -347,7 +347,7 @@ async fn issue_link(
         conversation.reply(Reply::LinkCreated { link });
         return Ok(());
     }
-    match create_on_rail(deps, seller, merchant, &link).await {
+    match create_on_rail(deps, seller, merchant, &link, conversation.locale).await {
         Ok(created) => {
             let stored = deps
                 .links
@@ -404,6 +404,7 @@ async fn create_on_rail(
     seller: &Seller,
     merchant: &MerchantBinding,
     link: &PaymentLink,
+    locale: Locale,
 ) -> Result<paybot::ports::CreatedPayment, LinkFailure> {
     let binding = merchant_secret_binding(seller.phone.as_e164(), &merchant.merchant_id);
     let secret_key = deps.data_key.open(&merchant.sealed_secret, &binding).map_err(|err| {
@@ -416,7 +417,7 @@ async fn create_on_rail(
         terminal_id: link.terminal_id.clone(),
         amount: link.amount,
         description: link.description.clone().unwrap_or_else(|| merchant.name.clone()),
-        language: checkout_language(seller.locale),
+        language: checkout_language(locale),
         kind: match &link.payer {
             Some(payer) => PaymentKind::Rtp { payer: payer.clone() },
             None => PaymentKind::Qr,

@@ -307,6 +307,8 @@ async fn a_russian_seller_gets_russian_and_german_after_choosing_it() {
     let link = stack.text(OLGA, "pay 12,50 \"Blumen\"").await;
     let reply = only_text(&link);
     assert!(reply.contains("12,50"), "{reply}");
+    // miaPOS has no German checkout page: English.
+    assert_eq!(stack.sandbox.payments().iter().find(|p| p.description == "Blumen").unwrap().language, "en");
     assert_ne!(confirmation, "", "confirmed");
     // The German text is the German locale's, not another's.
     let catalog = paybot::i18n::Catalog::global();
@@ -335,6 +337,7 @@ async fn request_to_pay_uses_the_rtp_terminal_and_masks_the_payer() {
     let reply = only_text(&jobs);
     let payment = &stack.sandbox.payments()[0];
     assert_eq!(payment.terminal_id, "T-CAFEA-RTP");
+    assert_eq!(payment.language, "ro", "the checkout speaks the seller's language");
     // miaPOS takes the payer's national number.
     assert_eq!(payment.client_phone.as_deref(), Some("69123456"));
     assert!(!reply.contains("69123456"), "payer masked: {reply}");
