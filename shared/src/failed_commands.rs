@@ -11,7 +11,7 @@ const MAX_CHARS: usize = 100;
 /// account numbers never reach the log.
 pub fn normalize(text: &str) -> String {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
-    crate::redact::mask_digit_runs(&collapsed, 6).chars().take(MAX_CHARS).collect()
+    crate::redact::mask_phone_numbers(&collapsed, 6).chars().take(MAX_CHARS).collect()
 }
 
 /// Most frequent first, then most recent.
@@ -27,6 +27,7 @@ mod tests {
     fn normalizes_and_masks_phone_numbers() {
         assert_eq!(normalize("  sendd   50 0244123456 "), "SENDD 50 ••••••••••");
         assert_eq!(normalize("paay 100,50"), "PAAY 100,50");
+        assert_eq!(normalize("/rtp 100 +373 69 123 456 x"), "/RTP 100 +••• •• ••• ••• X");
         assert_eq!(normalize(&"x".repeat(300)).chars().count(), 100);
     }
 }

@@ -144,21 +144,17 @@ fn message_id(state: LinkState) -> &'static str {
     }
 }
 
-fn yes_no(flag: bool) -> Arg<'static> {
-    Arg::Str(if flag { "yes" } else { "no" })
-}
-
 /// The free-form text of one status update in `locale`.
 pub fn status_text(item: &OutboxItem, locale: Locale) -> String {
     let amount = format_amount(&item.amount, locale);
     let args = [
         ("amount", Arg::Str(&amount)),
         ("description", Arg::Str(item.description.as_deref().unwrap_or_default())),
-        ("has_description", yes_no(item.description.is_some())),
+        ("has_description", Arg::flag(item.description.is_some())),
         ("tag", Arg::Str(item.tag.as_deref().unwrap_or_default())),
-        ("has_tag", yes_no(item.tag.is_some())),
+        ("has_tag", Arg::flag(item.tag.is_some())),
         ("bank", Arg::Str(item.payer_bank.as_deref().unwrap_or_default())),
-        ("has_bank", yes_no(item.payer_bank.is_some())),
+        ("has_bank", Arg::flag(item.payer_bank.is_some())),
     ];
     Catalog::global().text(locale, message_id(item.state), &args)
 }
@@ -192,6 +188,21 @@ pub fn status_job(item: OutboxItem, locale: Locale, to: crate::domain::Phone) ->
             content: OutboundContent::Text { body: status_text(&item, locale) },
         },
         fallback: Some(item),
+    }
+}
+
+/// A waiting update delivered free-form because the seller wrote again. Its id is shared by
+/// every path that may deliver it (the command function, the scheduled run), so it goes out
+/// once; if the window has closed again meanwhile, notify puts it back in the outbox.
+pub fn late_job(item: &OutboxItem, locale: Locale, to: crate::domain::Phone) -> OutboundJob {
+    OutboundJob {
+        id: format!("late:{}:{}", item.link_id, item.state.as_str()),
+        message: OutboundMessage {
+            business_number_id: item.contact.business_number_id.clone(),
+            to,
+            content: OutboundContent::Text { body: status_text(item, locale) },
+        },
+        fallback: Some(item.clone()),
     }
 }
 

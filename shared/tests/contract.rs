@@ -426,6 +426,10 @@ mod records {
         );
         let waiting = link(&seller, &unique("pl"), 4_000);
         store.insert_if_absent(&waiting).await.unwrap();
+        assert!(
+            store.open_links(at(10_000), 1_000).await.unwrap().iter().all(|l| l.id != waiting.id),
+            "a link the rail has not accepted yet is not open"
+        );
         store.mark_created(&waiting.id, "pay-4", None, at(4_001)).await.unwrap();
         let open: Vec<_> = store
             .open_links(at(10_000), 1_000)

@@ -66,7 +66,26 @@ pub enum CommandError {
     #[error("the message is being handled elsewhere")]
     Busy,
     #[error(transparent)]
+    Failed(#[from] CommandFailure),
+}
+
+/// Why handling a message must be retried.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandFailure {
+    #[error(transparent)]
     Store(#[from] StoreError),
+    /// The rail timed out or answered unreadably: it may have made the payment, so the link
+    /// stays reserved and the message is retried with the same `orderId`.
+    #[error("the payment rail may have acted: {0}")]
+    RailUncertain(RailError),
+    #[error("no profile for the business number")]
+    NoProfile,
+}
+
+impl From<StoreError> for CommandError {
+    fn from(err: StoreError) -> Self {
+        CommandError::Failed(CommandFailure::Store(err))
+    }
 }
 
 /// Everything known about the conversation a message belongs to.
@@ -77,13 +96,17 @@ struct Conversation<'a> {
     phone: Phone,
     locale: Locale,
     replies: Vec<OutboundJob>,
+    /// Answers are numbered on their own: their ids must not depend on how many waiting
+    /// updates went out before them, or a retry would send an answer twice.
+    answers: usize,
 }
 
 impl Conversation<'_> {
     fn reply(&mut self, reply: Reply) {
         let content = replies::render(&reply, self.locale);
+        self.answers += 1;
         self.replies.push(OutboundJob {
-            id: format!("{}:{}", self.message.id, self.replies.len()),
+            id: format!("{}:{}", self.message.id, self.answers - 1),
             message: OutboundMessage {
                 business_number_id: self.message.business_number_id.clone(),
                 to: self.phone.clone(),
@@ -133,7 +156,7 @@ pub async fn handle_message(deps: &CommandDeps, message: &InboundMessage) -> Res
     }
 }
 
-async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), StoreError> {
+async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), CommandFailure> {
     let Some(phone) = message.from.phone.clone() else {
         // Users known only by their business-scoped id cannot be sellers: sellers are
         // registered by phone.
@@ -141,8 +164,10 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), Sto
         return Ok(());
     };
     let Some(profile) = deps.directory.profile(&message.business_number_id).await? else {
+        // Retried, then parked on the dead-letter queue: the operator imports the profile
+        // and redrives, and the seller is answered then.
         tracing::error!(business_number = %message.business_number_id, "no profile for this business number");
-        return Ok(());
+        return Err(CommandFailure::NoProfile);
     };
     let contact = ContactKey {
         business_number_id: message.business_number_id.clone(),
@@ -151,23 +176,18 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), Sto
     let settings = deps.contacts.settings(&contact).await?;
     let seller = deps.directory.seller(&phone).await?;
     let locale = settings.locale.or(seller.as_ref().map(|s| s.locale)).unwrap_or(profile.default_locale);
-    let mut conversation = Conversation { message, contact, profile, phone, locale, replies: Vec::new() };
+    let mut conversation =
+        Conversation { message, contact, profile, phone, locale, replies: Vec::new(), answers: 0 };
 
     // The window is open again: updates that waited for a template go now, free of charge,
     // before the answer to this message.
     let late = deps.outbox.pending(&conversation.contact).await?;
     for item in &late {
-        conversation.replies.push(OutboundJob {
-            id: format!("late:{}:{}", item.link_id, item.state.as_str()),
-            message: OutboundMessage {
-                business_number_id: message.business_number_id.clone(),
-                to: conversation.phone.clone(),
-                content: paybot::ports::OutboundContent::Text {
-                    body: paybot::payments::status_text(item, conversation.locale),
-                },
-            },
-            fallback: None,
-        });
+        conversation.replies.push(paybot::payments::late_job(
+            item,
+            conversation.locale,
+            conversation.phone.clone(),
+        ));
     }
 
     match seller {
@@ -199,9 +219,14 @@ async fn handle_content(
     seller: &Seller,
     selected_merchant: Option<String>,
     pending_command: Option<String>,
-) -> Result<(), StoreError> {
+) -> Result<(), CommandFailure> {
     match &conversation.message.content {
         MessageContent::Text { body } => {
+            if pending_command.is_some() {
+                // The seller moved on instead of picking a merchant: the old command is dropped,
+                // so that a later pick cannot run it unasked.
+                deps.contacts.set_pending_command(&conversation.contact, None).await?;
+            }
             let body = body.clone();
             handle_text(deps, conversation, seller, selected_merchant.as_deref(), &body).await
         }
@@ -218,8 +243,9 @@ async fn handle_content(
                 deps.contacts.set_selected_merchant(&conversation.contact, &merchant.merchant_id).await?;
                 conversation.reply(Reply::MerchantSelected { name: merchant.name.clone() });
                 if let Some(command) = pending_command {
-                    deps.contacts.set_pending_command(&conversation.contact, None).await?;
+                    // Cleared only once the command has run, so a retry still finds it.
                     handle_text(deps, conversation, seller, Some(&merchant.merchant_id), &command).await?;
+                    deps.contacts.set_pending_command(&conversation.contact, None).await?;
                 }
                 return Ok(());
             }
@@ -239,11 +265,11 @@ async fn handle_text(
     seller: &Seller,
     selected_merchant: Option<&str>,
     text: &str,
-) -> Result<(), StoreError> {
+) -> Result<(), CommandFailure> {
     let rules = conversation.rules();
     let command = match commands::parse(text, &rules) {
         Ok(command) => command,
-        Err(refusal) => return refuse(deps, conversation, text, refusal).await,
+        Err(refusal) => return Ok(refuse(deps, conversation, text, refusal).await?),
     };
     match command {
         Command::Help => conversation.reply(Reply::Help { multi_merchant: seller.merchants.len() > 1 }),
@@ -293,7 +319,7 @@ async fn issue_link(
     selected_merchant: Option<&str>,
     text: &str,
     request: LinkRequest,
-) -> Result<(), StoreError> {
+) -> Result<(), CommandFailure> {
     let now = deps.clock.now();
     if seller.status == SellerStatus::Blocked {
         deps.failed_commands.record(text, "seller_blocked", None, now).await?;
@@ -378,8 +404,15 @@ async fn issue_link(
             deps.links.discard_unfinished(&link.id).await?;
             conversation.reply(Reply::NotConfigured);
         }
+        Err(LinkFailure::Rail(err @ (RailError::Unavailable(_) | RailError::Malformed(_)))) => {
+            // The rail may have made the payment (a request-to-pay may already be on the
+            // payer's phone): keep the link reserved and retry the message with the same orderId.
+            tracing::warn!(link = %link.id, error = %err, "payment rail uncertain; the message will be retried");
+            return Err(CommandFailure::RailUncertain(err));
+        }
         Err(LinkFailure::Rail(err)) => {
-            tracing::warn!(link = %link.id, error = %err, "payment link not created");
+            // Refused: nothing was created on the rail.
+            tracing::warn!(link = %link.id, error = %err, "payment link refused by the rail");
             deps.links.discard_unfinished(&link.id).await?;
             audit(
                 deps,

@@ -5,5 +5,5 @@ pub mod flow;
 pub mod handler;
 pub mod replies;
 
-pub use flow::{CommandDeps, CommandError, CommandSettings};
+pub use flow::{CommandDeps, CommandError, CommandFailure, CommandSettings};
 pub use handler::handle_batch;

@@ -31,10 +31,6 @@ pub enum Reply {
     Refused { refusal: Refusal, rules: MarketRules },
 }
 
-fn yes_no(flag: bool) -> Arg<'static> {
-    Arg::Str(if flag { "yes" } else { "no" })
-}
-
 fn text(body: String) -> OutboundContent {
     OutboundContent::Text { body }
 }
@@ -54,7 +50,7 @@ pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
     match reply {
         Reply::UnknownSeller => text(t("unknown-seller", &[])),
         Reply::SellerBlocked => text(t("seller-blocked", &[])),
-        Reply::Help { multi_merchant } => text(t("help", &[("multi_merchant", yes_no(*multi_merchant))])),
+        Reply::Help { multi_merchant } => text(t("help", &[("multi_merchant", Arg::flag(*multi_merchant))])),
         Reply::LanguagePicker => OutboundContent::List {
             body: t("lang-prompt", &[]),
             button: t("lang-button", &[]),
@@ -102,9 +98,9 @@ pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
                 ("amount", Arg::Str(&amount)),
                 ("url", Arg::Str(url)),
                 ("description", Arg::Str(description)),
-                ("has_description", yes_no(link.description.is_some())),
+                ("has_description", Arg::flag(link.description.is_some())),
                 ("tag", Arg::Str(tag)),
-                ("has_tag", yes_no(link.tag.is_some())),
+                ("has_tag", Arg::flag(link.tag.is_some())),
                 ("payer", Arg::Str(&payer)),
             ];
             let id = if link.payer.is_some() { "rtp-sent" } else { "link-created" };
@@ -125,7 +121,7 @@ fn refusal_text(refusal: &Refusal, rules: &MarketRules, locale: Locale) -> Strin
             "error-unknown-command",
             &[
                 ("suggestion", Arg::Str(refusal.suggestion.unwrap_or_default())),
-                ("has_suggestion", yes_no(refusal.suggestion.is_some())),
+                ("has_suggestion", Arg::flag(refusal.suggestion.is_some())),
             ],
         ),
         RefusalKind::AmountMissing => t("error-amount-missing", &[]),

@@ -372,16 +372,41 @@ async fn unknown_and_blocked_sellers_are_refused_politely() {
 }
 
 #[tokio::test]
-async fn a_rail_failure_tells_the_seller_and_leaves_no_half_made_link() {
+async fn a_refusal_by_the_rail_tells_the_seller_and_leaves_no_half_made_link() {
     let stack = stack().await;
-    // Both the first attempt and the immediate retry fail.
-    stack.sandbox.fail_next(2, 503);
+    stack.sandbox.fail_next(1, 400);
     let jobs = stack.text(ION, "pay 100").await;
     let catalog = paybot::i18n::Catalog::global();
     assert_eq!(only_text(&jobs), catalog.text(paybot::domain::Locale::Ro, "link-failed", &[]));
     let seller = Phone::parse_international(ION).unwrap();
     assert!(stack.deps.links.by_seller(&seller, 10).await.unwrap().is_empty());
-    // The next message works.
     let jobs = stack.text(ION, "pay 100").await;
-    assert!(only_text(&jobs).contains("http"));
+    assert!(only_text(&jobs).contains("http"), "the next message works");
+}
+
+#[tokio::test]
+async fn a_rail_that_may_have_acted_is_retried_with_the_same_order_and_pays_once() {
+    let stack = stack().await;
+    let warm_up = stack.message(ION, MessageContent::Text { body: "pay 1".into() });
+    let message = stack.message(ION, MessageContent::Text { body: "/rtp 500 069123456".into() });
+    let (sandbox, outbound) = (stack.sandbox, stack.outbound);
+    let fast = MiaposClientConfig {
+        timeout: std::time::Duration::from_millis(300),
+        ..MiaposClientConfig::new(sandbox.base_url())
+    };
+    let deps = CommandDeps { rail: Arc::new(MiaposClient::new(fast).unwrap()), ..stack.deps };
+    flow::handle_message(&deps, &warm_up).await.unwrap();
+    for received in outbound.receive(10).await.unwrap() {
+        outbound.delete(&received.receipt).await.unwrap();
+    }
+    // The rail does the work but answers too late, twice: the client times out both times.
+    sandbox.stall_next(2, std::time::Duration::from_millis(600));
+    assert!(flow::handle_message(&deps, &message).await.is_err(), "retried, not answered");
+    assert!(outbound.receive(10).await.unwrap().is_empty());
+    // The redelivery (same message) finds the rail's payment for the same orderId.
+    flow::handle_message(&deps, &message).await.unwrap();
+    let rtp: Vec<_> =
+        sandbox.payments().into_iter().filter(|p| p.amount == rust_decimal::Decimal::from(500)).collect();
+    assert_eq!(rtp.len(), 1, "one payment, however many attempts");
+    assert_eq!(outbound.receive(10).await.unwrap().len(), 1, "one answer");
 }

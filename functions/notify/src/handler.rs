@@ -88,8 +88,17 @@ struct ParkedJob<'a> {
 
 pub async fn handle_batch(deps: &NotifyDeps, event: SqsEvent) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
+    // A failed job holds back the rest of its FIFO group, so one conversation stays in order.
+    let mut failed_groups: Vec<String> = Vec::new();
     for record in event.records {
         let id = record.message_id.clone().unwrap_or_default();
+        let group = record.attributes.get("MessageGroupId").cloned().unwrap_or_default();
+        if !group.is_empty() && failed_groups.contains(&group) {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+            continue;
+        }
         let Some(job) = record.body.as_deref().and_then(|b| serde_json::from_str::<OutboundJob>(b).ok())
         else {
             tracing::error!(sqs_message = %id, "unreadable outbound record dropped");
@@ -99,6 +108,7 @@ pub async fn handle_batch(deps: &NotifyDeps, event: SqsEvent) -> SqsBatchRespons
             Ok(delivery) => tracing::info!(job = %job.id, outcome = ?delivery, "outbound job done"),
             Err(err) => {
                 tracing::warn!(job = %job.id, error = %err, "outbound job will be retried");
+                failed_groups.push(group);
                 let mut failure = BatchItemFailure::default();
                 failure.item_identifier = id;
                 response.batch_item_failures.push(failure);

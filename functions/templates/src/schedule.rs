@@ -195,18 +195,15 @@ async fn deliver_pending(
     let window_open =
         deps.windows.last_inbound(contact).await?.is_some_and(|at| now - at < deps.settings.window);
     if window_open {
-        // The seller wrote again before this run: free-form messages are free inside the window.
-        for item in items {
-            let message = OutboundMessage {
-                business_number_id: contact.business_number_id.clone(),
-                to: phone.clone(),
-                content: OutboundContent::Text { body: payments::status_text(item, locale) },
-            };
-            if !send(deps, &message).await? {
-                return Ok(false);
-            }
-            report.free_form_sent += 1;
-        }
+        // The seller wrote again before this run: the same free-form jobs the command function
+        // queues (same ids, so one of the two paths sends each), through notify, which puts an
+        // update back in the outbox if the window closes meanwhile.
+        let jobs: Vec<_> = items
+            .iter()
+            .map(|item| payments::late_job(item, locale, phone.clone()).to_queue_message())
+            .collect();
+        deps.outbound.send_batch(&jobs).await?;
+        report.free_form_sent += items.len();
         return Ok(true);
     }
     if in_quiet_hours(deps, contact, now).await? {
@@ -233,6 +230,8 @@ async fn send(deps: &TemplatesDeps, message: &OutboundMessage) -> StoreResult<bo
             tracing::warn!(?code, %detail, "template send will be retried next run");
             Ok(false)
         }
+        // Templates are allowed outside the window; this only comes for a free-form message.
+        Err(SendError::WindowClosed) => Ok(false),
         Err(err) => {
             tracing::error!(to = %message.to, error = %err, alert = true, "ALERT: late status update could not be sent");
             Ok(true)
@@ -303,22 +302,28 @@ async fn poll_and_expire(deps: &TemplatesDeps, report: &mut RunReport) -> StoreR
     let now = deps.clock.now();
     for link in deps.links.open_links(now - deps.settings.poll_after, deps.settings.batch).await? {
         let age = now - link.created_at;
-        // Backoff: each link is looked up once per doubling of its age past `poll_after`.
+        let overdue = age >= deps.settings.link_lifetime;
+        // Backoff: a link is looked up once per doubling of its age past `poll_after`, and
+        // once more when it is overdue, right before it may be expired.
         let doublings = (age.num_seconds() / deps.settings.poll_after.num_seconds().max(1)).max(1).ilog2();
-        let key = format!("poll:{}:{doublings}", link.id);
+        let key =
+            if overdue { format!("expire:{}", link.id) } else { format!("poll:{}:{doublings}", link.id) };
         if deps.idempotency.claim(&key, now, Duration::minutes(2)).await? != Claim::Acquired {
             continue;
         }
         let polled = poll(deps, &link, report).await;
-        deps.idempotency.complete(&key, deps.clock.now(), deps.settings.link_lifetime * 2).await?;
-        let still_open = match polled {
+        let confirmed_open = match polled {
             Ok(open) => open,
             Err(err) => {
-                tracing::warn!(link = %link.id, error = %err, "payment lookup failed; next backoff step retries");
-                true
+                tracing::warn!(link = %link.id, error = %err, "payment lookup failed; a later run retries");
+                // Not expired on a failed lookup: the payer may have paid.
+                deps.idempotency.release(&key).await?;
+                continue;
             }
         };
-        if still_open && age >= deps.settings.link_lifetime {
+        deps.idempotency.complete(&key, deps.clock.now(), deps.settings.link_lifetime * 2).await?;
+        // Only a link the rail itself still reports open is expired here.
+        if confirmed_open && overdue {
             if let Some(expired) = deps.links.transition(&link.id, LinkState::Expired, now).await? {
                 report.expired += 1;
                 queue_notification(deps, &expired, None).await?;
@@ -340,7 +345,9 @@ enum PollError {
 
 /// Looks the payment up and applies what the rail says. `Ok(true)` when still open.
 async fn poll(deps: &TemplatesDeps, link: &PaymentLink, report: &mut RunReport) -> Result<bool, PollError> {
-    let Some(payment_id) = &link.payment_id else { return Ok(true) };
+    let Some(payment_id) = &link.payment_id else {
+        return Err(PollError::Credentials("the link has no payment id yet".into()));
+    };
     let seller = deps
         .directory
         .seller(&link.seller)
@@ -369,7 +376,7 @@ async fn poll(deps: &TemplatesDeps, link: &PaymentLink, report: &mut RunReport) 
         Applied::UnknownLink => Ok(false),
         Applied::Mismatch { field, .. } => {
             tracing::error!(link = %link.id, field, alert = true, "ALERT: rail lookup disagrees with our record");
-            Ok(true)
+            Err(PollError::Credentials(format!("the rail disagrees on {field}")))
         }
     }
 }

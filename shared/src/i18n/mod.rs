@@ -45,6 +45,13 @@ pub enum Arg<'a> {
     Int(i64),
 }
 
+impl Arg<'static> {
+    /// The `yes`/`no` flags the locale files select optional parts on.
+    pub fn flag(on: bool) -> Arg<'static> {
+        Arg::Str(if on { "yes" } else { "no" })
+    }
+}
+
 impl<'a> From<&'a str> for Arg<'a> {
     fn from(s: &'a str) -> Self {
         Arg::Str(s)

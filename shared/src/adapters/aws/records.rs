@@ -207,7 +207,8 @@ impl DynamoPaymentLinkStore {
     fn link_item(link: &PaymentLink) -> StoreResult<Item> {
         let mut item = to_item(link)?;
         item.insert("created_ms".into(), n(link.created_at.timestamp_millis()));
-        if !link.state.is_final() {
+        // Only links the rail has accepted are open: a reserved one has no payment to poll.
+        if matches!(link.state, LinkState::Created | LinkState::Pending) {
             item.insert("open".into(), s(OPEN));
         }
         Ok(item)
@@ -264,6 +265,8 @@ impl PaymentLinkStore for DynamoPaymentLinkStore {
             .key("id", s(id))
             .condition_expression("#state = :creating")
             .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#open", "open")
+            .expression_attribute_values(":open", s(OPEN))
             .expression_attribute_values(":creating", s(LinkState::Creating.as_str()))
             .expression_attribute_values(":created", s(LinkState::Created.as_str()))
             .expression_attribute_values(":pid", s(payment_id))
