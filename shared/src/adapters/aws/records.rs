@@ -275,10 +275,12 @@ impl PaymentLinkStore for DynamoPaymentLinkStore {
         request = match checkout_url {
             Some(url) => request
                 .update_expression(
-                    "SET #state = :created, payment_id = :pid, updated_at = :at, checkout_url = :url",
+                    "SET #state = :created, payment_id = :pid, updated_at = :at, checkout_url = :url, #open = :open",
                 )
                 .expression_attribute_values(":url", s(url)),
-            None => request.update_expression("SET #state = :created, payment_id = :pid, updated_at = :at"),
+            None => {
+                request.update_expression("SET #state = :created, payment_id = :pid, updated_at = :at, #open = :open")
+            }
         };
         match request.send().await {
             Ok(output) => output.attributes.map(from_item).transpose(),
