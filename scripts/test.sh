@@ -5,7 +5,8 @@
 #   bash scripts/test.sh
 #
 # Steps: formatting, cfn-lint on template.yaml, the signed sample events, unit and
-# contract tests (memory and moto), the webhook end to end under `cargo lambda watch`.
+# contract tests (memory and moto), the webhook end to end under `cargo lambda watch`, the
+# phone simulator in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -63,3 +64,6 @@ step "webhook end to end: cargo lambda watch + invoke, moto behind it"
   eval "$(python3 infra/moto_bootstrap.py --endpoint "$AWS_ENDPOINT_URL" --prefix e2e-)"
   python3 infra/e2e/webhook_e2e.py
 )
+
+step "phone simulator in headless Chromium (local stack on a free port)"
+bash infra/browser/run.sh

@@ -31,12 +31,19 @@ pub struct DeliveryRecord {
     pub error_code: Option<i64>,
 }
 
+/// Meta's code for "more than 24 hours since the user's last message".
+pub const WINDOW_CLOSED_CODE: i64 = 131_047;
+
 /// Delivery statuses of the bot's own messages.
 #[async_trait]
 pub trait DeliveryStatusStore: Send + Sync {
     /// Stores the update unless the message already has a state of equal or higher rank.
     async fn record(&self, update: &DeliveryUpdate) -> StoreResult<()>;
     async fn get(&self, message_id: &str) -> StoreResult<Option<DeliveryRecord>>;
+    /// Keeps, beside a sent status update, what goes to the template outbox should Meta
+    /// report later that the window was closed (131047 arrives in `statuses[]` too).
+    async fn attach_fallback(&self, message_id: &str, item: &OutboxItem) -> StoreResult<()>;
+    async fn fallback(&self, message_id: &str) -> StoreResult<Option<OutboxItem>>;
 }
 
 /// A message for a queue. On a FIFO queue `group` keeps order within a group and

@@ -75,6 +75,26 @@ async fn delivery_status_only_moves_up(store: &dyn DeliveryStatusStore) {
     store.record(&update(DeliveryState::Read, 50, None)).await.unwrap();
     let record = store.get(&id).await.unwrap().unwrap();
     assert_eq!((record.state, record.at, record.error_code), (DeliveryState::Failed, at(40), Some(131_026)));
+
+    // A sent status update keeps its outbox form beside it.
+    assert_eq!(store.fallback(&id).await.unwrap(), None);
+    let item = paybot::ports::OutboxItem {
+        contact: ContactKey { business_number_id: "1065".into(), user_key: "+37369123456".into() },
+        link_id: "pl-1".into(),
+        state: paybot::domain::LinkState::Success,
+        amount: paybot::domain::Money::new(100.into(), paybot::domain::Currency::MDL).unwrap(),
+        description: Some("Cafea".into()),
+        tag: None,
+        payer_bank: None,
+        at: at(50),
+    };
+    store.attach_fallback(&id, &item).await.unwrap();
+    assert_eq!(store.fallback(&id).await.unwrap(), Some(item));
+    assert_eq!(
+        store.get(&id).await.unwrap().unwrap().state,
+        DeliveryState::Failed,
+        "the status is untouched"
+    );
 }
 
 fn message(body: &str, group: &str, dedup: &str) -> QueueMessage {

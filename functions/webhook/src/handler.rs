@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use paybot::StoreResult;
 use paybot::ingress::{self, IngressPlan};
-use paybot::ports::{Clock, DeliveryStatusStore, QueueSender, WindowStore};
+use paybot::ports::{Clock, DeliveryStatusStore, OutboxStore, QueueSender, WINDOW_CLOSED_CODE, WindowStore};
 use paybot::whatsapp::{SignatureError, WebhookVerifier, parse_notification};
 
 /// What the webhook needs, built once per cold start (or once by the local stack).
@@ -21,6 +21,8 @@ pub struct WebhookState {
     pub max_body_bytes: usize,
     pub windows: Arc<dyn WindowStore>,
     pub statuses: Arc<dyn DeliveryStatusStore>,
+    /// Where a status update goes when Meta reports afterwards that the window was closed.
+    pub outbox: Arc<dyn OutboxStore>,
     pub inbound: Arc<dyn QueueSender>,
     pub clock: Arc<dyn Clock>,
 }
@@ -126,6 +128,13 @@ async fn apply(state: &WebhookState, plan: &IngressPlan) -> StoreResult<()> {
     let statuses = async {
         for update in &plan.statuses {
             state.statuses.record(update).await?;
+            // A status update Meta accepted and then failed for the closed window waits for a
+            // template instead of being lost.
+            if update.error_code == Some(WINDOW_CLOSED_CODE) {
+                if let Some(item) = state.statuses.fallback(&update.message_id).await? {
+                    state.outbox.add(&item).await?;
+                }
+            }
         }
         Ok(())
     };
@@ -153,21 +162,24 @@ mod tests {
         queue: Arc<MemoryQueue>,
         windows: Arc<MemoryWindowStore>,
         statuses: Arc<MemoryDeliveryStatusStore>,
+        outbox: Arc<paybot::adapters::memory::MemoryOutboxStore>,
     }
 
     fn harness_with_queue(inbound: Arc<dyn QueueSender>, queue: Arc<MemoryQueue>) -> Harness {
         let clock = Arc::new(ManualClock::starting_at(DateTime::from_timestamp(1_763_700_100, 0).unwrap()));
         let windows = Arc::new(MemoryWindowStore::default());
         let statuses = Arc::new(MemoryDeliveryStatusStore::default());
+        let outbox = Arc::new(paybot::adapters::memory::MemoryOutboxStore::default());
         let state = WebhookState {
             verifier: WebhookVerifier::new(SECRET, TOKEN),
             max_body_bytes: 64 * 1024,
             windows: windows.clone(),
             statuses: statuses.clone(),
+            outbox: outbox.clone(),
             inbound,
             clock,
         };
-        Harness { router: router(Arc::new(state)), queue, windows, statuses }
+        Harness { router: router(Arc::new(state)), queue, windows, statuses, outbox }
     }
 
     fn harness() -> Harness {
@@ -334,6 +346,30 @@ mod tests {
         let messages = queued(&h.queue).await;
         assert_eq!(messages.len(), 1);
         assert_eq!(messages[0].content, MessageContent::Other { message_type: "hologram".into() });
+    }
+
+    #[tokio::test]
+    async fn a_status_update_failed_later_for_the_closed_window_goes_to_the_outbox() {
+        use paybot::domain::{Currency, LinkState, Money};
+        use paybot::ports::{OutboxItem, OutboxStore};
+        let h = harness();
+        let item = OutboxItem {
+            contact: ContactKey {
+                business_number_id: "106540352242922".into(),
+                user_key: "+37369123456".into(),
+            },
+            link_id: "pl-1".into(),
+            state: LinkState::Success,
+            amount: Money::new(100.into(), Currency::MDL).unwrap(),
+            description: None,
+            tag: None,
+            payer_bank: None,
+            at: DateTime::from_timestamp(1_763_700_000, 0).unwrap(),
+        };
+        h.statuses.attach_fallback("wamid.PAID", &item).await.unwrap();
+        let failed = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"37369002773","phone_number_id":"106540352242922"},"statuses":[{"id":"wamid.PAID","status":"failed","timestamp":"1763700100","recipient_id":"37369123456","errors":[{"code":131047,"title":"Re-engagement message"}]}]}}]}]}"#;
+        assert_eq!(post_signed(&h.router, failed).await, StatusCode::OK);
+        assert_eq!(h.outbox.pending(&item.contact).await.unwrap(), vec![item]);
     }
 
     /// A queue that refuses every batch, as SQS does when it is throttling or unreachable.

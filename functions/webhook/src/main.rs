@@ -1,6 +1,8 @@
 use std::sync::Arc;
 
-use paybot::adapters::aws::{AwsClients, DynamoDeliveryStatusStore, DynamoWindowStore, SqsQueue};
+use paybot::adapters::aws::{
+    AwsClients, DynamoDeliveryStatusStore, DynamoOutboxStore, DynamoWindowStore, SqsQueue,
+};
 use paybot::adapters::memory::SystemClock;
 use paybot::config::Config;
 use webhook::WebhookState;
@@ -22,6 +24,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         statuses: Arc::new(DynamoDeliveryStatusStore::new(
             aws.dynamodb.clone(),
             Config::require(&config.tables.message_status, "MESSAGE_STATUS_TABLE")?,
+        )),
+        outbox: Arc::new(DynamoOutboxStore::new(
+            aws.dynamodb.clone(),
+            Config::require(&config.tables.outbox, "OUTBOX_TABLE")?,
         )),
         inbound: Arc::new(SqsQueue::new(
             aws.sqs.clone(),

@@ -1,144 +1,444 @@
-//! The local stack: the functions' own routers and handlers over in-memory adapters,
-//! in-process queues and a clock that can be moved forward.
+//! The local stack: every function's own router and handler over in-memory adapters,
+//! in-process queues, a clock that can be moved forward, and the sandboxes of the external
+//! systems mounted on the same server, with a phone simulator as the start page.
+//!
+//! ```text
+//! /                      the phone simulator (sim.rs)
+//! /_sim/…                its local-only API
+//! /webhook               the webhook function's router
+//! /miapos/callback       the status function's router
+//! /sandbox/miapos/…      the miaPOS eComm sandbox (API and checkout page)
+//! /sandbox/graph/…       the WhatsApp Cloud API sandbox (`…/v23.0/{id}/messages`)
+//! ```
+//! inbound FIFO → the command flow → outbound FIFO → notify's `deliver` → Cloud API.
+
+pub mod consumer;
+pub mod meta;
+pub mod scheduler;
+pub mod settings;
+pub mod sim;
+pub mod wiring;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use axum::Router;
-use axum::response::Html;
-use axum::routing::get;
-use paybot::adapters::memory::{ManualClock, MemoryDeliveryStatusStore, MemoryQueue, MemoryWindowStore};
-use paybot::config::{Config, ConfigError, Secret};
-use paybot::domain::InboundMessage;
-use paybot::ports::QueueReceiver;
+use chrono::{DateTime, Utc};
+use command::{CommandDeps, CommandSettings};
+use notify::{NotifyDeps, NotifySettings};
+use paybot::StoreResult;
+use paybot::adapters::memory::{
+    ManualClock, MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory,
+    MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemoryQueue,
+    MemoryWindowStore,
+};
+use paybot::config::{Config, DEFAULT_WHATSAPP_API_BASE};
+use paybot::crypto::DataKey;
+use paybot::directory_file::DirectoryFile;
+use paybot::domain::{ContactKey, InboundMessage};
+use paybot::miapos::{MiaposClient, MiaposClientConfig};
+use paybot::outbound::OutboundJob;
+use paybot::ports::WindowStore;
 use paybot::whatsapp::WebhookVerifier;
+use paybot::whatsapp::cloud_api::CloudApiClient;
+use sandboxes::cloud_api::CloudApiSandbox;
+use sandboxes::miapos::{MiaposSandbox, SandboxConfig, SandboxMerchant};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
 use webhook::WebhookState;
 
-/// The secrets the local stack uses when the environment gives none, so that a fresh clone
-/// runs without a Meta app. Documented in the README; never used by the Lambdas.
-pub const LOCAL_APP_SECRET: &str = "local-app-secret";
-pub const LOCAL_VERIFY_TOKEN: &str = "local-verify-token";
+pub use settings::{
+    DirectorySource, LOCAL_ACCESS_TOKEN, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN, LocalSettings, Overrides,
+    local_base_url,
+};
 
-pub struct LocalSettings {
-    pub address: SocketAddr,
+use crate::scheduler::TemplateScheduler;
+use crate::settings::{GRAPH_SANDBOX_PATH, MIAPOS_SANDBOX_PATH};
+use crate::sim::{SimSeller, SimState};
+
+pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Every adapter of the stack, shared by the functions mounted on it: what a function's
+/// `main.rs` builds from AWS clients, built here once over memory.
+pub struct Adapters {
+    /// The documented configuration with every URL and secret resolved (sandbox URLs, the
+    /// generated data key, the sandbox's public key).
     pub config: Config,
-}
-
-impl LocalSettings {
-    /// The documented configuration, with local defaults for the webhook secrets and
-    /// `LOCAL_ADDRESS` (default `127.0.0.1:3000`).
-    pub fn from_env() -> Result<LocalSettings, ConfigError> {
-        let mut config = Config::from_env()?;
-        if config.whatsapp.app_secret.is_empty() {
-            config.whatsapp.app_secret = Secret::new(LOCAL_APP_SECRET);
-        }
-        if config.whatsapp.verify_token.is_empty() {
-            config.whatsapp.verify_token = Secret::new(LOCAL_VERIFY_TOKEN);
-        }
-        let address = std::env::var("LOCAL_ADDRESS").unwrap_or_else(|_| "127.0.0.1:3000".into());
-        let address = address.parse().map_err(|_| ConfigError::Invalid {
-            name: "LOCAL_ADDRESS",
-            reason: "expected host:port, e.g. 127.0.0.1:3000".into(),
-        })?;
-        Ok(LocalSettings { address, config })
-    }
-}
-
-/// Every adapter of the stack, shared by the functions mounted on it.
-pub struct LocalStack {
     pub clock: Arc<ManualClock>,
-    pub windows: Arc<MemoryWindowStore>,
+    pub directory: Arc<MemoryDirectory>,
+    pub contacts: Arc<MemoryContactStore>,
+    /// The 24-hour windows; recording one also tells the Cloud API sandbox the user wrote.
+    pub windows: Arc<dyn WindowStore>,
     pub statuses: Arc<MemoryDeliveryStatusStore>,
+    pub links: Arc<MemoryPaymentLinkStore>,
+    pub idempotency: Arc<MemoryIdempotencyStore>,
+    pub audit: Arc<MemoryAuditLog>,
+    pub failed_commands: Arc<MemoryFailedCommandLog>,
+    pub outbox: Arc<MemoryOutboxStore>,
     pub inbound: Arc<MemoryQueue>,
+    pub outbound: Arc<MemoryQueue>,
+    /// notify's permanent failures (the outbound dead-letter queue); nothing consumes it.
+    pub parked: Arc<MemoryQueue>,
+    /// One client per process: it holds the token cache.
+    pub rail: Arc<MiaposClient>,
+    pub sender: Arc<CloudApiClient>,
+    pub data_key: DataKey,
+}
+
+/// The stack, built and ready to serve.
+pub struct LocalStack {
+    pub adapters: Adapters,
+    /// The base URL the stack is reached at from this machine, e.g. `http://127.0.0.1:3000`.
+    pub base_url: String,
+    /// `None` when `MIAPOS_BASE_URL` points elsewhere.
+    pub miapos: Option<MiaposSandbox>,
+    /// `None` when `WHATSAPP_API_BASE` points elsewhere.
+    pub cloud: Option<CloudApiSandbox>,
+    pub sim: Arc<SimState>,
+    pub templates: Arc<TemplateScheduler>,
     webhook: Arc<WebhookState>,
+    command: Arc<CommandDeps>,
+    notify: Arc<NotifyDeps>,
+    status: Router,
+    stopping: watch::Sender<bool>,
+}
+
+/// The Cloud API version of the default base URL (`v23.0`): the sandbox serves the same.
+fn graph_version() -> &'static str {
+    DEFAULT_WHATSAPP_API_BASE.rsplit('/').next().unwrap_or("v23.0")
 }
 
 impl LocalStack {
-    pub fn build(settings: &LocalSettings) -> Result<LocalStack, ConfigError> {
-        let config = &settings.config;
+    /// Builds the stack for a server reachable at `base_url` (the address actually bound, so
+    /// that checkout links and the sandboxes' URLs point at it).
+    pub async fn build(settings: &LocalSettings, base_url: &str) -> Result<LocalStack, BuildError> {
+        let base_url = base_url.trim_end_matches('/').to_owned();
+        let mut config = settings.config.clone();
+        let file = DirectoryFile::parse(
+            &settings
+                .directory
+                .read()
+                .map_err(|e| format!("DIRECTORY_FILE {:?} could not be read: {e}", settings.directory))?,
+        )?;
+
+        let data_key_text = match &config.data_key {
+            Some(key) => key.expose().to_owned(),
+            None => {
+                // Secrets are sealed at start-up from the directory file, so a key that lives
+                // as long as the process is enough.
+                tracing::info!("DATA_KEY not set: generated one for this run");
+                DataKey::generate_base64()
+            }
+        };
+        let data_key = DataKey::from_base64(&data_key_text)?;
+        config.data_key = Some(paybot::config::Secret::new(data_key_text));
+
+        let public_base = config.public_base_url.clone().unwrap_or_else(|| base_url.clone());
+        config.public_base_url = Some(public_base.clone());
+        let callback_url = format!("{public_base}/miapos/callback");
+
+        let miapos = if settings.overrides.miapos_base_url {
+            tracing::info!("MIAPOS_BASE_URL is set: the miaPOS sandbox is not used");
+            None
+        } else {
+            let sandbox_base = format!("{base_url}{MIAPOS_SANDBOX_PATH}");
+            let merchants = sandbox_merchants(&file, &callback_url);
+            let sandbox_config = SandboxConfig::new(&sandbox_base, merchants);
+            // A 2048-bit RSA key: CPU work, kept off the async workers.
+            let sandbox = tokio::task::spawn_blocking(move || MiaposSandbox::new(sandbox_config)).await??;
+            config.miapos.base_url = sandbox_base;
+            if config.miapos.public_key.is_none() {
+                config.miapos.public_key = Some(sandbox.public_key_base64());
+            }
+            Some(sandbox)
+        };
+
         let clock = Arc::new(ManualClock::default());
-        let windows = Arc::new(MemoryWindowStore::default());
-        let statuses = Arc::new(MemoryDeliveryStatusStore::default());
-        let inbound = Arc::new(MemoryQueue::fifo(clock.clone()));
+        let cloud = if settings.overrides.whatsapp_api_base {
+            tracing::info!("WHATSAPP_API_BASE is set: the Cloud API sandbox is not used");
+            None
+        } else {
+            let sandbox = CloudApiSandbox::new(config.whatsapp.access_token.expose());
+            let stack_clock = clock.clone();
+            // Meta's 24-hour rule judged by stack time, so a clock jump closes windows there too.
+            sandbox.set_clock(move || paybot::ports::Clock::now(stack_clock.as_ref()));
+            sandbox.set_window_rule(true);
+            config.whatsapp.api_base = format!("{base_url}{GRAPH_SANDBOX_PATH}/{}", graph_version());
+            Some(sandbox)
+        };
+
+        let directory = Arc::new(MemoryDirectory::default());
+        let (profiles, sellers) = file.import(&data_key, directory.as_ref()).await?;
+        tracing::info!(profiles, sellers, source = ?settings.directory, "directory loaded");
+
+        let window_store = Arc::new(MemoryWindowStore::default());
+        let windows: Arc<dyn WindowStore> =
+            Arc::new(TellingWindows { inner: window_store, cloud: cloud.clone() });
+        let adapters = Adapters {
+            rail: Arc::new(MiaposClient::new(MiaposClientConfig::from_config(&config.miapos))?),
+            sender: Arc::new(CloudApiClient::new(
+                &config.whatsapp.api_base,
+                config.whatsapp.access_token.clone(),
+            )),
+            directory,
+            contacts: Arc::new(MemoryContactStore::default()),
+            windows,
+            statuses: Arc::new(MemoryDeliveryStatusStore::default()),
+            links: Arc::new(MemoryPaymentLinkStore::default()),
+            idempotency: Arc::new(MemoryIdempotencyStore::default()),
+            audit: Arc::new(MemoryAuditLog::default()),
+            failed_commands: Arc::new(MemoryFailedCommandLog::default()),
+            outbox: Arc::new(MemoryOutboxStore::default()),
+            inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
+            outbound: Arc::new(MemoryQueue::fifo(clock.clone())),
+            parked: Arc::new(MemoryQueue::standard(clock.clone())),
+            clock: clock.clone(),
+            data_key: data_key.clone(),
+            config,
+        };
+        let a = &adapters;
         let webhook = Arc::new(WebhookState {
             verifier: WebhookVerifier::new(
-                config.whatsapp.app_secret.expose(),
-                config.whatsapp.verify_token.expose(),
+                a.config.whatsapp.app_secret.expose(),
+                a.config.whatsapp.verify_token.expose(),
             ),
-            max_body_bytes: config.webhook_max_body_bytes,
-            windows: windows.clone(),
-            statuses: statuses.clone(),
-            inbound: inbound.clone(),
-            clock: clock.clone(),
+            max_body_bytes: a.config.webhook_max_body_bytes,
+            windows: a.windows.clone(),
+            statuses: a.statuses.clone(),
+            outbox: a.outbox.clone(),
+            inbound: a.inbound.clone(),
+            clock: a.clock.clone(),
         });
-        Ok(LocalStack { clock, windows, statuses, inbound, webhook })
+        let command = Arc::new(CommandDeps {
+            directory: a.directory.clone(),
+            contacts: a.contacts.clone(),
+            links: a.links.clone(),
+            idempotency: a.idempotency.clone(),
+            audit: a.audit.clone(),
+            failed_commands: a.failed_commands.clone(),
+            outbox: a.outbox.clone(),
+            rail: a.rail.clone(),
+            outbound: a.outbound.clone(),
+            clock: a.clock.clone(),
+            data_key: a.data_key.clone(),
+            settings: CommandSettings::from_config(&a.config),
+        });
+        let notify = Arc::new(NotifyDeps {
+            sender: a.sender.clone(),
+            idempotency: a.idempotency.clone(),
+            statuses: a.statuses.clone(),
+            parked: a.parked.clone(),
+            windows: a.windows.clone(),
+            outbox: a.outbox.clone(),
+            clock: a.clock.clone(),
+            settings: NotifySettings::default(),
+        });
+        let status = wiring::status_router(a)?;
+        let templates = Arc::new(TemplateScheduler::new(wiring::templates_run(a)?));
+        let (stopping, stopping_rx) = watch::channel(false);
+        let sim = Arc::new(SimState::new(
+            webhook::router(webhook.clone()),
+            a.config.whatsapp.app_secret.clone(),
+            file.profiles.clone(),
+            SimSeller::from_file(&file),
+            clock.clone(),
+            a.outbound.clone(),
+            cloud.clone(),
+            (
+                miapos.as_ref().map(|s| s.base_url().to_owned()),
+                cloud.as_ref().map(|_| format!("{base_url}{GRAPH_SANDBOX_PATH}")),
+            ),
+            templates.clone(),
+            stopping_rx,
+        ));
+        Ok(LocalStack {
+            adapters,
+            base_url,
+            miapos,
+            cloud,
+            sim,
+            templates,
+            webhook,
+            command,
+            notify,
+            status,
+            stopping,
+        })
     }
 
-    /// The same routers the Lambdas serve, on one server.
+    /// The functions' own routers, the sandboxes and the simulator, on one server.
     pub fn router(&self) -> Router {
-        Router::new().route("/", get(start_page)).merge(webhook::router(self.webhook.clone()))
+        let mut router = sim::router(self.sim.clone())
+            .merge(webhook::router(self.webhook.clone()))
+            .merge(self.status.clone());
+        if let Some(miapos) = &self.miapos {
+            router = router.nest(MIAPOS_SANDBOX_PATH, miapos.router());
+        }
+        if let Some(cloud) = &self.cloud {
+            router = router.nest(GRAPH_SANDBOX_PATH, cloud.router());
+        }
+        router
     }
 
-    /// Consumes the inbound queue as the command function's event source mapping would.
-    /// Until the command function exists the messages are logged (without phone numbers).
-    pub fn spawn_consumers(&self) {
-        let inbound = self.inbound.clone();
-        tokio::spawn(async move {
-            loop {
-                inbound.wait_for_message().await;
-                let Ok(batch) = inbound.receive(10).await else { continue };
-                for received in batch {
-                    match serde_json::from_str::<InboundMessage>(&received.body) {
-                        Ok(message) => tracing::info!(
-                            id = %message.id,
-                            from = ?message.from.phone,
-                            "inbound message queued for the command function"
-                        ),
-                        Err(err) => tracing::warn!(error = %err, "unreadable inbound message"),
+    /// Starts what the event source mappings and the schedule do on AWS: the inbound queue
+    /// into the command flow, the outbound queue into notify, the clock and the template
+    /// sender. The tasks stop when the returned value is dropped.
+    pub fn spawn_background(&self) -> Background {
+        let command = self.command.clone();
+        let inbound: consumer::Handler = Arc::new(move |body: String| {
+            let deps = command.clone();
+            Box::pin(async move {
+                let message: InboundMessage = match serde_json::from_str(&body) {
+                    Ok(message) => message,
+                    Err(err) => {
+                        // Retrying cannot fix it, as on the Lambda.
+                        tracing::error!(error = %err, "unreadable inbound message dropped");
+                        return Ok(());
                     }
-                    let _ = inbound.delete(&received.receipt).await;
-                }
-            }
+                };
+                command::flow::handle_message(&deps, &message).await.map_err(|e| e.to_string())
+            })
         });
+        let notify = self.notify.clone();
+        let outbound: consumer::Handler = Arc::new(move |body: String| {
+            let deps = notify.clone();
+            Box::pin(async move {
+                let job: OutboundJob = match serde_json::from_str(&body) {
+                    Ok(job) => job,
+                    Err(err) => {
+                        tracing::error!(error = %err, "unreadable outbound job dropped");
+                        return Ok(());
+                    }
+                };
+                match notify::deliver(&deps, &job).await {
+                    Ok(outcome) => {
+                        tracing::info!(job = %job.id, ?outcome, "outbound job done");
+                        Ok(())
+                    }
+                    Err(err) => Err(err.to_string()),
+                }
+            })
+        });
+        let a = &self.adapters;
+        Background {
+            tasks: vec![
+                consumer::spawn("inbound", a.inbound.clone(), inbound, consumer::Redelivery::default()),
+                consumer::spawn("outbound", a.outbound.clone(), outbound, consumer::Redelivery::default()),
+                scheduler::spawn_ticker(a.clock.clone(), self.templates.clone()),
+            ],
+        }
+    }
+
+    /// Ends the simulator's long polls, so that a graceful shutdown does not wait for them.
+    pub fn stop_long_polls(&self) {
+        let _ = self.stopping.send(true);
+    }
+
+    /// What the stack uses, for the start-up log (no secret, no phone number).
+    pub fn describe(&self) -> Vec<String> {
+        let c = &self.adapters.config;
+        vec![
+            format!("simulator          {}/", self.base_url),
+            format!("webhook            {}/webhook", self.base_url),
+            format!("Cloud API          {}{}", c.whatsapp.api_base, sandbox_note(self.cloud.is_some())),
+            format!("miaPOS             {}{}", c.miapos.base_url, sandbox_note(self.miapos.is_some())),
+            format!(
+                "miaPOS callbacks   {}/miapos/callback",
+                c.public_base_url.as_deref().unwrap_or_default()
+            ),
+            "template sender    every minute of stack time, and from the page".to_owned(),
+        ]
     }
 }
 
-async fn start_page() -> Html<&'static str> {
-    Html(include_str!("start.html"))
+fn sandbox_note(sandbox: bool) -> &'static str {
+    if sandbox { "  (embedded sandbox)" } else { "  (from the environment)" }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
-    use paybot::domain::ContactKey;
-    use paybot::ports::WindowStore;
-    use tower::ServiceExt;
+/// Every merchant of the directory file, as the miaPOS sandbox must know them to hand out
+/// tokens; callbacks default to this stack (the merchant's "admin UI" setting).
+fn sandbox_merchants(file: &DirectoryFile, callback_url: &str) -> Vec<SandboxMerchant> {
+    file.sellers
+        .iter()
+        .flat_map(|s| &s.merchants)
+        .map(|m| {
+            let merchant = SandboxMerchant::new(&m.merchant_id, &m.secret_key, &m.qr_terminal)
+                .with_name(&m.name)
+                .with_callback_url(callback_url);
+            match &m.rtp_terminal {
+                Some(rtp) => merchant.with_rtp_terminal(rtp),
+                None => merchant,
+            }
+        })
+        .collect()
+}
 
-    fn settings() -> LocalSettings {
-        let config = Config::from_lookup(|_| None).unwrap();
-        let mut settings = LocalSettings { address: "127.0.0.1:0".parse().unwrap(), config };
-        settings.config.whatsapp.app_secret = Secret::new(LOCAL_APP_SECRET);
-        settings.config.whatsapp.verify_token = Secret::new(LOCAL_VERIFY_TOKEN);
-        settings
+/// The window store, telling the Cloud API sandbox when a user wrote, as Meta knows it from
+/// the same message: the sandbox then holds free-form sends to the 24-hour rule as Meta does.
+struct TellingWindows {
+    inner: Arc<MemoryWindowStore>,
+    cloud: Option<CloudApiSandbox>,
+}
+
+#[async_trait]
+impl WindowStore for TellingWindows {
+    async fn record_inbound(&self, contact: &ContactKey, at: DateTime<Utc>) -> StoreResult<()> {
+        self.inner.record_inbound(contact, at).await?;
+        if let Some(cloud) = &self.cloud
+            && let Some(digits) = contact.user_key.strip_prefix('+')
+        {
+            cloud.user_wrote(digits, at);
+        }
+        Ok(())
     }
 
-    #[tokio::test]
-    async fn the_stack_serves_the_webhook_over_memory_adapters() {
-        let stack = LocalStack::build(&settings()).unwrap();
-        let body = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"37369002773","phone_number_id":"106540352242922"},"messages":[{"from":"37369123456","id":"wamid.L1","timestamp":"1763700000","type":"text","text":{"body":"pay 100"}}]}}]}]}"#;
-        let request = Request::post("/webhook")
-            .header("x-hub-signature-256", WebhookVerifier::sign(LOCAL_APP_SECRET, body.as_bytes()))
-            .body(Body::from(body))
-            .unwrap();
-        let response = stack.router().oneshot(request).await.unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(stack.inbound.ready_len(), 1);
-        let contact =
-            ContactKey { business_number_id: "106540352242922".into(), user_key: "+37369123456".into() };
-        assert_eq!(stack.windows.last_inbound(&contact).await.unwrap().unwrap().timestamp(), 1_763_700_000);
-        let page = stack.router().oneshot(Request::get("/").body(Body::empty()).unwrap()).await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK);
+    async fn last_inbound(&self, contact: &ContactKey) -> StoreResult<Option<DateTime<Utc>>> {
+        self.inner.last_inbound(contact).await
     }
+}
+
+/// The stack's background tasks; dropping this stops them.
+pub struct Background {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+/// A stack serving on a loopback port, for tests and tools: everything stops when dropped.
+pub struct RunningStack {
+    pub stack: Arc<LocalStack>,
+    pub base_url: String,
+    pub address: SocketAddr,
+    _background: Background,
+    server: JoinHandle<()>,
+}
+
+impl Drop for RunningStack {
+    fn drop(&mut self) {
+        self.stack.stop_long_polls();
+        self.server.abort();
+    }
+}
+
+/// Binds `settings.address`, builds the stack for it and serves it in the background.
+pub async fn start(settings: &LocalSettings) -> Result<RunningStack, BuildError> {
+    let listener = tokio::net::TcpListener::bind(settings.address).await?;
+    let address = listener.local_addr()?;
+    let base_url = local_base_url(address);
+    let stack = Arc::new(LocalStack::build(settings, &base_url).await?);
+    let background = stack.spawn_background();
+    let app = stack.router().into_make_service_with_connect_info::<SocketAddr>();
+    let server = tokio::spawn(async move {
+        if let Err(err) = axum::serve(listener, app).await {
+            tracing::error!(error = %err, "local stack server stopped");
+        }
+    });
+    Ok(RunningStack { stack, base_url, address, _background: background, server })
 }

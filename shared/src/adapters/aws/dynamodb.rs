@@ -165,4 +165,37 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
             error_code: read_number(&item, "error_code")?,
         }))
     }
+
+    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::OutboxItem) -> StoreResult<()> {
+        let json = serde_json::to_string(item).map_err(|e| StoreError::Malformed(e.to_string()))?;
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("wamid", AttributeValue::S(message_id.to_owned()))
+            .update_expression("SET fallback = :f")
+            .expression_attribute_values(":f", AttributeValue::S(json))
+            .send()
+            .await
+            .map_err(|err| StoreError::unavailable(SERVICE, describe(&err)))?;
+        Ok(())
+    }
+
+    async fn fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("wamid", AttributeValue::S(message_id.to_owned()))
+            .projection_expression("fallback")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|err| StoreError::unavailable(SERVICE, describe(&err)))?;
+        match output.item.as_ref().and_then(|i| i.get("fallback")) {
+            Some(AttributeValue::S(json)) => {
+                serde_json::from_str(json).map(Some).map_err(|e| StoreError::Malformed(e.to_string()))
+            }
+            _ => Ok(None),
+        }
+    }
 }

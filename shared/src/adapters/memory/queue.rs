@@ -52,10 +52,14 @@ impl MemoryQueue {
 
     /// Waits until a message may be ready; consumers call this between empty receives.
     pub async fn wait_for_message(&self) {
+        // Registered before the check, so a message queued in between still wakes us.
+        let notified = self.arrived.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
         if self.ready_len() > 0 {
             return;
         }
-        self.arrived.notified().await;
+        notified.await;
     }
 }
 

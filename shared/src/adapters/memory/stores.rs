@@ -37,6 +37,7 @@ impl WindowStore for MemoryWindowStore {
 #[derive(Debug, Default)]
 pub struct MemoryDeliveryStatusStore {
     records: Mutex<HashMap<String, DeliveryRecord>>,
+    fallbacks: Mutex<HashMap<String, crate::ports::OutboxItem>>,
 }
 
 #[async_trait]
@@ -56,6 +57,15 @@ impl DeliveryStatusStore for MemoryDeliveryStatusStore {
 
     async fn get(&self, message_id: &str) -> StoreResult<Option<DeliveryRecord>> {
         Ok(locked(&self.records).get(message_id).cloned())
+    }
+
+    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::OutboxItem) -> StoreResult<()> {
+        locked(&self.fallbacks).insert(message_id.to_owned(), item.clone());
+        Ok(())
+    }
+
+    async fn fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
+        Ok(locked(&self.fallbacks).get(message_id).cloned())
     }
 }
 

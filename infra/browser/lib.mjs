@@ -1,0 +1,72 @@
+// Shared by the browser test and the screenshot tool: Debian's Chromium through
+// playwright-core (no browser download), and the simulator's moves as a person makes them.
+
+import { chromium } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+// Headless, no sandbox (root in CI containers), nothing that calls home. Playwright adds
+// --headless and a fresh --user-data-dir of its own.
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** The running stack's URL, from the environment: this code starts nothing itself. */
+export function stackUrl() {
+  const url = process.env.PAYBOT_STACK_URL;
+  if (!url) throw new Error('PAYBOT_STACK_URL is not set (e.g. http://127.0.0.1:3000); infra/browser/run.sh sets it');
+  return url.replace(/\/+$/, '');
+}
+
+export function launch() {
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+}
+
+/** Opens the page and waits until it has loaded the directory. */
+export async function openSimulator(context, viewport) {
+  const page = await context.newPage();
+  if (viewport) await page.setViewportSize(viewport);
+  await page.goto(`${stackUrl()}/`);
+  await page.waitForSelector('body[data-ready="true"]');
+  return page;
+}
+
+export async function pickSeller(page, phone) {
+  await page.click(`.seller[data-phone="${phone}"]`);
+  await page.waitForSelector('#screen-chat:not([hidden])');
+}
+
+export async function type(page, text) {
+  await page.fill('#composer-input', text);
+  await page.press('#composer-input', 'Enter');
+}
+
+/** The bot's newest message with a checkout link, once there is one after `afterCount` links. */
+export async function waitForCheckoutLink(page, afterCount = 0, timeout = 15_000) {
+  const links = page.locator('.msg.bot a[href*="/checkout?paymentId="]');
+  await page.waitForFunction(
+    ([selector, count]) => document.querySelectorAll(selector).length > count,
+    ['.msg.bot a[href*="/checkout?paymentId="]', afterCount],
+    { timeout },
+  );
+  return links.last();
+}
+
+/** Follows the link to the checkout page (a new tab, as a phone's browser would open it). */
+export async function openCheckout(page, link) {
+  const [checkout] = await Promise.all([page.context().waitForEvent('page'), link.click()]);
+  await checkout.waitForLoadState('domcontentloaded');
+  return checkout;
+}
+
+/** Presses one of the checkout page's buttons: pay, decline or expire. */
+export async function settle(checkout, action) {
+  await checkout.click(`form[action$="/${action}"] button`);
+  await checkout.waitForSelector('.result');
+}

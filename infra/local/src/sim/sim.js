@@ -1,0 +1,525 @@
+// The phone simulator. Plain JavaScript, no build step, no dependencies.
+//
+// Everything the bot says comes from the server (the Cloud API sandbox's recorded sends):
+// this page only renders it. Its own words (buttons, hints) are the simulator's UI.
+'use strict';
+
+const $ = (selector, root = document) => root.querySelector(selector);
+
+const state = {
+  info: null,
+  seller: null,        // {phone, masked, name, locale, blocked, merchants, guest?}
+  after: 0,            // last transcript seq rendered
+  generation: 0,       // bumps when the chat changes, so a stale poll stops
+  abort: null,
+  clock: null,         // {stack: ms, wall: ms, ahead: s}
+  timeZone: 'UTC',
+  definitions: [],     // approved template texts (infra/templates)
+  entries: new Map(),  // wamid -> entry, for quoted replies
+  ticks: new Map(),    // seq -> webhook status, when the answer comes before the entry
+  lastDay: null,
+  list: null,          // the list message whose sheet is open
+  typingTimer: null,
+};
+
+// ---- helpers --------------------------------------------------------------------------------
+
+async function api(path, options = {}) {
+  const response = await fetch(path, {
+    ...options,
+    headers: { 'content-type': 'application/json', ...(options.headers || {}) },
+  });
+  const text = await response.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch { body = { error: text }; }
+  if (!response.ok) throw new Error((body && body.error) || `${response.status} ${response.statusText}`);
+  return body;
+}
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/** Text with its http(s) links made clickable; everything else stays text (never HTML). */
+function linkified(text) {
+  const fragment = document.createDocumentFragment();
+  const pattern = /https?:\/\/[^\s<>"']+/g;
+  let last = 0;
+  for (const match of text.matchAll(pattern)) {
+    let url = match[0];
+    // Sentence punctuation after a link is not part of it.
+    const trailing = url.match(/[.,;:!?)\]]+$/);
+    if (trailing) url = url.slice(0, -trailing[0].length);
+    fragment.append(text.slice(last, match.index));
+    fragment.append(el('a', { href: url, target: '_blank', rel: 'noopener', text: url }));
+    last = match.index + url.length;
+  }
+  fragment.append(text.slice(last));
+  return fragment;
+}
+
+function initials(name) {
+  const parts = name.split(/\s+/).filter(Boolean);
+  return ((parts[0] || '?')[0] + (parts.length > 1 ? parts[parts.length - 1][0] : '')).toUpperCase();
+}
+
+function colourFor(text) {
+  let hash = 0;
+  for (const c of text) hash = (hash * 31 + c.codePointAt(0)) >>> 0;
+  const colours = ['#0f766e', '#1f6feb', '#9a3412', '#7c3aed', '#be123c', '#4d7c0f', '#0369a1'];
+  return colours[hash % colours.length];
+}
+
+function format(ms, options) {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: state.timeZone, ...options }).format(new Date(ms));
+}
+
+let toastTimer = null;
+function toast(message, bad = false) {
+  const box = $('#toast');
+  box.textContent = message;
+  box.classList.toggle('bad', bad);
+  box.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { box.hidden = true; }, bad ? 6000 : 3500);
+}
+
+// ---- the stack clock ------------------------------------------------------------------------
+
+function setClock(view) {
+  if (!view) return;
+  state.clock = { stack: Date.parse(view.now), wall: Date.now(), ahead: view.ahead_seconds };
+  renderClock();
+}
+
+function stackNow() {
+  return state.clock ? state.clock.stack + (Date.now() - state.clock.wall) : Date.now();
+}
+
+function renderClock() {
+  if (!state.clock) return;
+  $('#stack-time').textContent =
+    format(stackNow(), { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+  $('#stack-time').dateTime = new Date(stackNow()).toISOString();
+  // The stack clock catches up with the wall clock in steps: round to the minute.
+  const ahead = Math.round(state.clock.ahead / 60);
+  const badge = $('#stack-ahead');
+  badge.hidden = ahead < 1;
+  if (ahead >= 1) {
+    const hours = Math.floor(ahead / 60);
+    const minutes = ahead % 60;
+    badge.textContent = hours ? `+${hours} h${minutes ? ` ${minutes} min` : ''}` : `+${minutes} min`;
+    badge.title = 'How far the stack clock is ahead of this computer\'s clock';
+  }
+}
+
+function templateSummary(report) {
+  const text = String(report).replace(/^RunReport \{\s*/, '').replace(/\s*\}$/, '');
+  const sent = text.match(/templates_sent: (\d+)/);
+  return sent ? `${sent[1]} template(s) sent · ${text}` : text;
+}
+
+async function moveClock() {
+  const button = $('#clock-forward');
+  button.disabled = true;
+  // Placed now, so that it comes before what the jump makes the bot send.
+  const note = state.seller ? systemNote('Stack clock moved 25 hours ahead: the 24-hour window is closed.') : null;
+  try {
+    const answer = await api('/_sim/clock', { method: 'POST', body: JSON.stringify({ hours: 25 }) });
+    setClock(answer.clock);
+    toast(`Clock moved 25 h ahead. Template sender: ${(answer.templates || []).map(templateSummary).join(' / ')}`);
+  } catch (error) {
+    if (note) note.remove();
+    toast(`Could not move the clock: ${error.message}`, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function runTemplates() {
+  const button = $('#run-templates');
+  button.disabled = true;
+  try {
+    const answer = await api('/_sim/templates', { method: 'POST', body: '{}' });
+    toast(`Template sender ran: ${templateSummary(answer.report)}`);
+  } catch (error) {
+    toast(`Template sender: ${error.message}`, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- the seller picker ----------------------------------------------------------------------
+
+function renderSellers() {
+  const list = $('#sellers');
+  list.replaceChildren();
+  const people = [...state.info.sellers, { ...state.info.guest, name: 'Unregistered number', guest: true, merchants: [] }];
+  for (const person of people) {
+    const merchants = person.merchants.map((m) => m.name).join(', ');
+    const badges = [];
+    if (person.locale) badges.push(el('span', { class: 'badge', text: person.locale }));
+    if (person.blocked) badges.push(el('span', { class: 'badge blocked', text: 'blocked' }));
+    if (person.merchants.length > 1) badges.push(el('span', { class: 'badge multi', text: `${person.merchants.length} merchants` }));
+    list.append(el('li', {},
+      el('button', {
+        class: 'seller', type: 'button', 'data-phone': person.phone,
+        onclick: () => { location.hash = `#/chat/${encodeURIComponent(person.phone)}`; },
+      },
+      el('span', { class: 'avatar', style: `background:${person.guest ? '#7b8a91' : colourFor(person.name)}`, text: person.guest ? '?' : initials(person.name) }),
+      el('span', { class: 'seller-main' },
+        el('span', { class: 'seller-top' },
+          el('span', { class: 'seller-name', text: person.name }),
+          el('span', { class: 'seller-phone', text: person.masked })),
+        el('span', { class: 'seller-bottom' }, ...badges,
+          el('span', { class: 'seller-merchants', text: person.guest ? 'Not in the directory: see what a stranger gets' : merchants || 'No merchant' }))))));
+  }
+  const business = state.info.business[0];
+  $('#pick-foot').textContent = business
+    ? `Business number +${business.display_number} · phone_number_id ${business.phone_number_id} · ${business.time_zone}`
+    : 'The directory has no business number.';
+}
+
+function sellerByPhone(phone) {
+  if (state.info.guest.phone === phone) {
+    return { ...state.info.guest, name: 'Unregistered number', guest: true, merchants: [], locale: null };
+  }
+  return state.info.sellers.find((s) => s.phone === phone) || null;
+}
+
+// ---- the chat -------------------------------------------------------------------------------
+
+function openChat(phone) {
+  const seller = sellerByPhone(phone);
+  if (!seller) { showPicker(); return; }
+  state.seller = seller;
+  state.after = 0;
+  state.lastDay = null;
+  state.entries.clear();
+  state.generation += 1;
+  if (state.abort) state.abort.abort();
+  closeSheet();
+  $('#chat').replaceChildren();
+  $('#screen-pick').hidden = true;
+  $('#screen-chat').hidden = false;
+  $('#chat-sub').textContent = `you are ${seller.name} · ${seller.masked}${seller.locale ? ` · ${seller.locale}` : ''}`;
+  renderChips(seller);
+  if (!state.info.sandboxes.whatsapp) {
+    const notice = $('#notice');
+    notice.hidden = false;
+    notice.textContent = 'WHATSAPP_API_BASE points to another Cloud API: the bot\'s answers go there, not to this page.';
+  }
+  poll(state.generation);
+  $('#composer-input').focus();
+}
+
+function showPicker() {
+  state.seller = null;
+  state.generation += 1;
+  if (state.abort) state.abort.abort();
+  closeSheet();
+  $('#screen-chat').hidden = true;
+  $('#screen-pick').hidden = false;
+}
+
+function renderChips(seller) {
+  const chips = ['help', 'pay 100', 'pay 12.50 "Cafea" #cafea'];
+  if (seller.merchants.some((m) => m.rtp)) chips.push('/rtp 250 069123456');
+  chips.push('/lang');
+  if (seller.merchants.length > 1) chips.push('/merchant');
+  $('#chips').replaceChildren(...chips.map((text) =>
+    el('button', { class: 'chip', type: 'button', text, onclick: () => sendText(text) })));
+}
+
+async function poll(generation) {
+  while (generation === state.generation) {
+    const controller = new AbortController();
+    state.abort = controller;
+    try {
+      const phone = encodeURIComponent(state.seller.phone);
+      const answer = await api(`/_sim/messages?phone=${phone}&after=${state.after}&wait=20`, { signal: controller.signal });
+      if (generation !== state.generation) return;
+      setClock(answer.clock);
+      for (const entry of answer.entries) renderEntry(entry);
+    } catch (error) {
+      if (generation !== state.generation) return;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
+function scrollDown() {
+  const chat = $('#chat');
+  chat.scrollTop = chat.scrollHeight;
+}
+
+/** Adds to the conversation, above the typing indicator if it shows. */
+function place(node) {
+  const typing = $('#chat .typing');
+  if (typing) typing.before(node); else $('#chat').append(node);
+}
+
+function dayDivider(ms) {
+  const day = format(ms, { year: 'numeric', month: 'long', day: 'numeric' });
+  if (day === state.lastDay) return;
+  state.lastDay = day;
+  place(el('div', { class: 'day', text: format(ms, { weekday: 'long', day: 'numeric', month: 'long' }) }));
+}
+
+function systemNote(text) {
+  const note = el('div', { class: 'system', text });
+  place(note);
+  scrollDown();
+  return note;
+}
+
+function meta(entry) {
+  const time = format(Date.parse(entry.at), { hour: '2-digit', minute: '2-digit' });
+  const node = el('span', { class: 'meta' }, time);
+  if (entry.from_user) {
+    const tick = el('span', { class: 'tick', text: '✓' });
+    node.append(tick);
+    applyTick(tick, state.ticks.get(entry.seq));
+  }
+  return node;
+}
+
+function applyTick(tick, status) {
+  if (status === undefined) return;
+  tick.classList.toggle('bad', status !== 200);
+  tick.textContent = status === 200 ? '✓✓' : '!';
+  tick.title = status === 200 ? 'The webhook answered 200' : `The webhook answered ${status}`;
+}
+
+function renderEntry(entry) {
+  state.after = Math.max(state.after, entry.seq);
+  if (state.entries.has(entry.wamid)) return;
+  state.entries.set(entry.wamid, entry);
+  dayDivider(Date.parse(entry.at));
+  const node = entry.from_user ? userMessage(entry) : botMessage(entry);
+  node.dataset.seq = entry.seq;
+  node.dataset.wamid = entry.wamid;
+  if (entry.from_user && entry.notification) showPayload(entry.notification);
+  if (!entry.from_user) stopTyping();
+  place(node);
+  scrollDown();
+}
+
+function userMessage(entry) {
+  const body = entry.body || {};
+  let content;
+  if (body.type === 'text') {
+    content = [el('div', { class: 'text' }, linkified(body.text.body))];
+  } else if (body.type === 'interactive') {
+    const reply = body.interactive.list_reply || body.interactive.button_reply || {};
+    const quoted = body.context && state.entries.get(body.context.id);
+    const quoteText = quoted ? (quoted.body.interactive?.body?.text || quoted.body.text?.body || '') : '';
+    content = [
+      quoteText ? el('div', { class: 'quote', text: quoteText }) : null,
+      el('div', { class: 'text', text: reply.title || reply.id }),
+    ];
+  } else {
+    content = [el('div', { class: 'text', text: `[${body.type}]` })];
+  }
+  return el('div', { class: 'msg user' }, content, meta(entry));
+}
+
+function botMessage(entry) {
+  const body = entry.body || {};
+  if (body.type === 'interactive' && body.interactive.type === 'list') return listMessage(entry);
+  if (body.type === 'interactive' && body.interactive.type === 'button') return buttonMessage(entry);
+  if (body.type === 'template') return templateMessage(entry);
+  const text = body.text ? body.text.body : JSON.stringify(body);
+  return el('div', { class: 'msg bot' }, el('div', { class: 'text' }, linkified(text)), meta(entry));
+}
+
+function listMessage(entry) {
+  const interactive = entry.body.interactive;
+  return el('div', { class: 'msg bot list' },
+    interactive.header?.text ? el('div', { class: 'text', style: 'font-weight:600', text: interactive.header.text }) : null,
+    el('div', { class: 'text' }, linkified(interactive.body.text)),
+    interactive.footer?.text ? el('div', { class: 'text', style: 'color:#667781;font-size:13px', text: interactive.footer.text }) : null,
+    meta(entry),
+    el('button', { class: 'list-button', type: 'button', onclick: () => openSheet(entry) },
+      el('span', { 'aria-hidden': 'true', text: '☰' }), interactive.action.button));
+}
+
+function buttonMessage(entry) {
+  const interactive = entry.body.interactive;
+  const buttons = interactive.action.buttons.map((b) =>
+    el('button', {
+      class: 'list-button', type: 'button', text: b.reply.title,
+      onclick: () => send({ button_reply: { id: b.reply.id, title: b.reply.title }, context: entry.wamid }),
+    }));
+  return el('div', { class: 'msg bot list' }, el('div', { class: 'text' }, linkified(interactive.body.text)), meta(entry), buttons);
+}
+
+/** A template as the phone shows it: the approved text with the parameters filled in. */
+function templateMessage(entry) {
+  const template = entry.body.template;
+  const parameters = (template.components || [])
+    .filter((c) => c.type === 'body')
+    .flatMap((c) => c.parameters || [])
+    .map((p) => p.text);
+  const definition = state.definitions.find((d) => d.name === template.name && d.language === template.language.code);
+  const bodyText = definition?.components?.find((c) => c.type === 'BODY')?.text;
+  const text = bodyText ? bodyText.replace(/\{\{(\d+)\}\}/g, (_, n) => parameters[Number(n) - 1] ?? `{{${n}}}`) : null;
+  return el('div', { class: 'msg bot template', 'data-template': template.name },
+    el('div', { class: 'template-tag', title: 'Sent as an approved template: the 24-hour window was closed', text: `Template · ${template.name} · ${template.language.code}` }),
+    text
+      ? el('div', { class: 'text' }, linkified(text))
+      : el('ol', { class: 'params' }, parameters.map((p) => el('li', { text: p }))),
+    meta(entry));
+}
+
+function startTyping() {
+  stopTyping();
+  $('#chat').append(el('div', { class: 'typing', 'aria-label': 'The bot is answering' }, el('span'), el('span'), el('span')));
+  scrollDown();
+  state.typingTimer = setTimeout(stopTyping, 8000);
+}
+
+function stopTyping() {
+  clearTimeout(state.typingTimer);
+  const typing = $('#chat .typing');
+  if (typing) typing.remove();
+}
+
+function showPayload(notification) {
+  try {
+    // Pretty-printed for reading; what the webhook got is the compact, escaped original.
+    $('#payload').textContent = `${notification}\n\n${JSON.stringify(JSON.parse(notification), null, 2)}`;
+  } catch {
+    $('#payload').textContent = notification;
+  }
+}
+
+// ---- sending --------------------------------------------------------------------------------
+
+async function send(message) {
+  if (!state.seller) return;
+  const generation = state.generation;
+  startTyping();
+  try {
+    const answer = await api('/_sim/send', { method: 'POST', body: JSON.stringify({ from: state.seller.phone, ...message }) });
+    state.ticks.set(answer.seq, answer.webhook_status);
+    const tick = $(`#chat [data-seq="${answer.seq}"] .tick`);
+    if (tick) applyTick(tick, answer.webhook_status);
+    if (answer.webhook_status !== 200) {
+      stopTyping();
+      toast(`The webhook answered ${answer.webhook_status}`, true);
+    }
+  } catch (error) {
+    if (generation === state.generation) stopTyping();
+    toast(`Not sent: ${error.message}`, true);
+  }
+}
+
+function sendText(text) {
+  const trimmed = text.trim();
+  if (trimmed) send({ text: trimmed });
+}
+
+// ---- the list sheet -------------------------------------------------------------------------
+
+function openSheet(entry) {
+  const action = entry.body.interactive.action;
+  state.list = entry;
+  $('#sheet-title').textContent = action.button;
+  const body = $('#sheet-body');
+  body.replaceChildren();
+  action.sections.forEach((section, s) => {
+    if (section.title) body.append(el('div', { class: 'sheet-section', text: section.title }));
+    section.rows.forEach((row, r) => {
+      const id = `row-${s}-${r}`;
+      body.append(el('label', { class: 'row', for: id },
+        el('span', { class: 'row-text' },
+          el('div', { class: 'row-title', text: row.title }),
+          row.description ? el('div', { class: 'row-description', text: row.description }) : null),
+        el('input', {
+          type: 'radio', name: 'row', id, value: row.id, 'data-title': row.title,
+          'data-description': row.description || '', onchange: () => { $('#sheet-send').disabled = false; },
+        })));
+    });
+  });
+  $('#sheet-send').disabled = true;
+  $('#sheet-backdrop').hidden = false;
+  $('#sheet').hidden = false;
+}
+
+function closeSheet() {
+  state.list = null;
+  $('#sheet').hidden = true;
+  $('#sheet-backdrop').hidden = true;
+}
+
+function submitSheet(event) {
+  event.preventDefault();
+  const chosen = $('#sheet-body input:checked');
+  if (!chosen || !state.list) return;
+  const reply = { id: chosen.value, title: chosen.dataset.title };
+  if (chosen.dataset.description) reply.description = chosen.dataset.description;
+  const context = state.list.wamid;
+  closeSheet();
+  send({ list_reply: reply, context });
+}
+
+// ---- start ----------------------------------------------------------------------------------
+
+function route() {
+  const match = location.hash.match(/^#\/chat\/(.+)$/);
+  if (match) openChat(decodeURIComponent(match[1]));
+  else showPicker();
+}
+
+async function start() {
+  $('#composer').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const input = $('#composer-input');
+    sendText(input.value);
+    input.value = '';
+  });
+  $('#back').addEventListener('click', () => { location.hash = ''; });
+  $('#clock-forward').addEventListener('click', moveClock);
+  $('#run-templates').addEventListener('click', runTemplates);
+  $('#sheet-close').addEventListener('click', closeSheet);
+  $('#sheet-backdrop').addEventListener('click', closeSheet);
+  $('#sheet-form').addEventListener('submit', submitSheet);
+  document.addEventListener('keydown', (event) => { if (event.key === 'Escape') closeSheet(); });
+
+  try {
+    state.info = await api('/_sim/info');
+  } catch (error) {
+    toast(`The local stack does not answer: ${error.message}`, true);
+    return;
+  }
+  state.timeZone = state.info.business[0]?.time_zone || 'UTC';
+  setClock(state.info.clock);
+  setInterval(renderClock, 1000);
+  renderSellers();
+  const links = $('#sandbox-links');
+  const { whatsapp, miapos } = state.info.sandboxes;
+  links.append(
+    el('li', {}, 'Cloud API: ', whatsapp
+      ? el('a', { href: `${whatsapp}/_sandbox/messages`, target: '_blank', rel: 'noopener', text: 'recorded sends (JSON)' })
+      : 'not used (WHATSAPP_API_BASE is set)'),
+    el('li', {}, 'miaPOS: ', miapos ? el('code', { text: miapos }) : 'not used (MIAPOS_BASE_URL is set)'));
+  try { state.definitions = await api('/_sim/template-definitions'); } catch { state.definitions = []; }
+  window.addEventListener('hashchange', route);
+  route();
+  document.body.dataset.ready = 'true';
+}
+
+start();
