@@ -1,4 +1,4 @@
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -16,6 +16,9 @@ struct State {
     ready: VecDeque<ReceivedMessage>,
     in_flight: HashMap<String, ReceivedMessage>,
     seen: HashMap<String, DateTime<Utc>>,
+    /// `seen` in arrival order, so expired ids leave from the front in O(1) each instead of a
+    /// scan of five minutes of ids on every send.
+    seen_order: VecDeque<(DateTime<Utc>, String)>,
     next_receipt: u64,
 }
 
@@ -69,7 +72,14 @@ impl QueueSender for MemoryQueue {
         let now = self.clock.now();
         {
             let mut state = self.state();
-            state.seen.retain(|_, at| now - *at < FIFO_DEDUP_WINDOW);
+            while let Some((at, _)) = state.seen_order.front() {
+                if now - *at < FIFO_DEDUP_WINDOW {
+                    break;
+                }
+                if let Some((_, id)) = state.seen_order.pop_front() {
+                    state.seen.remove(&id);
+                }
+            }
             for message in messages {
                 if self.fifo {
                     if let Some(dedup) = &message.dedup_id {
@@ -77,6 +87,7 @@ impl QueueSender for MemoryQueue {
                             continue;
                         }
                         state.seen.insert(dedup.clone(), now);
+                        state.seen_order.push_back((now, dedup.clone()));
                     }
                 }
                 state.next_receipt += 1;
@@ -99,19 +110,19 @@ impl QueueReceiver for MemoryQueue {
     async fn receive(&self, max: usize) -> StoreResult<Vec<ReceivedMessage>> {
         let mut state = self.state();
         let mut taken = Vec::new();
-        // FIFO: a group with a message in flight is held back, as SQS does.
-        let mut blocked: Vec<String> = state.in_flight.values().filter_map(|m| m.group.clone()).collect();
+        // FIFO: a group with a message in flight is held back, as SQS does; a group this
+        // batch takes from may give several messages, in order.
+        let mut blocked: HashSet<String> = state.in_flight.values().filter_map(|m| m.group.clone()).collect();
+        let mut taking: HashSet<String> = HashSet::new();
         let mut index = 0;
         while taken.len() < max && index < state.ready.len() {
-            let group = state.ready[index].group.clone();
-            if let Some(g) = &group {
-                if blocked.contains(g) && !taken.iter().any(|m: &ReceivedMessage| m.group.as_ref() == Some(g))
-                {
+            if let Some(group) = &state.ready[index].group {
+                if blocked.contains(group) && !taking.contains(group) {
                     index += 1;
                     continue;
                 }
-                if !blocked.contains(g) {
-                    blocked.push(g.clone());
+                if taking.insert(group.clone()) {
+                    blocked.insert(group.clone());
                 }
             }
             if let Some(message) = state.ready.remove(index) {
