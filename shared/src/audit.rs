@@ -3,7 +3,8 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::ports::{AuditEvent, AuditRecord};
+use crate::StoreResult;
+use crate::ports::{AuditEvent, AuditLog, AuditRecord, Claim, IdempotencyStore};
 
 /// The `prev_hash` of a chain's first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -29,6 +30,35 @@ pub fn next_record(last: Option<&AuditRecord>, event: AuditEvent) -> AuditRecord
     AuditRecord { seq, prev_hash, hash, event }
 }
 
+/// Appends `event` once per `key`, however often the work that records it is retried: a
+/// retry after a failed append writes it, a retry after a good one does not write it twice.
+pub async fn append_once(
+    idempotency: &dyn IdempotencyStore,
+    log: &dyn AuditLog,
+    key: &str,
+    event: AuditEvent,
+) -> StoreResult<()> {
+    let key = format!("audit:{key}");
+    let now = event.at;
+    match idempotency.claim(&key, now, chrono::Duration::minutes(2)).await? {
+        Claim::Done => return Ok(()),
+        Claim::InProgress => {
+            return Err(crate::StoreError::unavailable(
+                "audit",
+                "the same record is being written elsewhere",
+            ));
+        }
+        Claim::Acquired => {}
+    }
+    match log.append(event).await {
+        Ok(_) => idempotency.complete(&key, now, chrono::Duration::days(30)).await,
+        Err(err) => {
+            idempotency.release(&key).await?;
+            Err(err)
+        }
+    }
+}
+
 /// Checks a whole chain in order; `Err(seq)` names the first record that does not fit.
 pub fn verify_chain(records: &[AuditRecord]) -> Result<(), u64> {
     let mut prev = GENESIS.to_owned();
@@ -48,7 +78,18 @@ pub fn verify_chain(records: &[AuditRecord]) -> Result<(), u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::adapters::memory::{MemoryAuditLog, MemoryIdempotencyStore};
     use chrono::DateTime;
+
+    #[tokio::test]
+    async fn append_once_writes_each_key_once() {
+        let (claims, log) = (MemoryIdempotencyStore::default(), MemoryAuditLog::default());
+        for _ in 0..3 {
+            append_once(&claims, &log, "wamid.1:link_issued", event("link_issued")).await.unwrap();
+        }
+        append_once(&claims, &log, "wamid.2:link_issued", event("link_issued")).await.unwrap();
+        assert_eq!(log.chain("seller:+37369123456").await.unwrap().len(), 2);
+    }
 
     fn event(kind: &str) -> AuditEvent {
         AuditEvent {

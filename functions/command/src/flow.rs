@@ -369,7 +369,9 @@ async fn issue_link(
     };
     let (link, _) = deps.links.insert_if_absent(&link).await?;
     if link.state != LinkState::Creating {
-        // A retry after the rail answered: the link exists; send it again (same reply id).
+        // A retry after the rail answered: the link exists; its record is written if the
+        // first attempt failed before writing it, and the link sent again (same reply id).
+        audit(deps, conversation, "link_issued", link_issued_detail(&link)).await?;
         conversation.reply(Reply::LinkCreated { link });
         return Ok(());
     }
@@ -388,16 +390,7 @@ async fn issue_link(
                 Some(link) => link,
                 None => deps.links.get(&link.id).await?.unwrap_or(link),
             };
-            audit(
-                deps,
-                conversation,
-                "link_issued",
-                serde_json::json!({
-                    "link": link.id, "merchant": link.merchant_id, "amount": link.amount.amount().to_string(),
-                    "currency": link.amount.currency().code(), "kind": link.kind, "payment": link.payment_id,
-                }),
-            )
-            .await?;
+            audit(deps, conversation, "link_issued", link_issued_detail(&link)).await?;
             conversation.reply(Reply::LinkCreated { link });
         }
         Err(LinkFailure::NotConfigured) => {
@@ -425,6 +418,13 @@ async fn issue_link(
         }
     }
     Ok(())
+}
+
+fn link_issued_detail(link: &PaymentLink) -> serde_json::Value {
+    serde_json::json!({
+        "link": link.id, "merchant": link.merchant_id, "amount": link.amount.amount().to_string(),
+        "currency": link.amount.currency().code(), "kind": link.kind, "payment": link.payment_id,
+    })
 }
 
 enum LinkFailure {
@@ -485,13 +485,13 @@ async fn audit(
     if let Some(map) = detail.as_object_mut() {
         map.insert("message".into(), conversation.message.id.clone().into());
     }
-    deps.audit
-        .append(AuditEvent {
-            chain: format!("seller:{}", conversation.phone.as_e164()),
-            kind: kind.into(),
-            at: deps.clock.now(),
-            detail,
-        })
-        .await?;
-    Ok(())
+    let event = AuditEvent {
+        chain: format!("seller:{}", conversation.phone.as_e164()),
+        kind: kind.into(),
+        at: deps.clock.now(),
+        detail,
+    };
+    // One record per message and kind, however often the message is retried.
+    let key = format!("{}:{kind}", conversation.message.id);
+    paybot::audit::append_once(deps.idempotency.as_ref(), deps.audit.as_ref(), &key, event).await
 }

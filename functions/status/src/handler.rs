@@ -11,7 +11,8 @@ use paybot::domain::{ContactKey, PaymentLink};
 use paybot::miapos::{CallbackError, CallbackVerifier, MiaposClient};
 use paybot::payments::{self, Applied, RailResult};
 use paybot::ports::{
-    AuditEvent, AuditLog, Clock, ContactStore, Directory, MerchantCredentials, PaymentLinkStore, QueueSender,
+    AuditEvent, AuditLog, Clock, ContactStore, Directory, IdempotencyStore, MerchantCredentials,
+    PaymentLinkStore, QueueSender,
 };
 use paybot::{StoreError, StoreResult};
 use tokio::sync::RwLock;
@@ -41,6 +42,8 @@ pub struct StatusState {
     pub contacts: Arc<dyn ContactStore>,
     pub outbound: Arc<dyn QueueSender>,
     pub audit: Arc<dyn AuditLog>,
+    /// Keeps each transition's audit record to one, whatever the retries.
+    pub idempotency: Arc<dyn IdempotencyStore>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -129,8 +132,12 @@ async fn handle_result(state: &StatusState, result: &RailResult) -> StoreResult<
             }
             tracing::info!(link = %link.id, state = link.state.as_str(), "payment link moved");
         }
-        // A retry after a partial failure: the notification's stable id keeps it to one message.
-        Applied::AlreadyThere(link) => notify(state, &link, result).await?,
+        // A retry after a partial failure: the record is written if it was not, and the
+        // notification's stable id keeps it to one message.
+        Applied::AlreadyThere(link) => {
+            audit(state, &link, "payment_status", serde_json::json!({"state": link.state.as_str()})).await?;
+            notify(state, &link, result).await?;
+        }
         Applied::Ignored => tracing::info!(order = %result.order_id, "duplicate or late result ignored"),
         Applied::UnknownLink => {
             tracing::error!(order = %result.order_id, alert = true, "ALERT: callback for an unknown payment link");
@@ -172,14 +179,12 @@ async fn audit(
     if let Some(map) = detail.as_object_mut() {
         map.insert("link".into(), link.id.clone().into());
     }
-    state
-        .audit
-        .append(AuditEvent {
-            chain: format!("seller:{}", link.seller.as_e164()),
-            kind: kind.into(),
-            at: state.clock.now(),
-            detail,
-        })
-        .await?;
-    Ok(())
+    let event = AuditEvent {
+        chain: format!("seller:{}", link.seller.as_e164()),
+        kind: kind.into(),
+        at: state.clock.now(),
+        detail,
+    };
+    let key = format!("{}:{}:{kind}", link.id, link.state.as_str());
+    paybot::audit::append_once(state.idempotency.as_ref(), state.audit.as_ref(), &key, event).await
 }

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use paybot::adapters::aws::{
-    AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoPaymentLinkStore, SqsQueue,
+    AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoIdempotencyStore,
+    DynamoPaymentLinkStore, SqsQueue,
 };
 use paybot::adapters::memory::SystemClock;
 use paybot::config::{Config, ConfigError};
@@ -35,6 +36,10 @@ async fn main() -> Result<(), lambda_http::Error> {
             table(&config.queues.outbound, "OUTBOUND_QUEUE_URL")?,
         )),
         audit: Arc::new(DynamoAuditLog::new(db(), table(&config.tables.audit, "AUDIT_TABLE")?)),
+        idempotency: Arc::new(DynamoIdempotencyStore::new(
+            db(),
+            table(&config.tables.idempotency, "IDEMPOTENCY_TABLE")?,
+        )),
         clock: Arc::new(SystemClock),
     };
     lambda_http::run(status::router(Arc::new(state))).await

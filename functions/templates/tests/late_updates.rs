@@ -101,6 +101,7 @@ async fn world() -> World {
         contacts: contacts.clone(),
         outbound: outbound.clone(),
         audit: audit.clone(),
+        idempotency: idempotency.clone(),
         clock: clock.clone(),
     };
     let status_url = serve(status::router(Arc::new(status_state))).await;

@@ -30,6 +30,7 @@ pub fn status_router(adapters: &Adapters) -> Result<Router, BuildError> {
         contacts: adapters.contacts.clone(),
         outbound: adapters.outbound.clone(),
         audit: adapters.audit.clone(),
+        idempotency: adapters.idempotency.clone(),
         clock: adapters.clock.clone(),
     };
     Ok(status::router(Arc::new(state)))
