@@ -3,7 +3,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};
 
-use super::describe;
+use super::{describe, get_item, is_condition_failure};
 use crate::domain::{ContactKey, DeliveryState, DeliveryUpdate};
 use crate::ports::{DeliveryRecord, DeliveryStatusStore, WindowStore};
 use crate::{StoreError, StoreResult};
@@ -63,27 +63,15 @@ impl WindowStore for DynamoWindowStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(())
-            }
+            Err(err) if is_condition_failure(&err) => Ok(()),
             Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
         }
     }
 
     async fn last_inbound(&self, contact: &ContactKey) -> StoreResult<Option<DateTime<Utc>>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(contact.storage_key()))
-            .projection_expression("last_inbound_at")
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::unavailable(SERVICE, describe(&err)))?;
-        let Some(item) = output.item else {
-            return Ok(None);
-        };
+        let item =
+            get_item(&self.client, &self.table, "pk", contact.storage_key(), Some("last_inbound_at")).await?;
+        let Some(item) = item else { return Ok(None) };
         read_number(&item, "last_inbound_at")?.map(|s| from_unix(s, "last_inbound_at")).transpose()
     }
 }
@@ -131,24 +119,13 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
         }
         match request.update_expression(set).send().await {
             Ok(_) => Ok(()),
-            Err(err) if err.as_service_error().is_some_and(|e| e.is_conditional_check_failed_exception()) => {
-                Ok(())
-            }
+            Err(err) if is_condition_failure(&err) => Ok(()),
             Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
         }
     }
 
     async fn get(&self, message_id: &str) -> StoreResult<Option<DeliveryRecord>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("wamid", AttributeValue::S(message_id.to_owned()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::unavailable(SERVICE, describe(&err)))?;
-        let Some(item) = output.item else {
+        let Some(item) = get_item(&self.client, &self.table, "wamid", message_id, None).await? else {
             return Ok(None);
         };
         let state = match item.get("status") {
@@ -181,17 +158,8 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
     }
 
     async fn fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("wamid", AttributeValue::S(message_id.to_owned()))
-            .projection_expression("fallback")
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|err| StoreError::unavailable(SERVICE, describe(&err)))?;
-        match output.item.as_ref().and_then(|i| i.get("fallback")) {
+        let item = get_item(&self.client, &self.table, "wamid", message_id, Some("fallback")).await?;
+        match item.as_ref().and_then(|i| i.get("fallback")) {
             Some(AttributeValue::S(json)) => {
                 serde_json::from_str(json).map(Some).map_err(|e| StoreError::Malformed(e.to_string()))
             }

@@ -13,6 +13,8 @@ pub use records::{
     DynamoOutboxStore, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX, OPEN_LINKS_INDEX,
 };
 pub use secrets::SecretsManagerSource;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 pub use sqs::SqsQueue;
 
 /// The SDK clients a function needs, built once per cold start from one shared configuration.
@@ -52,10 +54,39 @@ where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
-    use aws_sdk_dynamodb::error::ProvideErrorMetadata;
     match (err.code(), err.message()) {
         (Some(code), Some(message)) => format!("{code}: {message}"),
         (Some(code), None) => code.to_owned(),
         _ => aws_sdk_dynamodb::error::DisplayErrorContext(err).to_string(),
     }
+}
+
+pub(crate) type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+
+/// The one way the adapters read an item: by its single key attribute, strongly consistent
+/// (a claim, a window or a link just written must be read back as written).
+pub(crate) async fn get_item(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: &str,
+    value: impl Into<String>,
+    projection: Option<&str>,
+) -> crate::StoreResult<Option<Item>> {
+    client
+        .get_item()
+        .table_name(table)
+        .key(key, aws_sdk_dynamodb::types::AttributeValue::S(value.into()))
+        .set_projection_expression(projection.map(str::to_owned))
+        .consistent_read(true)
+        .send()
+        .await
+        .map(|output| output.item)
+        .map_err(|err| crate::StoreError::unavailable("dynamodb", describe(&err)))
+}
+
+/// A conditional write that lost: the expected outcome of every "only if" in the adapters.
+pub(crate) fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
+    err: &aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
+) -> bool {
+    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }

@@ -2,15 +2,13 @@
 //! failed-command stores. Items are written with serde_dynamo from the domain types, plus the
 //! key and index attributes each table needs.
 
-use std::collections::HashMap;
-
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 
-use super::describe;
+use super::{Item, describe, get_item, is_condition_failure};
 use crate::audit;
 use crate::domain::{BusinessProfile, ContactKey, LinkState, Locale, PaymentLink, Phone, Seller};
 use crate::ports::{
@@ -20,7 +18,6 @@ use crate::ports::{
 use crate::{StoreError, StoreResult};
 
 const SERVICE: &str = "dynamodb";
-type Item = HashMap<String, AttributeValue>;
 
 fn s(value: impl Into<String>) -> AttributeValue {
     AttributeValue::S(value.into())
@@ -56,12 +53,6 @@ fn number_attr(item: &Item, name: &str) -> Option<i64> {
     }
 }
 
-fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
-    err: &aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
-) -> bool {
-    err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
-}
-
 // ---- directory ------------------------------------------------------------------------
 
 /// Directory table (key `pk`): `profile#<phone_number_id>` and `seller#<E.164 phone>` items.
@@ -77,15 +68,7 @@ impl DynamoDirectory {
     }
 
     async fn get<T: serde::de::DeserializeOwned>(&self, pk: String) -> StoreResult<Option<T>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(pk))
-            .send()
-            .await
-            .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
-        output.item.map(from_item).transpose()
+        get_item(&self.client, &self.table, "pk", pk, None).await?.map(from_item).transpose()
     }
 
     async fn put<T: serde::Serialize>(&self, pk: String, value: &T) -> StoreResult<()> {
@@ -157,16 +140,9 @@ impl DynamoContactStore {
 #[async_trait]
 impl ContactStore for DynamoContactStore {
     async fn settings(&self, contact: &ContactKey) -> StoreResult<ContactSettings> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(contact.storage_key()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
-        let Some(item) = output.item else { return Ok(ContactSettings::default()) };
+        let Some(item) = get_item(&self.client, &self.table, "pk", contact.storage_key(), None).await? else {
+            return Ok(ContactSettings::default());
+        };
         Ok(ContactSettings {
             locale: string_attr(&item, "locale").and_then(|l| Locale::parse(&l)),
             selected_merchant: string_attr(&item, "selected_merchant"),
@@ -239,16 +215,7 @@ impl PaymentLinkStore for DynamoPaymentLinkStore {
     }
 
     async fn get(&self, id: &str) -> StoreResult<Option<PaymentLink>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("id", s(id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
-        output.item.map(from_item).transpose()
+        get_item(&self.client, &self.table, "id", id, None).await?.map(from_item).transpose()
     }
 
     async fn mark_created(
@@ -317,19 +284,14 @@ impl PaymentLinkStore for DynamoPaymentLinkStore {
             })
             .condition_expression(format!("#state IN ({})", placeholders.join(", ")))
             .expression_attribute_names("#state", "state")
-            .set_expression_attribute_names(Some(if to.is_final() {
-                HashMap::from([
-                    ("#state".to_owned(), "state".to_owned()),
-                    ("#open".to_owned(), "open".to_owned()),
-                ])
-            } else {
-                HashMap::from([("#state".to_owned(), "state".to_owned())])
-            }))
             .expression_attribute_values(":to", s(to.as_str()))
             .expression_attribute_values(":at", to_value(&at)?)
             .return_values(ReturnValue::AllNew);
         for (placeholder, state) in placeholders.iter().zip(&from) {
             request = request.expression_attribute_values(placeholder, s(state.as_str()));
+        }
+        if to.is_final() {
+            request = request.expression_attribute_names("#open", "open");
         }
         match request.send().await {
             Ok(output) => output.attributes.map(from_item).transpose(),
@@ -436,17 +398,7 @@ impl IdempotencyStore for DynamoIdempotencyStore {
         match result {
             Ok(_) => Ok(Claim::Acquired),
             Err(err) if is_condition_failure(&err) => {
-                let item = self
-                    .client
-                    .get_item()
-                    .table_name(&self.table)
-                    .key("key", s(key))
-                    .consistent_read(true)
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?
-                    .item
-                    .unwrap_or_default();
+                let item = get_item(&self.client, &self.table, "key", key, None).await?.unwrap_or_default();
                 Ok(match string_attr(&item, "status").as_deref() {
                     Some("done") => Claim::Done,
                     _ => Claim::InProgress,
