@@ -1,5 +1,6 @@
-//! What Meta would POST to the webhook when a user writes: the exact notification shape,
-//! serialised as Meta does (non-ASCII escaped as `\uXXXX`) and signed with the app secret.
+//! What Meta would POST to the webhook when a user writes, or when one of the bot's messages
+//! changes status: the exact notification shape, serialised as Meta does (non-ASCII escaped
+//! as `\uXXXX`) and signed with the app secret.
 //!
 //! The simulator goes through this instead of calling the command flow directly, so that
 //! what a person types on the page takes the same path as a message from a real phone:
@@ -183,6 +184,114 @@ pub fn notification_body(message: &SimulatedMessage<'_>) -> Vec<u8> {
     to_meta_json(&notification)
 }
 
+/// A delivery status of one of the bot's own messages, as Meta reports it later.
+#[derive(Debug, Clone)]
+pub struct SimulatedStatus<'a> {
+    pub phone_number_id: &'a str,
+    pub display_phone_number: &'a str,
+    /// The wamid the Cloud API gave the bot's message.
+    pub wamid: &'a str,
+    /// `sent`, `delivered`, `read` or `failed`.
+    pub status: &'a str,
+    pub timestamp: i64,
+    /// The recipient's `wa_id`: digits, no `+`.
+    pub recipient_id: &'a str,
+    /// For `failed`: why (Meta sends one error).
+    pub errors: &'a [StatusError<'a>],
+}
+
+/// One error of a failed status.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusError<'a> {
+    pub code: i64,
+    pub title: &'a str,
+    pub message: &'a str,
+    pub error_data: StatusErrorData<'a>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusErrorData<'a> {
+    pub details: &'a str,
+}
+
+impl StatusError<'static> {
+    /// 131047 reported after the send: the message was accepted, then not delivered because
+    /// the user's last message is more than 24 hours old.
+    pub const REENGAGEMENT: StatusError<'static> = StatusError {
+        code: 131047,
+        title: "Re-engagement message",
+        message: "Re-engagement message",
+        error_data: StatusErrorData {
+            details: "Message failed to send because more than 24 hours have passed since the \
+                      customer last replied to this number.",
+        },
+    };
+}
+
+#[derive(Serialize)]
+struct StatusNotification<'a> {
+    object: &'static str,
+    entry: [StatusEntry<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct StatusEntry<'a> {
+    id: &'static str,
+    changes: [StatusChange<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct StatusChange<'a> {
+    value: StatusValue<'a>,
+    field: &'static str,
+}
+
+#[derive(Serialize)]
+struct StatusValue<'a> {
+    messaging_product: &'static str,
+    metadata: Metadata<'a>,
+    statuses: [Status<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Status<'a> {
+    id: &'a str,
+    status: &'a str,
+    timestamp: String,
+    recipient_id: &'a str,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [StatusError<'a>],
+}
+
+/// The status notification body (`entry[].changes[].value.statuses[]`), byte for byte as it
+/// is signed and sent.
+pub fn status_body(status: &SimulatedStatus<'_>) -> Vec<u8> {
+    let notification = StatusNotification {
+        object: "whatsapp_business_account",
+        entry: [StatusEntry {
+            id: LOCAL_WABA_ID,
+            changes: [StatusChange {
+                value: StatusValue {
+                    messaging_product: "whatsapp",
+                    metadata: Metadata {
+                        display_phone_number: status.display_phone_number,
+                        phone_number_id: status.phone_number_id,
+                    },
+                    statuses: [Status {
+                        id: status.wamid,
+                        status: status.status,
+                        timestamp: status.timestamp.to_string(),
+                        recipient_id: status.recipient_id,
+                        errors: status.errors,
+                    }],
+                },
+                field: "messages",
+            }],
+        }],
+    };
+    to_meta_json(&notification)
+}
+
 /// A new message id shaped like Meta's (`wamid.` and base64).
 pub fn new_wamid() -> String {
     let bytes: [u8; 24] = rand::rng().random();
@@ -278,6 +387,47 @@ mod tests {
             &parsed.messages[0].content,
             paybot::domain::MessageContent::ListReply { id, title } if id == "lang:ru" && title == "Русский"
         ));
+    }
+
+    #[test]
+    fn a_failed_status_has_meta_shape_and_parses_with_its_error() {
+        let body = status_body(&SimulatedStatus {
+            phone_number_id: "106540352242922",
+            display_phone_number: "37369002773",
+            wamid: "wamid.OUT1",
+            status: "failed",
+            timestamp: 1_763_700_100,
+            recipient_id: "37369000001",
+            errors: &[StatusError::REENGAGEMENT],
+        });
+        let text = String::from_utf8(body.clone()).unwrap();
+        assert!(
+            text.contains(r#""statuses":[{"id":"wamid.OUT1","status":"failed","timestamp":"1763700100","recipient_id":"37369000001","errors":[{"code":131047,"title":"Re-engagement message","#),
+            "{text}"
+        );
+        let parsed = parse_notification(&body, chrono::Utc::now()).unwrap();
+        assert!(parsed.messages.is_empty());
+        assert_eq!(parsed.statuses.len(), 1);
+        let update = &parsed.statuses[0];
+        assert_eq!(update.message_id, "wamid.OUT1");
+        assert_eq!(update.state, paybot::domain::DeliveryState::Failed);
+        assert_eq!(update.error_code, Some(131047));
+
+        // Without errors the field is left out, as Meta does for sent, delivered and read.
+        let read = status_body(&SimulatedStatus { status: "read", errors: &[], ..message_status() });
+        assert!(!String::from_utf8(read).unwrap().contains("errors"));
+    }
+
+    fn message_status() -> SimulatedStatus<'static> {
+        SimulatedStatus {
+            phone_number_id: "106540352242922",
+            display_phone_number: "37369002773",
+            wamid: "wamid.OUT2",
+            status: "delivered",
+            timestamp: 1_763_700_100,
+            recipient_id: "37369000001",
+            errors: &[],
+        }
     }
 
     #[test]

@@ -14,16 +14,16 @@
 //! - `GET /_sim/template-definitions` the approved template texts (`infra/templates`), so
 //!   that the page shows a template message as the phone would
 //!
-//! These routes answer loopback clients only: they sign messages with the app secret.
+//! These routes answer this machine only, directly (`sandboxes::local_only`): they sign
+//! messages with the app secret.
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Query, Request, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -231,18 +231,10 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/_sim/clock", get(clock).post(move_clock))
         .route("/_sim/templates", post(run_templates))
         .route("/_sim/template-definitions", get(template_definitions))
-        .layer(middleware::from_fn(loopback_only))
+        // Local clients only (`LOCAL_ADDRESS=0.0.0.0:…` must not hand the network a signing
+        // oracle, nor a tunnel or a rebinding page on this machine).
+        .layer(middleware::from_fn(sandboxes::local_only::local_only))
         .with_state(state)
-}
-
-/// Refuses clients that are not on this machine, when the server says who the client is
-/// (`LOCAL_ADDRESS=0.0.0.0:…` must not hand the network a signing oracle).
-async fn loopback_only(request: Request, next: Next) -> Response {
-    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
-    if peer.is_some_and(|p| !p.ip().is_loopback()) {
-        return (StatusCode::FORBIDDEN, "the simulator answers this machine only").into_response();
-    }
-    next.run(request).await
 }
 
 fn no_store(content_type: &'static str, body: &'static str) -> Response {
@@ -498,4 +490,76 @@ async fn template_definitions() -> Json<Value> {
         }
     }
     Json(Value::Array(definitions))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    use crate::{LocalSettings, start};
+
+    fn client() -> reqwest::Client {
+        reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(10)).build().unwrap()
+    }
+
+    /// Served as `cargo run -p local-stack` serves it: the simulator and the sandboxes'
+    /// control routes answer a direct loopback client only; the webhook and the Cloud API
+    /// sandbox's send endpoint answer anyone.
+    #[tokio::test]
+    async fn the_simulator_and_the_sandbox_controls_answer_this_machine_only() {
+        let stack = start(&LocalSettings::for_tests()).await.unwrap();
+        let base = &stack.base_url;
+        let get = |path: &str, headers: &[(&str, &str)]| {
+            let mut request = client().get(format!("{base}{path}"));
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            request.send()
+        };
+        for path in ["/", "/_sim/info", "/sandbox/graph/_sandbox/messages"] {
+            assert_eq!(get(path, &[]).await.unwrap().status(), 200, "{path}");
+            for refused in [
+                ("x-forwarded-for", "203.0.113.9"),
+                ("forwarded", "for=203.0.113.9"),
+                ("host", "rebound.example:3000"),
+                ("origin", "https://attacker.example"),
+            ] {
+                let response = get(path, &[refused]).await.unwrap();
+                assert_eq!(response.status(), 403, "{path} with {refused:?}");
+                assert!(!response.text().await.unwrap().is_empty(), "a reason is given");
+            }
+        }
+        let fail = client()
+            .post(format!("{base}/sandbox/graph/_sandbox/fail"))
+            .header("x-real-ip", "203.0.113.9")
+            .json(&serde_json::json!({"code": 131047}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(fail.status(), 403);
+
+        // The send endpoint is Meta's stand-in: a forwarded request reaches it (and is refused
+        // for want of a token, not for where it came from).
+        let send = client()
+            .post(format!("{base}/sandbox/graph/v23.0/106540352242922/messages"))
+            .header("x-forwarded-for", "203.0.113.9")
+            .json(&serde_json::json!({"messaging_product": "whatsapp"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(send.status(), 401);
+
+        // Without the connect info (a router served without it) the simulator fails closed.
+        let direct = stack
+            .stack
+            .router()
+            .oneshot(Request::get("/_sim/info").header("host", "127.0.0.1").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(direct.status(), 403);
+    }
 }

@@ -10,10 +10,13 @@
 //!   as Meta does. Mount the router at the root (or nested under a prefix) and give the client
 //!   `<sandbox>/v23.0` as its API base.
 //! - Controls for tests ([`CloudApiSandbox::fail_next`], [`CloudApiSandbox::set_delay`], the
-//!   24-hour window rule) and for the browser simulator (`GET /_sandbox/messages`,
-//!   `POST /_sandbox/fail`).
+//!   24-hour window rule, random faults with [`CloudApiSandbox::set_faults`]) and for the
+//!   browser simulator (`GET /_sandbox/messages`, `POST /_sandbox/fail`). The `_sandbox`
+//!   routes answer this machine only ([`crate::local_only`]): they show every message the bot
+//!   sent. The send endpoint stays open, as Meta's is to anyone with the token.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -24,8 +27,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use rand::distr::Alphanumeric;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -88,6 +92,136 @@ struct InjectedFailure {
     remaining: usize,
 }
 
+/// Random faults of the send endpoint, for a fault-injection run: each well-formed, authorised
+/// message send draws at most one fault, with these probabilities (each 0 to 1, their sum at
+/// most 1). Mark-as-read requests are not messages and are left alone. The draws come from a
+/// generator seeded with `seed`, so one seed gives one sequence of faults (which request gets
+/// which draw still depends on the order requests arrive in).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SendFaults {
+    /// HTTP 400, code 130429: Cloud API throughput reached.
+    pub throttling: f64,
+    /// HTTP 400, code 131056: too many messages to the same user.
+    pub pair_rate_limit: f64,
+    /// HTTP 400, code 131047 at once. Only free-form messages can get it: templates are never
+    /// refused for the window, and a template send that draws it goes through.
+    pub window_closed: f64,
+    /// HTTP 500 with code 131000 or 2 (chosen at random): Meta's own failures.
+    pub server_error: f64,
+    /// The request is held for `timeout_delay` and not recorded: it timed out at the edge
+    /// before Meta processed it, so a retry sends the message once. (A timeout after Meta
+    /// accepted a message is a different fault, and no client can deduplicate it: the Cloud
+    /// API has no idempotency key, so the retry is a second message.)
+    pub timeout: f64,
+    /// How long a timed-out request is held: longer than the client's timeout (the bot's is
+    /// 10 s). After it the sandbox answers 503 (code 131016), in case the client still waits.
+    pub timeout_delay: Duration,
+    pub seed: u64,
+}
+
+impl Default for SendFaults {
+    /// No faults; the timeout hold is 10.5 s, just past the bot's client timeout.
+    fn default() -> Self {
+        SendFaults {
+            throttling: 0.0,
+            pair_rate_limit: 0.0,
+            window_closed: 0.0,
+            server_error: 0.0,
+            timeout: 0.0,
+            timeout_delay: Duration::from_millis(10_500),
+            seed: 0,
+        }
+    }
+}
+
+/// One kind of random fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FaultKind {
+    Throttling,
+    PairRateLimit,
+    WindowClosed,
+    ServerError,
+    Timeout,
+}
+
+/// How many faults of each kind [`SendFaults`] injected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct FaultCounts {
+    pub throttling: usize,
+    pub pair_rate_limit: usize,
+    pub window_closed: usize,
+    pub server_error: usize,
+    pub timeout: usize,
+}
+
+impl FaultCounts {
+    pub fn total(&self) -> usize {
+        self.throttling + self.pair_rate_limit + self.window_closed + self.server_error + self.timeout
+    }
+
+    pub fn get(&self, kind: FaultKind) -> usize {
+        match kind {
+            FaultKind::Throttling => self.throttling,
+            FaultKind::PairRateLimit => self.pair_rate_limit,
+            FaultKind::WindowClosed => self.window_closed,
+            FaultKind::ServerError => self.server_error,
+            FaultKind::Timeout => self.timeout,
+        }
+    }
+
+    fn count(&mut self, kind: FaultKind) {
+        match kind {
+            FaultKind::Throttling => self.throttling += 1,
+            FaultKind::PairRateLimit => self.pair_rate_limit += 1,
+            FaultKind::WindowClosed => self.window_closed += 1,
+            FaultKind::ServerError => self.server_error += 1,
+            FaultKind::Timeout => self.timeout += 1,
+        }
+    }
+}
+
+/// The faults in force and their generator.
+struct ActiveFaults {
+    config: SendFaults,
+    rng: StdRng,
+}
+
+impl ActiveFaults {
+    /// One draw per eligible send: which fault, if any. A 131047 drawn for a template is no
+    /// fault (the other kinds keep their probabilities).
+    fn draw(&mut self, free_form: bool) -> Option<(FaultKind, i64)> {
+        let c = &self.config;
+        let roll: f64 = self.rng.random();
+        let kinds = [
+            (FaultKind::Throttling, c.throttling),
+            (FaultKind::PairRateLimit, c.pair_rate_limit),
+            (FaultKind::WindowClosed, c.window_closed),
+            (FaultKind::ServerError, c.server_error),
+            (FaultKind::Timeout, c.timeout),
+        ];
+        let mut bound = 0.0;
+        let kind = kinds.iter().find_map(|(kind, p)| {
+            bound += p.clamp(0.0, 1.0);
+            (roll < bound).then_some(*kind)
+        })?;
+        let code = match kind {
+            FaultKind::Throttling => 130429,
+            FaultKind::PairRateLimit => 131056,
+            FaultKind::WindowClosed if !free_form => return None,
+            FaultKind::WindowClosed => 131047,
+            FaultKind::ServerError => {
+                if self.rng.random_bool(0.5) {
+                    131000
+                } else {
+                    2
+                }
+            }
+            FaultKind::Timeout => 131016,
+        };
+        Some((kind, code))
+    }
+}
+
 type ClockFn = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 struct State_ {
@@ -99,12 +233,16 @@ struct State_ {
     delay: Duration,
     window_rule: bool,
     last_inbound: HashMap<String, DateTime<Utc>>,
+    faults: Option<ActiveFaults>,
+    injected: FaultCounts,
 }
 
 struct Inner {
     access_token: String,
     clock: Mutex<ClockFn>,
     state: Mutex<State_>,
+    /// Send requests being handled right now (held timeouts included).
+    in_progress: AtomicUsize,
     /// Woken whenever a message is recorded, for [`CloudApiSandbox::wait_for`].
     recorded: Notify,
 }
@@ -138,18 +276,26 @@ impl CloudApiSandbox {
                     delay: Duration::ZERO,
                     window_rule: false,
                     last_inbound: HashMap::new(),
+                    faults: None,
+                    injected: FaultCounts::default(),
                 }),
+                in_progress: AtomicUsize::new(0),
                 recorded: Notify::new(),
             }),
         }
     }
 
-    /// The send endpoint and the control surface.
+    /// The send endpoint and the control surface (local clients only; see
+    /// [`crate::local_only`]: serve with `into_make_service_with_connect_info::<SocketAddr>()`,
+    /// and give `oneshot` requests a `ConnectInfo`).
     pub fn router(&self) -> Router {
-        Router::new()
-            .route("/{version}/{phone_number_id}/messages", post(send_message))
+        let control = Router::new()
             .route("/_sandbox/messages", get(list_messages))
             .route("/_sandbox/fail", post(inject_failure))
+            .route_layer(axum::middleware::from_fn(crate::local_only::local_only));
+        Router::new()
+            .route("/{version}/{phone_number_id}/messages", post(send_message))
+            .merge(control)
             .with_state(self.clone())
     }
 
@@ -191,7 +337,14 @@ impl CloudApiSandbox {
         self.state().requests
     }
 
-    /// Forgets recorded messages, queued failures and windows; keeps the clock and token.
+    /// Send requests being handled right now, held ones included: zero when nothing is in
+    /// the middle of a send.
+    pub fn requests_in_progress(&self) -> usize {
+        self.inner.in_progress.load(Ordering::SeqCst)
+    }
+
+    /// Forgets recorded messages, queued failures, random faults and their counts, and
+    /// windows; keeps the clock and token.
     pub fn reset(&self) {
         let mut state = self.state();
         state.sent.clear();
@@ -200,6 +353,21 @@ impl CloudApiSandbox {
         state.failures.clear();
         state.delay = Duration::ZERO;
         state.last_inbound.clear();
+        state.faults = None;
+        state.injected = FaultCounts::default();
+    }
+
+    /// Random faults from now on (`None` stops them). The generator restarts from the seed;
+    /// the counts of faults already injected are kept.
+    pub fn set_faults(&self, faults: Option<SendFaults>) {
+        self.state().faults =
+            faults.map(|config| ActiveFaults { rng: StdRng::seed_from_u64(config.seed), config });
+    }
+
+    /// The random faults injected so far, by kind (queued [`CloudApiSandbox::fail_next`]
+    /// failures are not counted).
+    pub fn faults_injected(&self) -> FaultCounts {
+        self.state().injected
     }
 
     /// Waits until an accepted message matches `predicate` (one already recorded counts) and
@@ -264,6 +432,8 @@ async fn send_message(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Counted until the answer is ready or the client goes away (the future is dropped).
+    let _in_progress = InProgress::enter(&sandbox.inner.in_progress);
     let delay = {
         let mut state = sandbox.state();
         state.requests += 1;
@@ -296,61 +466,121 @@ async fn send_message(
         Err(details) => return invalid_parameter(&details),
     };
 
-    let now = sandbox.now();
-    let mut state = sandbox.state();
-    if let Some(failure) = state.failures.front_mut() {
-        let (code, status) = (failure.code, failure.status);
-        failure.remaining -= 1;
-        if failure.remaining == 0 {
-            state.failures.pop_front();
+    match sandbox.answer(request, phone_number_id, body) {
+        Answer::Now(response) => response,
+        Answer::After(hold, response) => {
+            tokio::time::sleep(hold).await;
+            response
         }
-        drop(state);
-        let (message, details) = known_error(code);
-        return meta_error(status, code, message, details);
     }
+}
 
-    let to = match request {
-        Request::MarkRead { message_id } => {
-            state.marked_read.push(message_id);
-            return Json(json!({"success": true})).into_response();
-        }
-        Request::Message { to, free_form } => {
-            if free_form && state.window_rule {
-                let open = state
-                    .last_inbound
-                    .get(to.trim_start_matches('+'))
-                    .is_some_and(|last| now.signed_duration_since(*last) < WINDOW);
-                if !open {
-                    drop(state);
-                    let (message, details) = known_error(131047);
-                    return meta_error(StatusCode::BAD_REQUEST, 131047, message, details);
-                }
+/// The send endpoint's answer to a valid, authorised request.
+enum Answer {
+    Now(Response),
+    /// A timed-out request: held this long, then answered.
+    After(Duration, Response),
+}
+
+impl CloudApiSandbox {
+    /// Applies queued failures, random faults and the window rule, else records the message.
+    /// Synchronous, so that the state's lock is never held across a wait.
+    fn answer(&self, request: Request, phone_number_id: String, body: Value) -> Answer {
+        let now = self.now();
+        let mut state = self.state();
+        if let Some(failure) = state.failures.front_mut() {
+            let (code, status) = (failure.code, failure.status);
+            failure.remaining -= 1;
+            if failure.remaining == 0 {
+                state.failures.pop_front();
             }
-            to
+            drop(state);
+            let (message, details) = known_error(code);
+            return Answer::Now(meta_error(status, code, message, details));
         }
-    };
 
-    let wamid = format!("wamid.{}", random_token(48));
-    let seq = state.next_seq;
-    state.next_seq += 1;
-    state.sent.push(SentMessage {
-        seq,
-        phone_number_id,
-        to: to.clone(),
-        body,
-        wamid: wamid.clone(),
-        at: now,
-    });
-    drop(state);
-    sandbox.inner.recorded.notify_waiters();
+        let fault = match (&request, state.faults.as_mut()) {
+            (Request::Message { free_form, .. }, Some(faults)) => {
+                faults.draw(*free_form).map(|(kind, code)| (kind, code, faults.config.timeout_delay))
+            }
+            _ => None,
+        };
+        if let Some((kind, code, hold)) = fault {
+            state.injected.count(kind);
+            drop(state);
+            let (message, details) = known_error(code);
+            return match kind {
+                FaultKind::Timeout => {
+                    Answer::After(hold, meta_error(StatusCode::SERVICE_UNAVAILABLE, code, message, details))
+                }
+                FaultKind::ServerError => {
+                    Answer::Now(meta_error(StatusCode::INTERNAL_SERVER_ERROR, code, message, details))
+                }
+                _ => Answer::Now(meta_error(StatusCode::BAD_REQUEST, code, message, details)),
+            };
+        }
 
-    let wa_id = to.trim_start_matches('+');
-    Json(json!({
-        "messaging_product": "whatsapp",
-        "contacts": [{"input": to, "wa_id": wa_id}],
-        "messages": [{"id": wamid}],
-    }))
-    .into_response()
+        let to = match request {
+            Request::MarkRead { message_id } => {
+                state.marked_read.push(message_id);
+                return Answer::Now(Json(json!({"success": true})).into_response());
+            }
+            Request::Message { to, free_form } => {
+                if free_form && state.window_rule {
+                    let open = state
+                        .last_inbound
+                        .get(to.trim_start_matches('+'))
+                        .is_some_and(|last| now.signed_duration_since(*last) < WINDOW);
+                    if !open {
+                        drop(state);
+                        let (message, details) = known_error(131047);
+                        return Answer::Now(meta_error(StatusCode::BAD_REQUEST, 131047, message, details));
+                    }
+                }
+                to
+            }
+        };
+
+        let wamid = format!("wamid.{}", random_token(48));
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.sent.push(SentMessage {
+            seq,
+            phone_number_id,
+            to: to.clone(),
+            body,
+            wamid: wamid.clone(),
+            at: now,
+        });
+        drop(state);
+        self.inner.recorded.notify_waiters();
+
+        let wa_id = to.trim_start_matches('+');
+        Answer::Now(
+            Json(json!({
+                "messaging_product": "whatsapp",
+                "contacts": [{"input": to, "wa_id": wa_id}],
+                "messages": [{"id": wamid}],
+            }))
+            .into_response(),
+        )
+    }
+}
+
+/// Counts a request in progress while alive.
+struct InProgress<'a>(&'a AtomicUsize);
+
+impl<'a> InProgress<'a> {
+    fn enter(counter: &'a AtomicUsize) -> InProgress<'a> {
+        counter.fetch_add(1, Ordering::SeqCst);
+        InProgress(counter)
+    }
+}
+
+impl Drop for InProgress<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// What a valid body asks for.
@@ -602,6 +832,7 @@ fn known_error(code: i64) -> (&'static str, Option<&'static str>) {
                 "Too many messages sent from the sender phone number to the same recipient phone number in a short period of time.",
             ),
         ),
+        2 => ("(#2) Service temporarily unavailable", None),
         4 => ("(#4) Application request limit reached", None),
         80007 => ("(#80007) Rate limit issues", None),
         131000 => ("(#131000) Something went wrong", Some("Message failed to send due to an unknown error.")),
@@ -756,6 +987,204 @@ mod tests {
         for (i, body) in cases.iter().enumerate() {
             assert!(validate(body).is_err(), "case {i} should be refused");
         }
+    }
+
+    // ---- through the router ------------------------------------------------------------------
+
+    use axum::body::Body;
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    use tower::ServiceExt;
+
+    const TOKEN: &str = "test-token";
+
+    fn text_body(n: usize) -> Value {
+        json!({"messaging_product":"whatsapp","to":"37369123456","type":"text","text":{"body":format!("m{n}")}})
+    }
+
+    fn template_body() -> Value {
+        json!({"messaging_product":"whatsapp","to":"37369123456","type":"template",
+               "template":{"name":"payment_update","language":{"code":"ro"}}})
+    }
+
+    async fn post_send(sandbox: &CloudApiSandbox, body: &Value) -> (StatusCode, Value) {
+        let request = axum::http::Request::post("/v23.0/106540352242922/messages")
+            .header("authorization", format!("Bearer {TOKEN}"))
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        let response = sandbox.router().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    fn faults(seed: u64) -> SendFaults {
+        SendFaults {
+            throttling: 0.1,
+            pair_rate_limit: 0.1,
+            window_closed: 0.1,
+            server_error: 0.1,
+            timeout: 0.05,
+            timeout_delay: Duration::from_millis(5),
+            seed,
+        }
+    }
+
+    /// The answers to `n` text sends, as (HTTP status, Meta code or 0 for accepted).
+    async fn run_sends(sandbox: &CloudApiSandbox, n: usize) -> Vec<(u16, i64)> {
+        let mut answers = Vec::new();
+        for i in 0..n {
+            let (status, body) = post_send(sandbox, &text_body(i)).await;
+            answers.push((status.as_u16(), body.pointer("/error/code").and_then(Value::as_i64).unwrap_or(0)));
+        }
+        answers
+    }
+
+    #[tokio::test]
+    async fn random_faults_follow_the_seed_and_the_counts_add_up() {
+        let sandbox = CloudApiSandbox::new(TOKEN);
+        sandbox.set_faults(Some(faults(7)));
+        let answers = run_sends(&sandbox, 400).await;
+        let counts = sandbox.faults_injected();
+        assert_eq!(counts.total() + sandbox.sent().len(), 400, "{counts:?}");
+        for kind in [
+            FaultKind::Throttling,
+            FaultKind::PairRateLimit,
+            FaultKind::WindowClosed,
+            FaultKind::ServerError,
+            FaultKind::Timeout,
+        ] {
+            assert!(counts.get(kind) > 0, "{kind:?} never drawn: {counts:?}");
+        }
+        let count = |pair: (u16, i64)| answers.iter().filter(|a| **a == pair).count();
+        assert_eq!(count((400, 130429)), counts.throttling);
+        assert_eq!(count((400, 131056)), counts.pair_rate_limit);
+        assert_eq!(count((400, 131047)), counts.window_closed);
+        assert_eq!(count((500, 131000)) + count((500, 2)), counts.server_error);
+        assert!(count((500, 131000)) > 0 && count((500, 2)) > 0);
+        assert_eq!(count((503, 131016)), counts.timeout);
+        assert_eq!(count((200, 0)), sandbox.sent().len());
+        // About 45 % of sends fail with these settings.
+        assert!((120..=240).contains(&counts.total()), "{counts:?}");
+
+        // The same seed gives the same answers; another seed does not.
+        let again = CloudApiSandbox::new(TOKEN);
+        again.set_faults(Some(faults(7)));
+        assert_eq!(run_sends(&again, 400).await, answers);
+        let other = CloudApiSandbox::new(TOKEN);
+        other.set_faults(Some(faults(8)));
+        assert_ne!(run_sends(&other, 400).await, answers);
+
+        // Switched off: every send goes through, and the counts stay readable.
+        sandbox.set_faults(None);
+        assert!(run_sends(&sandbox, 20).await.iter().all(|a| *a == (200, 0)));
+        assert_eq!(sandbox.faults_injected(), counts);
+    }
+
+    #[tokio::test]
+    async fn templates_are_never_refused_for_the_window() {
+        let sandbox = CloudApiSandbox::new(TOKEN);
+        sandbox.set_faults(Some(SendFaults { window_closed: 1.0, ..SendFaults::default() }));
+        for _ in 0..5 {
+            assert_eq!(post_send(&sandbox, &template_body()).await.0, StatusCode::OK);
+        }
+        let (status, body) = post_send(&sandbox, &text_body(1)).await;
+        assert_eq!((status, body["error"]["code"].as_i64()), (StatusCode::BAD_REQUEST, Some(131047)));
+        assert_eq!(sandbox.sent().len(), 5);
+        assert_eq!(sandbox.faults_injected(), FaultCounts { window_closed: 1, ..FaultCounts::default() });
+    }
+
+    #[tokio::test]
+    async fn a_timed_out_send_is_held_and_not_recorded() {
+        let sandbox = CloudApiSandbox::new(TOKEN);
+        sandbox.set_faults(Some(SendFaults {
+            timeout: 1.0,
+            timeout_delay: Duration::from_millis(300),
+            ..SendFaults::default()
+        }));
+        let started = tokio::time::Instant::now();
+        let held = tokio::spawn({
+            let sandbox = sandbox.clone();
+            async move { post_send(&sandbox, &text_body(1)).await }
+        });
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(sandbox.requests_in_progress(), 1);
+        let (status, body) = held.await.unwrap();
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        assert_eq!((status, body["error"]["code"].as_i64()), (StatusCode::SERVICE_UNAVAILABLE, Some(131016)));
+        assert_eq!(sandbox.requests_in_progress(), 0);
+        assert!(sandbox.sent().is_empty());
+        assert_eq!(sandbox.faults_injected().timeout, 1);
+
+        // A client that gives up first: the request is dropped, nothing recorded, nothing left
+        // in progress.
+        let gave_up =
+            tokio::time::timeout(Duration::from_millis(50), post_send(&sandbox, &text_body(2))).await;
+        assert!(gave_up.is_err());
+        assert_eq!(sandbox.requests_in_progress(), 0);
+        assert!(sandbox.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn faults_spare_bad_requests_queued_failures_and_read_receipts() {
+        let sandbox = CloudApiSandbox::new(TOKEN);
+        sandbox.set_faults(Some(SendFaults { throttling: 1.0, ..SendFaults::default() }));
+        // Malformed: Meta's error 100, no fault drawn.
+        let (status, body) = post_send(&sandbox, &json!({"messaging_product":"whatsapp"})).await;
+        assert_eq!((status, body["error"]["code"].as_i64()), (StatusCode::BAD_REQUEST, Some(100)));
+        // A queued failure comes first and is not a random fault.
+        sandbox.fail_next(131026, 400, 1);
+        assert_eq!(post_send(&sandbox, &text_body(1)).await.1["error"]["code"], 131026);
+        // Marking as read is not a message.
+        let read = json!({"messaging_product":"whatsapp","status":"read","message_id":"wamid.IN"});
+        assert_eq!(post_send(&sandbox, &read).await.0, StatusCode::OK);
+        assert_eq!(sandbox.marked_read(), ["wamid.IN"]);
+        assert_eq!(sandbox.faults_injected(), FaultCounts::default());
+        assert_eq!(post_send(&sandbox, &text_body(2)).await.1["error"]["code"], 130429);
+        assert_eq!(sandbox.faults_injected().throttling, 1);
+        sandbox.reset();
+        assert_eq!(sandbox.faults_injected(), FaultCounts::default());
+        assert_eq!(post_send(&sandbox, &text_body(3)).await.0, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn the_control_routes_answer_local_clients_only_and_the_send_endpoint_anyone() {
+        let sandbox = CloudApiSandbox::new(TOKEN);
+        assert_eq!(post_send(&sandbox, &text_body(1)).await.0, StatusCode::OK);
+        let list = |peer: Option<&str>| {
+            let mut request = axum::http::Request::get("/_sandbox/messages")
+                .header("host", "127.0.0.1:3000")
+                .body(Body::empty())
+                .unwrap();
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+            }
+            sandbox.router().oneshot(request)
+        };
+        assert_eq!(list(None).await.unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(list(Some("192.168.1.5:4000")).await.unwrap().status(), StatusCode::FORBIDDEN);
+        let local = list(Some("127.0.0.1:4000")).await.unwrap();
+        assert_eq!(local.status(), StatusCode::OK);
+        let listed: Value =
+            serde_json::from_slice(&axum::body::to_bytes(local.into_body(), 1 << 20).await.unwrap()).unwrap();
+        assert_eq!(listed.as_array().map(Vec::len), Some(1));
+
+        let fail = |peer: Option<&str>| {
+            let mut request = axum::http::Request::post("/_sandbox/fail")
+                .header("host", "localhost:3000")
+                .header("content-type", "application/json")
+                .body(Body::from(r#"{"code":131047}"#))
+                .unwrap();
+            if let Some(peer) = peer {
+                request.extensions_mut().insert(ConnectInfo(peer.parse::<SocketAddr>().unwrap()));
+            }
+            sandbox.router().oneshot(request)
+        };
+        assert_eq!(fail(None).await.unwrap().status(), StatusCode::FORBIDDEN);
+        assert_eq!(post_send(&sandbox, &text_body(2)).await.0, StatusCode::OK, "nothing was queued");
+        assert_eq!(fail(Some("[::1]:4000")).await.unwrap().status(), StatusCode::NO_CONTENT);
+        assert_eq!(post_send(&sandbox, &text_body(3)).await.1["error"]["code"], 131047);
     }
 
     #[test]

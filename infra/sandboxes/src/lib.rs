@@ -1,2 +1,3 @@
 pub mod cloud_api;
+pub mod local_only;
 pub mod miapos;
