@@ -4,7 +4,7 @@
 use sha2::{Digest, Sha256};
 
 use crate::StoreResult;
-use crate::ports::{AuditEvent, AuditLog, AuditRecord, Claim, IdempotencyStore};
+use crate::ports::{AuditEvent, AuditLog, AuditRecord, IdempotencyStore};
 
 /// The `prev_hash` of a chain's first record.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -38,25 +38,11 @@ pub async fn append_once(
     key: &str,
     event: AuditEvent,
 ) -> StoreResult<()> {
-    let key = format!("audit:{key}");
-    let now = event.at;
-    match idempotency.claim(&key, now, chrono::Duration::minutes(2)).await? {
-        Claim::Done => return Ok(()),
-        Claim::InProgress => {
-            return Err(crate::StoreError::unavailable(
-                "audit",
-                "the same record is being written elsewhere",
-            ));
-        }
-        Claim::Acquired => {}
-    }
-    match log.append(event).await {
-        Ok(_) => idempotency.complete(&key, now, chrono::Duration::days(30)).await,
-        Err(err) => {
-            idempotency.release(&key).await?;
-            Err(err)
-        }
-    }
+    let at = event.at;
+    crate::once::once(idempotency, &format!("audit:{key}"), at, chrono::Duration::days(30), || async {
+        log.append(event).await.map(|_| ())
+    })
+    .await
 }
 
 /// Checks a whole chain in order; `Err(seq)` names the first record that does not fit.

@@ -97,6 +97,9 @@ pub struct Config {
     pub tables: Tables,
     pub queues: Queues,
     pub webhook_max_body_bytes: usize,
+    /// When payment links are looked up on the rail again (`POLL_PENDING_AFTER_MINUTES`,
+    /// `POLL_MAX_INTERVAL_MINUTES`).
+    pub checks: crate::payments::CheckSchedule,
 }
 
 /// The settings that may come from the secret, as well as from the environment.
@@ -148,6 +151,27 @@ impl Config {
             })?,
         };
         let api_base = get("WHATSAPP_API_BASE").unwrap_or_else(|| DEFAULT_WHATSAPP_API_BASE.into());
+        let minutes = |name: &'static str| -> Result<Option<chrono::Duration>, ConfigError> {
+            get(name)
+                .map(|v| {
+                    v.parse::<i64>()
+                        .ok()
+                        .filter(|m| (1..=7 * 24 * 60).contains(m))
+                        .map(chrono::Duration::minutes)
+                        .ok_or(ConfigError::Invalid {
+                            name,
+                            reason: "expected whole minutes from 1 to 10080".into(),
+                        })
+                })
+                .transpose()
+        };
+        let mut checks = crate::payments::CheckSchedule::default();
+        if let Some(first) = minutes("POLL_PENDING_AFTER_MINUTES")? {
+            checks.first_lookup = first;
+        }
+        if let Some(max) = minutes("POLL_MAX_INTERVAL_MINUTES")? {
+            checks.max_interval = max;
+        }
         Ok(Config {
             whatsapp: WhatsAppConfig {
                 app_secret: secret("WHATSAPP_APP_SECRET"),
@@ -180,6 +204,7 @@ impl Config {
                 parked: get("PARKED_QUEUE_URL"),
             },
             webhook_max_body_bytes,
+            checks,
         })
     }
 
@@ -233,6 +258,15 @@ mod tests {
         assert_eq!(config.whatsapp.api_base, "http://127.0.0.1:3000/graph/v23.0");
         assert_eq!(config.webhook_max_body_bytes, 1024);
         assert_eq!(config.queues.inbound.as_deref(), Some("http://q"));
+    }
+
+    #[test]
+    fn lookup_intervals_are_minutes_with_defaults() {
+        let config = Config::from_lookup(lookup(&[("POLL_PENDING_AFTER_MINUTES", "5")])).unwrap();
+        assert_eq!(config.checks.first_lookup, chrono::Duration::minutes(5));
+        assert_eq!(config.checks.max_interval, chrono::Duration::hours(6));
+        let err = Config::from_lookup(lookup(&[("POLL_MAX_INTERVAL_MINUTES", "0")])).unwrap_err();
+        assert!(matches!(err, ConfigError::Invalid { name: "POLL_MAX_INTERVAL_MINUTES", .. }));
     }
 
     #[test]

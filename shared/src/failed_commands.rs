@@ -1,7 +1,10 @@
 //! The operator's failed-command log: what users wrote that the bot could not act on,
 //! grouped, counted, with the command they most likely meant.
 
-use crate::ports::FailedCommand;
+use chrono::{DateTime, Utc};
+
+use crate::StoreResult;
+use crate::ports::{FailedCommand, FailedCommandLog, IdempotencyStore};
 
 /// The longest text kept per entry.
 const MAX_CHARS: usize = 100;
@@ -12,6 +15,23 @@ const MAX_CHARS: usize = 100;
 pub fn normalize(text: &str) -> String {
     let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
     crate::redact::mask_phone_numbers(&collapsed, 6).chars().take(MAX_CHARS).collect()
+}
+
+/// Counts one failed command of one inbound message: a redelivery of the same message does
+/// not count it again.
+pub async fn record_once(
+    idempotency: &dyn IdempotencyStore,
+    log: &dyn FailedCommandLog,
+    message_id: &str,
+    failed: (&str, &str, Option<&str>),
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
+    let (text, kind, suggestion) = failed;
+    let key = format!("failed:{message_id}:{kind}");
+    crate::once::once(idempotency, &key, at, chrono::Duration::days(8), || {
+        log.record(text, kind, suggestion, at)
+    })
+    .await
 }
 
 /// Most frequent first, then most recent.

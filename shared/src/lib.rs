@@ -8,6 +8,7 @@
 
 pub mod adapters;
 pub mod audit;
+pub mod batch;
 pub mod commands;
 pub mod config;
 pub mod crypto;
@@ -18,6 +19,8 @@ pub mod failed_commands;
 pub mod i18n;
 pub mod ingress;
 pub mod miapos;
+pub mod notices;
+pub mod once;
 pub mod outbound;
 pub mod payments;
 pub mod ports;

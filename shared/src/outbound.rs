@@ -12,13 +12,21 @@ pub struct OutboundJob {
     /// Stable across retries of the work that produced it (`<wamid>:<n>` for replies).
     pub id: String,
     pub message: OutboundMessage,
-    /// For payment-status updates: what goes to the template outbox instead, when the
-    /// seller's 24-hour window is closed. Replies to a message the user just sent have none.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub fallback: Option<OutboxItem>,
+    /// The late updates (notices) this message delivers: one for a free-form update, which
+    /// waits in the template outbox when the window is closed; one or more for a template or
+    /// digest. Their delivery claims are shared by every path, so each reaches the user once.
+    /// Replies to a message the user just sent have none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notices: Vec<OutboxItem>,
 }
 
 impl OutboundJob {
+    /// A free-form message that may wait for a template when the window is closed.
+    pub fn is_free_form_notice(&self) -> bool {
+        !self.notices.is_empty()
+            && !matches!(self.message.content, crate::ports::OutboundContent::Template { .. })
+    }
+
     /// On the outbound FIFO queue one conversation's messages keep their order, and a job
     /// queued twice within five minutes is queued once.
     pub fn to_queue_message(&self) -> QueueMessage {

@@ -2,7 +2,7 @@
 //! applied to our link through the one forward-only state machine, and the seller's
 //! notification that a real transition produces.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
 
 use crate::StoreResult;
@@ -10,9 +10,58 @@ use crate::domain::{ContactKey, LinkState, Locale, PaymentLink};
 use crate::i18n::{Arg, Catalog, format_amount};
 use crate::outbound::OutboundJob;
 use crate::ports::{
-    ContactStore, Directory, OutboundContent, OutboundMessage, OutboxItem, PaymentLinkStore, RailPayment,
-    RailStatus,
+    AuditEvent, AuditLog, ContactStore, Directory, IdempotencyStore, LinkTransition, OutboundContent,
+    OutboundMessage, OutboxItem, PaymentLinkStore, QueueSender, RailPayment, RailStatus,
 };
+
+/// When a link is looked at again: its status lookups on the rail while it is open (the
+/// rail's callbacks may never come), and the check that its final state's notification was
+/// queued. From configuration with safe defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckSchedule {
+    /// The first lookup, this long after the rail accepted the payment
+    /// (`POLL_PENDING_AFTER_MINUTES`, default 10).
+    pub first_lookup: Duration,
+    /// The longest gap between two lookups of a link still open; the gap grows with the
+    /// link's age up to this (`POLL_MAX_INTERVAL_MINUTES`, default 360).
+    pub max_interval: Duration,
+    /// How long a final state's notification may take to be confirmed queued before the
+    /// poller queues it itself.
+    pub notify_grace: Duration,
+}
+
+impl Default for CheckSchedule {
+    fn default() -> Self {
+        CheckSchedule {
+            first_lookup: Duration::minutes(10),
+            max_interval: Duration::hours(6),
+            notify_grace: Duration::minutes(2),
+        }
+    }
+}
+
+impl CheckSchedule {
+    pub fn first_lookup_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + self.first_lookup
+    }
+
+    /// After a lookup that found the link still open: once per doubling of its age, so a
+    /// link the payer ignores costs a handful of lookups a day.
+    pub fn next_lookup_at(&self, created_at: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+        let age = now - created_at;
+        now + age.clamp(self.first_lookup, self.max_interval.max(self.first_lookup))
+    }
+
+    /// After a lookup that cannot succeed as things stand (unknown merchant, a disagreement
+    /// with our record): the slowest rate, so it never holds up the others.
+    pub fn after_refusal_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + self.max_interval.max(self.first_lookup)
+    }
+
+    pub fn notify_by(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now + self.notify_grace
+    }
+}
 
 /// A payment's state as the rail reported it, whichever way it arrived.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +118,9 @@ pub enum Applied {
     /// Amount, currency, terminal or payment id disagree with our record: nothing changes,
     /// the operator is alerted.
     Mismatch { link: PaymentLink, field: &'static str },
+    /// The rail reports a final state other than the one recorded (the rail contradicting
+    /// itself): nothing changes, the operator is alerted.
+    Conflict { link: PaymentLink, reported: LinkState },
 }
 
 pub fn link_state(status: RailStatus) -> LinkState {
@@ -89,6 +141,7 @@ fn cents(amount: Decimal) -> Decimal {
 pub async fn apply_result(
     links: &dyn PaymentLinkStore,
     result: &RailResult,
+    schedule: &CheckSchedule,
     now: DateTime<Utc>,
 ) -> StoreResult<Applied> {
     let Some(link) = links.get(&result.order_id).await? else { return Ok(Applied::UnknownLink) };
@@ -107,15 +160,121 @@ pub async fn apply_result(
         return Ok(Applied::Mismatch { link, field });
     }
     let target = link_state(result.status);
-    if let Some(moved) = links.transition(&link.id, target, now).await? {
+    let transition = LinkTransition {
+        to: target,
+        payment_id: Some(&result.payment_id),
+        payer_bank: result.payer_bank.as_deref().filter(|_| target == LinkState::Success),
+        check_at: if target.is_final() { schedule.notify_by(now) } else { schedule.first_lookup_at(now) },
+        at: now,
+    };
+    if let Some(moved) = links.transition(&link.id, &transition).await? {
         return Ok(Applied::Moved(moved));
     }
     let current = links.get(&link.id).await?.unwrap_or(link);
-    Ok(if current.state == target && target.is_final() {
-        Applied::AlreadyThere(current)
-    } else {
-        Applied::Ignored
+    Ok(match (current.state.is_final(), target.is_final()) {
+        (true, true) if current.state == target => Applied::AlreadyThere(current),
+        (true, true) => Applied::Conflict { link: current, reported: target },
+        _ => Applied::Ignored,
     })
+}
+
+/// What a rail result is recorded through: the link it moves, the audit chain of its seller,
+/// and the notification it queues. The status function (callbacks) and the template
+/// function (lookups) both go through [`record_result`], so a result means the same
+/// whichever way it arrived.
+pub struct ResultSink<'a> {
+    pub links: &'a dyn PaymentLinkStore,
+    pub directory: &'a dyn Directory,
+    pub contacts: &'a dyn ContactStore,
+    pub outbound: &'a dyn QueueSender,
+    pub audit: &'a dyn AuditLog,
+    /// Keeps each record to one, whatever the retries.
+    pub idempotency: &'a dyn IdempotencyStore,
+    pub checks: CheckSchedule,
+}
+
+/// Applies `result` to its link, audits what it did, and queues the seller's notification
+/// of a final state (again, if a retry finds it not yet queued). Disagreements change
+/// nothing and are alerted and audited.
+pub async fn record_result(
+    sink: &ResultSink<'_>,
+    result: &RailResult,
+    now: DateTime<Utc>,
+) -> StoreResult<Applied> {
+    let applied = apply_result(sink.links, result, &sink.checks, now).await?;
+    match &applied {
+        Applied::Moved(link) | Applied::AlreadyThere(link) => {
+            let detail = serde_json::json!({"state": link.state.as_str()});
+            audit_link(sink, link, "payment_status", detail, now).await?;
+            // Moved to a final state, or found there with its notification not yet queued.
+            if link.state.is_final() && link.next_check_at.is_some() {
+                queue_final_update(sink.directory, sink.contacts, sink.links, sink.outbound, link, now)
+                    .await?;
+            }
+            if matches!(applied, Applied::Moved(_)) {
+                tracing::info!(link = %link.id, state = link.state.as_str(), "payment link moved");
+            }
+        }
+        Applied::Ignored => tracing::info!(order = %result.order_id, "duplicate or late result ignored"),
+        Applied::UnknownLink => {
+            tracing::error!(order = %result.order_id, alert = true, "ALERT: rail result for an unknown payment link");
+        }
+        Applied::Mismatch { link, field } => {
+            tracing::error!(link = %link.id, field, alert = true, "ALERT: rail result disagrees with our record; nothing changed");
+            let detail = serde_json::json!({"field": field, "status": result.status});
+            audit_link(sink, link, "alert_mismatch", detail, now).await?;
+        }
+        Applied::Conflict { link, reported } => {
+            tracing::error!(link = %link.id, state = link.state.as_str(), reported = reported.as_str(), alert = true, "ALERT: the rail reports another final state; nothing changed");
+            let detail = serde_json::json!({"reported": reported.as_str()});
+            audit_link(sink, link, "alert_conflict", detail, now).await?;
+        }
+    }
+    Ok(applied)
+}
+
+/// One record per link, state and kind on the seller's chain.
+async fn audit_link(
+    sink: &ResultSink<'_>,
+    link: &PaymentLink,
+    kind: &str,
+    mut detail: serde_json::Value,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("link".into(), link.id.clone().into());
+    }
+    let event =
+        AuditEvent { chain: format!("seller:{}", link.seller.as_e164()), kind: kind.into(), at: now, detail };
+    let key = format!("{}:{}:{kind}", link.id, link.state.as_str());
+    crate::audit::append_once(sink.idempotency, sink.audit, &key, event).await
+}
+
+/// Queues the seller's notification of a link's final state, then records it queued: the
+/// one way every path that finds a final state (a callback, a lookup, a retry of either)
+/// tells the seller. Until it is recorded the link stays due, so a queue that failed in
+/// between is retried by the poller; the notice's delivery claim keeps it to one message.
+pub async fn queue_final_update(
+    directory: &dyn Directory,
+    contacts: &dyn ContactStore,
+    links: &dyn PaymentLinkStore,
+    outbound: &dyn QueueSender,
+    link: &PaymentLink,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if !link.state.is_final() {
+        return Ok(());
+    }
+    let contact = seller_contact(link);
+    let locale = seller_locale(directory, contacts, &contact, &link.seller).await?;
+    let job = status_job(outbox_item(link, now), locale, link.seller.clone());
+    outbound.send_batch(&[job.to_queue_message()]).await?;
+    links.mark_notified(&link.id, link.state).await
+}
+
+/// The conversation a link's updates go to: its seller on the number it was asked from.
+pub fn seller_contact(link: &PaymentLink) -> ContactKey {
+    ContactKey { business_number_id: link.business_number_id.clone(), user_key: link.seller.as_e164().into() }
 }
 
 /// The seller's locale for a conversation: chosen with `/lang`, else the directory's, else
@@ -160,49 +319,42 @@ pub fn status_text(item: &OutboxItem, locale: Locale) -> String {
 }
 
 /// The outbox form of a finished link's update.
-pub fn outbox_item(link: &PaymentLink, payer_bank: Option<String>, at: DateTime<Utc>) -> OutboxItem {
+pub fn outbox_item(link: &PaymentLink, at: DateTime<Utc>) -> OutboxItem {
     OutboxItem {
-        contact: ContactKey {
-            business_number_id: link.business_number_id.clone(),
-            user_key: link.seller.as_e164().into(),
-        },
+        contact: seller_contact(link),
         link_id: link.id.clone(),
         state: link.state,
         amount: link.amount,
         description: link.description.clone(),
         tag: link.tag.clone(),
-        payer_bank: payer_bank.filter(|_| link.state == LinkState::Success),
+        payer_bank: link.payer_bank.clone().filter(|_| link.state == LinkState::Success),
         at,
     }
 }
 
-/// One notification per real transition: its id is stable per link and state, so queueing it
-/// again (a retried callback) still sends one message; outside the window notify moves it to
-/// the template outbox.
+/// One notification per real transition, free-form; outside the window notify moves it to
+/// the template outbox. Every path that delivers this update claims its notice key, so it
+/// reaches the seller once.
 pub fn status_job(item: OutboxItem, locale: Locale, to: crate::domain::Phone) -> OutboundJob {
+    free_form_notice(format!("status:{}:{}", item.link_id, item.state.as_str()), item, locale, to)
+}
+
+/// A waiting update delivered free-form because the seller wrote again (from the command
+/// function, or from a scheduled run that finds the window open); if the window has closed
+/// again meanwhile, notify puts it back in the outbox.
+pub fn late_job(item: &OutboxItem, locale: Locale, to: crate::domain::Phone) -> OutboundJob {
+    free_form_notice(format!("late:{}:{}", item.link_id, item.state.as_str()), item.clone(), locale, to)
+}
+
+fn free_form_notice(id: String, item: OutboxItem, locale: Locale, to: crate::domain::Phone) -> OutboundJob {
     OutboundJob {
-        id: format!("status:{}:{}", item.link_id, item.state.as_str()),
+        id,
         message: OutboundMessage {
             business_number_id: item.contact.business_number_id.clone(),
             to,
             content: OutboundContent::Text { body: status_text(&item, locale) },
         },
-        fallback: Some(item),
-    }
-}
-
-/// A waiting update delivered free-form because the seller wrote again. Its id is shared by
-/// every path that may deliver it (the command function, the scheduled run), so it goes out
-/// once; if the window has closed again meanwhile, notify puts it back in the outbox.
-pub fn late_job(item: &OutboxItem, locale: Locale, to: crate::domain::Phone) -> OutboundJob {
-    OutboundJob {
-        id: format!("late:{}:{}", item.link_id, item.state.as_str()),
-        message: OutboundMessage {
-            business_number_id: item.contact.business_number_id.clone(),
-            to,
-            content: OutboundContent::Text { body: status_text(item, locale) },
-        },
-        fallback: Some(item.clone()),
+        notices: vec![item],
     }
 }
 
@@ -229,6 +381,8 @@ mod tests {
             state: LinkState::Created,
             checkout_url: Some("https://checkout".into()),
             payment_id: Some("pay-1".into()),
+            payer_bank: None,
+            next_check_at: None,
             request_message_id: "wamid.1".into(),
             created_at: at,
             updated_at: at,
@@ -261,18 +415,36 @@ mod tests {
     async fn success_moves_once_then_repeats_are_already_there_and_expiry_after_is_ignored() {
         let store = store().await;
         assert!(matches!(
-            apply_result(&store, &result(RailStatus::Success), now()).await.unwrap(),
+            apply_result(&store, &result(RailStatus::Success), &CheckSchedule::default(), now())
+                .await
+                .unwrap(),
             Applied::Moved(_)
         ));
         for _ in 0..2 {
-            let again = apply_result(&store, &result(RailStatus::Success), now()).await.unwrap();
+            let again = apply_result(&store, &result(RailStatus::Success), &CheckSchedule::default(), now())
+                .await
+                .unwrap();
             assert!(matches!(again, Applied::AlreadyThere(_)));
         }
+        // The rail naming another final state later changes nothing and is an alert.
+        assert!(matches!(
+            apply_result(&store, &result(RailStatus::Expired), &CheckSchedule::default(), now())
+                .await
+                .unwrap(),
+            Applied::Conflict { reported: LinkState::Expired, .. }
+        ));
+        let stored = store.get("pl-1").await.unwrap().unwrap();
+        assert_eq!(stored.state, LinkState::Success);
+        assert_eq!(stored.payer_bank.as_deref(), Some("MAIB"), "kept for the seller's update");
+        // Due for the notification check until it is recorded queued.
+        assert_eq!(stored.next_check_at, Some(now() + CheckSchedule::default().notify_grace));
+        // An older, open result after the final one is a late arrival.
         assert_eq!(
-            apply_result(&store, &result(RailStatus::Expired), now()).await.unwrap(),
+            apply_result(&store, &result(RailStatus::Pending), &CheckSchedule::default(), now())
+                .await
+                .unwrap(),
             Applied::Ignored
         );
-        assert_eq!(store.get("pl-1").await.unwrap().unwrap().state, LinkState::Success);
     }
 
     #[tokio::test]
@@ -281,43 +453,41 @@ mod tests {
         let mut tampered = result(RailStatus::Success);
         tampered.amount = Decimal::new(100, 2);
         assert!(matches!(
-            apply_result(&store, &tampered, now()).await.unwrap(),
+            apply_result(&store, &tampered, &CheckSchedule::default(), now()).await.unwrap(),
             Applied::Mismatch { field: "amount", .. }
         ));
         let mut other_terminal = result(RailStatus::Success);
         other_terminal.terminal_id = "T-OTHER".into();
         assert!(matches!(
-            apply_result(&store, &other_terminal, now()).await.unwrap(),
+            apply_result(&store, &other_terminal, &CheckSchedule::default(), now()).await.unwrap(),
             Applied::Mismatch { field: "terminal", .. }
         ));
         let mut other_currency = result(RailStatus::Success);
         other_currency.currency = "EUR".into();
         assert!(matches!(
-            apply_result(&store, &other_currency, now()).await.unwrap(),
+            apply_result(&store, &other_currency, &CheckSchedule::default(), now()).await.unwrap(),
             Applied::Mismatch { field: "currency", .. }
         ));
         assert_eq!(store.get("pl-1").await.unwrap().unwrap().state, LinkState::Created);
         let mut unknown = result(RailStatus::Success);
         unknown.order_id = "pl-x".into();
-        assert_eq!(apply_result(&store, &unknown, now()).await.unwrap(), Applied::UnknownLink);
+        assert_eq!(
+            apply_result(&store, &unknown, &CheckSchedule::default(), now()).await.unwrap(),
+            Applied::UnknownLink
+        );
     }
 
     #[test]
     fn the_update_reads_in_the_sellers_language() {
         let item = outbox_item(
-            &{
-                let mut l = link();
-                l.state = LinkState::Success;
-                l
-            },
-            Some("MAIB".into()),
+            &PaymentLink { state: LinkState::Success, payer_bank: Some("MAIB".into()), ..link() },
             now(),
         );
         let ro = status_text(&item, Locale::Ro);
         assert!(ro.contains("145,25") && ro.contains("MAIB"), "{ro}");
         let job = status_job(item.clone(), Locale::De, link().seller);
         assert_eq!(job.id, "status:pl-1:success");
-        assert_eq!(job.fallback, Some(item));
+        assert_eq!(job.notices, [item]);
     }
 
     fn any_status() -> impl Strategy<Value = RailStatus> {
@@ -343,7 +513,7 @@ mod tests {
                 let mut first_final = None;
                 let mut previous = LinkState::Created;
                 for status in &statuses {
-                    let applied = apply_result(&store, &result(*status), now()).await.unwrap();
+                    let applied = apply_result(&store, &result(*status), &CheckSchedule::default(), now()).await.unwrap();
                     let current = store.get("pl-1").await.unwrap().unwrap().state;
                     prop_assert!(current == previous || previous.can_move_to(current));
                     if let Applied::Moved(link) = applied {

@@ -40,10 +40,14 @@ pub trait DeliveryStatusStore: Send + Sync {
     /// Stores the update unless the message already has a state of equal or higher rank.
     async fn record(&self, update: &DeliveryUpdate) -> StoreResult<()>;
     async fn get(&self, message_id: &str) -> StoreResult<Option<DeliveryRecord>>;
-    /// Keeps, beside a sent status update, what goes to the template outbox should Meta
-    /// report later that the window was closed (131047 arrives in `statuses[]` too).
-    async fn attach_fallback(&self, message_id: &str, item: &OutboxItem) -> StoreResult<()>;
-    async fn fallback(&self, message_id: &str) -> StoreResult<Option<OutboxItem>>;
+    /// Keeps, beside a notice sent free-form, its outbox form, for when Meta reports later
+    /// that the window was closed (131047 arrives in `statuses[]` too). Returns `false`, and
+    /// keeps nothing, when that report is already stored: the caller then returns the notice
+    /// to the outbox itself. Together with [`Self::take_fallback`] exactly one of the
+    /// webhook and notify moves it, whichever order the two arrive in.
+    async fn attach_fallback(&self, message_id: &str, item: &OutboxItem) -> StoreResult<bool>;
+    /// Takes the outbox form kept beside a message: a second call finds nothing.
+    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<OutboxItem>>;
 }
 
 /// A message for a queue. On a FIFO queue `group` keeps order within a group and
@@ -277,7 +281,29 @@ pub trait ContactStore: Send + Sync {
     async fn set_pending_command(&self, contact: &ContactKey, command: Option<&str>) -> StoreResult<()>;
 }
 
-/// Payment links by id, and by seller newest first.
+/// A forward move of a payment link, with what the rail said alongside the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkTransition<'a> {
+    pub to: crate::domain::LinkState,
+    /// The rail's payment id: stored when the link has none yet (a callback that arrived
+    /// before the rail's answer to `pay` was stored).
+    pub payment_id: Option<&'a str>,
+    /// Kept with a paid link, for the seller's notification.
+    pub payer_bank: Option<&'a str>,
+    /// For a final state: by when the seller's notification must have been queued, else the
+    /// poller queues it. For an open state: the first lookup, if none is scheduled yet.
+    pub check_at: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+/// Where a page of [`PaymentLinkStore::due_links`] ended: the last link's check time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueCursor {
+    pub check_at: DateTime<Utc>,
+    pub id: String,
+}
+
+/// Payment links by id, by seller newest first, and by when they next need looking at.
 #[async_trait]
 pub trait PaymentLinkStore: Send + Sync {
     /// Stores `link` unless one with its id exists. Returns the stored link and whether it
@@ -287,22 +313,31 @@ pub trait PaymentLinkStore: Send + Sync {
         link: &crate::domain::PaymentLink,
     ) -> StoreResult<(crate::domain::PaymentLink, bool)>;
     async fn get(&self, id: &str) -> StoreResult<Option<crate::domain::PaymentLink>>;
-    /// `Creating` → `Created` with the rail's answer. A link in any other state is left alone.
+    /// Stores the rail's answer to `pay`: `Creating` → `Created` with the payment id, the
+    /// checkout URL and the first status lookup at `check_at`. On a link a callback already
+    /// moved to `Created`/`Pending`, stores the answer without moving it. Returns the stored
+    /// link; `None` when the link is final already (or unknown).
     async fn mark_created(
         &self,
         id: &str,
         payment_id: &str,
         checkout_url: Option<&str>,
+        check_at: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<crate::domain::PaymentLink>>;
-    /// Moves the link to `to` if that is forward from its current state; returns the updated
-    /// link only when this call made the transition (duplicates and late results get `None`).
+    /// Moves the link forward if `transition.to` is forward from its current state; returns
+    /// the updated link only when this call made the move (duplicates and late results get
+    /// `None`). Concurrent calls race safely: at most one moves the link.
     async fn transition(
         &self,
         id: &str,
-        to: crate::domain::LinkState,
-        at: DateTime<Utc>,
+        transition: &LinkTransition<'_>,
     ) -> StoreResult<Option<crate::domain::PaymentLink>>;
+    /// The seller's notification of the final `state` is queued: the link needs nothing more.
+    async fn mark_notified(&self, id: &str, state: crate::domain::LinkState) -> StoreResult<()>;
+    /// Moves the link's next check from `expected` to `next`, only if it is still `expected`:
+    /// the poller's claim, so that overlapping runs look a link up once.
+    async fn reschedule(&self, id: &str, expected: DateTime<Utc>, next: DateTime<Utc>) -> StoreResult<bool>;
     /// Removes a link the rail never accepted (still `Creating`): no half-made link stays.
     async fn discard_unfinished(&self, id: &str) -> StoreResult<()>;
     async fn by_seller(
@@ -310,11 +345,13 @@ pub trait PaymentLinkStore: Send + Sync {
         seller: &crate::domain::Phone,
         limit: usize,
     ) -> StoreResult<Vec<crate::domain::PaymentLink>>;
-    /// Links not yet final (created or pending on the rail) created before `created_before`,
-    /// oldest first: for the poller and for expiry.
-    async fn open_links(
+    /// Links whose next check is due at `now`, by check time then id, starting after
+    /// `after`: open links to look up on the rail, and final links whose notification was
+    /// not confirmed queued.
+    async fn due_links(
         &self,
-        created_before: DateTime<Utc>,
+        now: DateTime<Utc>,
+        after: Option<&DueCursor>,
         limit: usize,
     ) -> StoreResult<Vec<crate::domain::PaymentLink>>;
 }
@@ -340,6 +377,9 @@ pub trait IdempotencyStore: Send + Sync {
     async fn complete(&self, key: &str, now: DateTime<Utc>, keep: chrono::Duration) -> StoreResult<()>;
     /// Gives a claim back after a failure, so a retry may start at once.
     async fn release(&self, key: &str) -> StoreResult<()>;
+    /// Forgets a claim whatever its state, so the work may be done again: a notice Meta
+    /// accepted and then reported undelivered is to be delivered once more.
+    async fn reopen(&self, key: &str) -> StoreResult<()>;
 }
 
 /// An event for the audit trail.
@@ -411,6 +451,15 @@ pub struct OutboxItem {
     pub payer_bank: Option<String>,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
+}
+
+impl OutboxItem {
+    /// The key every delivery path claims before sending this update (free-form at once,
+    /// free-form when the user writes again, a template or a digest), so it reaches the user
+    /// once whichever path gets there first.
+    pub fn notice_key(&self) -> String {
+        format!("notice:{}:{}", self.link_id, self.state.as_str())
+    }
 }
 
 /// Pending late updates per conversation.

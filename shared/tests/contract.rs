@@ -76,8 +76,8 @@ async fn delivery_status_only_moves_up(store: &dyn DeliveryStatusStore) {
     let record = store.get(&id).await.unwrap().unwrap();
     assert_eq!((record.state, record.at, record.error_code), (DeliveryState::Failed, at(40), Some(131_026)));
 
-    // A sent status update keeps its outbox form beside it.
-    assert_eq!(store.fallback(&id).await.unwrap(), None);
+    // A sent status update keeps its outbox form beside it, taken once.
+    assert_eq!(store.take_fallback(&id).await.unwrap(), None);
     let item = paybot::ports::OutboxItem {
         contact: ContactKey { business_number_id: "1065".into(), user_key: "+37369123456".into() },
         link_id: "pl-1".into(),
@@ -88,13 +88,26 @@ async fn delivery_status_only_moves_up(store: &dyn DeliveryStatusStore) {
         payer_bank: None,
         at: at(50),
     };
-    store.attach_fallback(&id, &item).await.unwrap();
-    assert_eq!(store.fallback(&id).await.unwrap(), Some(item));
+    assert!(store.attach_fallback(&id, &item).await.unwrap());
     assert_eq!(
         store.get(&id).await.unwrap().unwrap().state,
         DeliveryState::Failed,
         "the status is untouched"
     );
+    assert_eq!(store.take_fallback(&id).await.unwrap(), Some(item.clone()));
+    assert_eq!(store.take_fallback(&id).await.unwrap(), None);
+
+    // Meta's 131047 recorded first: nothing is kept, the caller moves the update itself.
+    let closed = unique("wamid");
+    let failed = DeliveryUpdate {
+        message_id: closed.clone(),
+        state: DeliveryState::Failed,
+        at: at(60),
+        error_code: Some(paybot::ports::WINDOW_CLOSED_CODE),
+    };
+    store.record(&failed).await.unwrap();
+    assert!(!store.attach_fallback(&closed, &item).await.unwrap());
+    assert_eq!(store.take_fallback(&closed).await.unwrap(), None);
 }
 
 fn message(body: &str, group: &str, dedup: &str) -> QueueMessage {
@@ -301,8 +314,8 @@ mod records {
         PaymentLink, Phone, Seller, SellerStatus,
     };
     use paybot::ports::{
-        AuditEvent, AuditLog, Claim, ContactStore, Directory, FailedCommandLog, IdempotencyStore,
-        PaymentLinkStore,
+        AuditEvent, AuditLog, Claim, ContactStore, Directory, DueCursor, FailedCommandLog, IdempotencyStore,
+        LinkTransition, PaymentLinkStore,
     };
     use rust_decimal::Decimal;
 
@@ -376,9 +389,23 @@ mod records {
             state: LinkState::Creating,
             checkout_url: None,
             payment_id: None,
+            payer_bank: None,
+            next_check_at: None,
             request_message_id: "wamid.1".into(),
             created_at: at(created),
             updated_at: at(created),
+        }
+    }
+
+    /// A forward move as a result from the rail makes it: due for its notification check a
+    /// minute after, when final.
+    fn forward(to: LinkState, seconds: i64) -> LinkTransition<'static> {
+        LinkTransition {
+            to,
+            payment_id: Some("pay-r"),
+            payer_bank: Some("MAIB"),
+            check_at: at(seconds + 60),
+            at: at(seconds),
         }
     }
 
@@ -394,29 +421,40 @@ mod records {
         assert!(!inserted);
         assert_eq!(stored, first, "the first insert wins");
 
-        let created =
-            store.mark_created(&first.id, "pay-1", Some("https://checkout/1"), at(1_001)).await.unwrap();
+        let created = store
+            .mark_created(&first.id, "pay-1", Some("https://checkout/1"), at(1_600), at(1_001))
+            .await
+            .unwrap();
         let created = created.expect("creating -> created");
         assert_eq!(created.state, LinkState::Created);
         assert_eq!(created.payment_id.as_deref(), Some("pay-1"));
         assert_eq!(created.checkout_url.as_deref(), Some("https://checkout/1"));
-        assert_eq!(store.mark_created(&first.id, "pay-2", None, at(1_002)).await.unwrap(), None);
+        assert_eq!(created.next_check_at, Some(at(1_600)), "the first lookup is scheduled");
+        // The answer again (a retry): nothing the first one stored changes.
+        let again =
+            store.mark_created(&first.id, "pay-2", None, at(1_700), at(1_002)).await.unwrap().unwrap();
+        assert_eq!(
+            (again.payment_id.as_deref(), again.checkout_url.as_deref(), again.next_check_at),
+            (Some("pay-1"), Some("https://checkout/1"), Some(at(1_600)))
+        );
 
-        let paid = store.transition(&first.id, LinkState::Success, at(1_003)).await.unwrap().unwrap();
+        let paid = store.transition(&first.id, &forward(LinkState::Success, 1_003)).await.unwrap().unwrap();
         assert_eq!(paid.state, LinkState::Success);
         assert_eq!(paid.updated_at, at(1_003));
-        assert_eq!(store.transition(&first.id, LinkState::Success, at(1_004)).await.unwrap(), None);
-        assert_eq!(store.transition(&first.id, LinkState::Expired, at(1_005)).await.unwrap(), None);
+        assert_eq!(paid.payer_bank.as_deref(), Some("MAIB"));
+        assert_eq!(store.transition(&first.id, &forward(LinkState::Success, 1_004)).await.unwrap(), None);
+        assert_eq!(store.transition(&first.id, &forward(LinkState::Expired, 1_005)).await.unwrap(), None);
         assert_eq!(store.get(&first.id).await.unwrap().unwrap().state, LinkState::Success);
+        assert_eq!(store.mark_created(&first.id, "pay-1", None, at(1_700), at(1_006)).await.unwrap(), None);
 
         // Concurrent outcomes: exactly one wins.
         let contested = link(&seller, &unique("pl"), 2_000);
         store.insert_if_absent(&contested).await.unwrap();
-        store.mark_created(&contested.id, "pay-3", None, at(2_001)).await.unwrap();
+        store.mark_created(&contested.id, "pay-3", None, at(2_600), at(2_001)).await.unwrap();
         let outcomes = [LinkState::Success, LinkState::Declined, LinkState::Expired, LinkState::Failed];
         let mut wins = 0;
         for state in outcomes {
-            if store.transition(&contested.id, state, at(2_002)).await.unwrap().is_some() {
+            if store.transition(&contested.id, &forward(state, 2_002)).await.unwrap().is_some() {
                 wins += 1;
             }
         }
@@ -430,39 +468,62 @@ mod records {
         store.discard_unfinished(&first.id).await.unwrap();
         assert!(store.get(&first.id).await.unwrap().is_some());
 
-        // Open links: created or pending, oldest first; final ones leave the set.
-        let open: Vec<_> = store
-            .open_links(at(10_000), 1_000)
+        // A callback that beats the rail's answer: the payment id is stored with the state,
+        // and the answer that follows adds the checkout page without moving the link back.
+        let raced = link(&seller, &unique("pl"), 3_500);
+        store.insert_if_absent(&raced).await.unwrap();
+        let pending =
+            LinkTransition { to: LinkState::Pending, payer_bank: None, ..forward(LinkState::Pending, 3_501) };
+        let moved = store.transition(&raced.id, &pending).await.unwrap().unwrap();
+        assert_eq!((moved.state, moved.payment_id.as_deref()), (LinkState::Pending, Some("pay-r")));
+        let answered = store
+            .mark_created(&raced.id, "pay-r", Some("https://checkout/r"), at(4_100), at(3_502))
             .await
-            .unwrap()
-            .into_iter()
-            .filter(|l| l.seller == seller)
-            .map(|l| l.id)
-            .collect();
+            .unwrap();
+        let answered = answered.unwrap();
+        assert_eq!(answered.state, LinkState::Pending);
+        assert_eq!(answered.checkout_url.as_deref(), Some("https://checkout/r"));
+
+        // Due links: open ones at their lookup time, final ones until their notification is
+        // recorded queued; in check-time order, page by page.
+        let mine = |links: Vec<PaymentLink>| -> Vec<String> {
+            links.into_iter().filter(|l| l.seller == seller).map(|l| l.id).collect()
+        };
+        let due = mine(store.due_links(at(10_000), None, 1_000).await.unwrap());
         assert_eq!(
-            open,
-            Vec::<String>::new(),
-            "first is final, contested is final, unfinished was discarded"
+            due,
+            vec![first.id.clone(), contested.id.clone(), raced.id.clone()],
+            "first and contested await their notification (check at +notify), raced its lookup"
         );
-        let waiting = link(&seller, &unique("pl"), 4_000);
-        store.insert_if_absent(&waiting).await.unwrap();
-        assert!(
-            store.open_links(at(10_000), 1_000).await.unwrap().iter().all(|l| l.id != waiting.id),
-            "a link the rail has not accepted yet is not open"
-        );
-        store.mark_created(&waiting.id, "pay-4", None, at(4_001)).await.unwrap();
-        let open: Vec<_> = store
-            .open_links(at(10_000), 1_000)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|l| l.seller == seller)
-            .map(|l| l.id)
-            .collect();
-        assert_eq!(open, vec![waiting.id.clone()]);
-        assert!(store.open_links(at(3_999), 1_000).await.unwrap().iter().all(|l| l.id != waiting.id));
-        store.transition(&waiting.id, LinkState::Expired, at(5_000)).await.unwrap();
-        assert!(store.open_links(at(10_000), 1_000).await.unwrap().iter().all(|l| l.id != waiting.id));
+        assert!(mine(store.due_links(at(1_000), None, 1_000).await.unwrap()).is_empty(), "nothing due yet");
+        store.mark_notified(&first.id, LinkState::Success).await.unwrap();
+        store.mark_notified(&contested.id, LinkState::Created).await.unwrap();
+        let due = mine(store.due_links(at(10_000), None, 1_000).await.unwrap());
+        assert_eq!(due, vec![contested.id.clone(), raced.id.clone()], "only a final state is notified");
+
+        // The poller's claim: only the first of two overlapping runs moves the check.
+        let raced_due = store.get(&raced.id).await.unwrap().unwrap().next_check_at.unwrap();
+        assert!(store.reschedule(&raced.id, raced_due, at(20_000)).await.unwrap());
+        assert!(!store.reschedule(&raced.id, raced_due, at(30_000)).await.unwrap());
+        assert_eq!(store.get(&raced.id).await.unwrap().unwrap().next_check_at, Some(at(20_000)));
+
+        // Paging: every due link once, in order, whatever the page size.
+        let waiting: Vec<PaymentLink> = (0..5).map(|i| link(&seller, &unique("pl"), 5_000 + i)).collect();
+        for (i, w) in waiting.iter().enumerate() {
+            store.insert_if_absent(w).await.unwrap();
+            store.mark_created(&w.id, "pay-w", None, at(6_000 + i as i64), at(5_100)).await.unwrap();
+        }
+        let mut paged = Vec::new();
+        let mut cursor: Option<DueCursor> = None;
+        for _ in 0..50 {
+            let page = store.due_links(at(7_000), cursor.as_ref(), 2).await.unwrap();
+            let Some(last) = page.last() else { break };
+            cursor = Some(DueCursor { check_at: last.next_check_at.unwrap(), id: last.id.clone() });
+            paged.extend(mine(page));
+        }
+        let expected: Vec<String> =
+            std::iter::once(contested.id.clone()).chain(waiting.iter().map(|w| w.id.clone())).collect();
+        assert_eq!(paged, expected, "contested still awaits its notification");
 
         let newest_first: Vec<_> = store
             .by_seller(&seller, 10)
@@ -471,7 +532,7 @@ mod records {
             .into_iter()
             .map(|l| l.created_at.timestamp())
             .collect();
-        assert_eq!(newest_first, [4_000, 2_000, 1_000]);
+        assert_eq!(newest_first, [5_004, 5_003, 5_002, 5_001, 5_000, 3_500, 2_000, 1_000]);
         assert_eq!(store.by_seller(&seller, 1).await.unwrap().len(), 1);
     }
 
@@ -491,6 +552,14 @@ mod records {
         assert_eq!(store.claim(&failed, at(1_000), lease).await.unwrap(), Claim::Acquired);
         store.release(&failed).await.unwrap();
         assert_eq!(store.claim(&failed, at(1_001), lease).await.unwrap(), Claim::Acquired);
+
+        // A delivery Meta reported undelivered is reopened: done work may be done again.
+        let reopened = unique("notice");
+        assert_eq!(store.claim(&reopened, at(1_000), lease).await.unwrap(), Claim::Acquired);
+        store.complete(&reopened, at(1_001), Duration::days(2)).await.unwrap();
+        store.reopen(&reopened).await.unwrap();
+        assert_eq!(store.claim(&reopened, at(1_002), lease).await.unwrap(), Claim::Acquired);
+        store.reopen(&unique("never-claimed")).await.unwrap();
     }
 
     async fn audit_chains_verify(log: &dyn AuditLog) {

@@ -12,6 +12,7 @@ use paybot::domain::{
     MessageContent, Money, PaymentLink, Phone, Seller, SellerStatus, link_id_for_message,
 };
 use paybot::outbound::OutboundJob;
+use paybot::payments::CheckSchedule;
 use paybot::ports::{
     AuditEvent, AuditLog, Claim, Clock, ContactStore, Directory, FailedCommandLog, IdempotencyStore,
     MerchantCredentials, OutboundMessage, OutboxStore, PaymentKind, PaymentLinkStore, PaymentRail,
@@ -30,6 +31,8 @@ pub struct CommandSettings {
     pub lease: Duration,
     /// How long a handled message id is remembered: Meta retries for up to 7 days.
     pub remember_handled: Duration,
+    /// When a new link is first looked up on the rail, should its callback not come.
+    pub checks: CheckSchedule,
 }
 
 impl CommandSettings {
@@ -38,6 +41,7 @@ impl CommandSettings {
             callback_url: config.public_base_url.as_ref().map(|base| format!("{base}/miapos/callback")),
             lease: Duration::minutes(2),
             remember_handled: Duration::days(8),
+            checks: config.checks,
         }
     }
 }
@@ -112,7 +116,7 @@ impl Conversation<'_> {
                 to: self.phone.clone(),
                 content,
             },
-            fallback: None,
+            notices: Vec::new(),
         });
     }
 
@@ -202,13 +206,10 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), Com
         }
     }
 
+    // The waiting updates leave the outbox when notify has delivered them.
     let queued: Vec<_> = conversation.replies.iter().map(OutboundJob::to_queue_message).collect();
     if !queued.is_empty() {
         deps.outbound.send_batch(&queued).await?;
-    }
-    if !late.is_empty() {
-        let ids: Vec<String> = late.iter().map(|i| i.link_id.clone()).collect();
-        deps.outbox.remove(&conversation.contact, &ids).await?;
     }
     Ok(())
 }
@@ -297,8 +298,8 @@ async fn refuse(
     text: &str,
     refusal: Refusal,
 ) -> Result<(), StoreError> {
-    let now = deps.clock.now();
-    deps.failed_commands.record(text, refusal.kind.as_str(), refusal.suggestion, now).await?;
+    let failed = (text, refusal.kind.as_str(), refusal.suggestion);
+    record_failed(deps, conversation, failed).await?;
     audit(deps, conversation, "refused", serde_json::json!({"reason": refusal.kind.as_str()})).await?;
     let rules = conversation.rules();
     conversation.reply(Reply::Refused { refusal, rules });
@@ -322,7 +323,7 @@ async fn issue_link(
 ) -> Result<(), CommandFailure> {
     let now = deps.clock.now();
     if seller.status == SellerStatus::Blocked {
-        deps.failed_commands.record(text, "seller_blocked", None, now).await?;
+        record_failed(deps, conversation, (text, "seller_blocked", None)).await?;
         audit(deps, conversation, "refused", serde_json::json!({"reason": "seller_blocked"})).await?;
         conversation.reply(Reply::SellerBlocked);
         return Ok(());
@@ -363,27 +364,33 @@ async fn issue_link(
         state: LinkState::Creating,
         checkout_url: None,
         payment_id: None,
+        payer_bank: None,
+        next_check_at: None,
         request_message_id: conversation.message.id.clone(),
         created_at: now,
         updated_at: now,
     };
     let (link, _) = deps.links.insert_if_absent(&link).await?;
-    if link.state != LinkState::Creating {
-        // A retry after the rail answered: the link exists; its record is written if the
-        // first attempt failed before writing it, and the link sent again (same reply id).
+    if !needs_rail_answer(&link) {
+        // A retry after the rail's answer was stored: its record is written if the first
+        // attempt failed before writing it, and the link sent again (same reply id).
         audit(deps, conversation, "link_issued", link_issued_detail(&link)).await?;
-        conversation.reply(Reply::LinkCreated { link });
+        reply_with_link(conversation, link);
         return Ok(());
     }
+    // Asking again for a link the rail may already hold is safe: the same orderId gets the
+    // same payment.
     match create_on_rail(deps, seller, merchant, &link, conversation.locale).await {
         Ok(created) => {
+            let now = deps.clock.now();
             let stored = deps
                 .links
                 .mark_created(
                     &link.id,
                     &created.payment_id,
                     created.checkout_url.as_deref(),
-                    deps.clock.now(),
+                    deps.settings.checks.first_lookup_at(now),
+                    now,
                 )
                 .await?;
             let link = match stored {
@@ -391,7 +398,7 @@ async fn issue_link(
                 None => deps.links.get(&link.id).await?.unwrap_or(link),
             };
             audit(deps, conversation, "link_issued", link_issued_detail(&link)).await?;
-            conversation.reply(Reply::LinkCreated { link });
+            reply_with_link(conversation, link);
         }
         Err(LinkFailure::NotConfigured) => {
             deps.links.discard_unfinished(&link.id).await?;
@@ -418,6 +425,45 @@ async fn issue_link(
         }
     }
     Ok(())
+}
+
+/// The rail's answer to `pay` is not stored yet: still reserved, or moved by a callback that
+/// came first (a QR link without its checkout page cannot be shown).
+fn needs_rail_answer(link: &PaymentLink) -> bool {
+    match link.state {
+        LinkState::Creating => true,
+        LinkState::Created | LinkState::Pending => {
+            link.payment_id.is_none() || (link.kind == LinkKind::Qr && link.checkout_url.is_none())
+        }
+        _ => false,
+    }
+}
+
+/// The link for the seller to share, while there is one to share: a link the payer already
+/// settled (its callback beat the rail's answer) is not offered; its status update tells
+/// the seller how it ended.
+fn reply_with_link(conversation: &mut Conversation<'_>, link: PaymentLink) {
+    if link.state.is_final() {
+        tracing::info!(link = %link.id, state = link.state.as_str(), "link settled before it was shown; the status update tells the seller");
+        return;
+    }
+    conversation.reply(Reply::LinkCreated { link });
+}
+
+/// The operator's failed-command log, counted once per message however often it is retried.
+async fn record_failed(
+    deps: &CommandDeps,
+    conversation: &Conversation<'_>,
+    failed: (&str, &str, Option<&str>),
+) -> Result<(), StoreError> {
+    paybot::failed_commands::record_once(
+        deps.idempotency.as_ref(),
+        deps.failed_commands.as_ref(),
+        &conversation.message.id,
+        failed,
+        deps.clock.now(),
+    )
+    .await
 }
 
 fn link_issued_detail(link: &PaymentLink) -> serde_json::Value {

@@ -1,27 +1,33 @@
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use chrono::Duration;
-use paybot::StoreError;
-use paybot::domain::ContactKey;
-use paybot::domain::{DeliveryState, DeliveryUpdate};
+use paybot::batch::{self, RecordFailure};
+use paybot::domain::{ContactKey, DeliveryState, DeliveryUpdate};
+use paybot::notices::{self, NoticeClaim};
 use paybot::outbound::OutboundJob;
 use paybot::ports::{
     Claim, Clock, DeliveryStatusStore, IdempotencyStore, OutboxStore, QueueSender, SendError, WhatsAppSender,
     WindowStore,
 };
+use paybot::{StoreError, StoreResult};
 use rand::Rng;
 use serde::Serialize;
 
 /// Retry policy, from configuration with safe defaults.
 #[derive(Debug, Clone)]
 pub struct NotifySettings {
-    /// Attempts within one invocation before the job goes back to the queue.
+    /// Attempts within one invocation before the job goes back to the queue; also the
+    /// attempts at the bookkeeping after a send.
     pub attempts: u32,
     /// Backoff: full jitter over `base * 2^attempt`, capped at `max_delay`.
     pub base_delay: StdDuration,
     pub max_delay: StdDuration,
+    /// How long a claim on a job holds before another worker may take it over; longer than
+    /// the function's timeout.
+    pub lease: Duration,
     /// How long a sent job id is remembered, so a redelivered job is not sent twice.
     pub remember_sent: Duration,
     /// The customer-service window: free-form messages only this long after the user's last
@@ -35,6 +41,7 @@ impl Default for NotifySettings {
             attempts: 4,
             base_delay: StdDuration::from_millis(250),
             max_delay: StdDuration::from_secs(2),
+            lease: Duration::minutes(2),
             remember_sent: Duration::days(2),
             window: Duration::hours(24),
         }
@@ -47,9 +54,9 @@ pub struct NotifyDeps {
     pub statuses: Arc<dyn DeliveryStatusStore>,
     /// Where permanent failures are parked for the operator (the outbound dead-letter queue).
     pub parked: Arc<dyn QueueSender>,
-    /// The seller's window (status updates only).
+    /// The seller's window (notices only).
     pub windows: Arc<dyn WindowStore>,
-    /// Where status updates wait when the window is closed.
+    /// Where notices wait when the window is closed, and leave once delivered.
     pub outbox: Arc<dyn OutboxStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: NotifySettings,
@@ -61,8 +68,9 @@ pub enum Delivery {
     Sent {
         wamid: String,
     },
+    /// Sent before, or its notices were delivered by another path.
     AlreadySent,
-    /// The window was closed: the update waits in the template outbox.
+    /// The window was closed: the notice waits in the template outbox.
     Deferred,
     Parked {
         reason: String,
@@ -86,65 +94,74 @@ struct ParkedJob<'a> {
     error: String,
 }
 
+/// One SQS batch (see [`paybot::batch`]).
 pub async fn handle_batch(deps: &NotifyDeps, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    // A failed job holds back the rest of its FIFO group, so one conversation stays in order.
-    let mut failed_groups: Vec<String> = Vec::new();
-    for record in event.records {
-        let id = record.message_id.clone().unwrap_or_default();
-        let group = record.attributes.get("MessageGroupId").cloned().unwrap_or_default();
-        if !group.is_empty() && failed_groups.contains(&group) {
-            let mut failure = BatchItemFailure::default();
-            failure.item_identifier = id;
-            response.batch_item_failures.push(failure);
-            continue;
-        }
-        let Some(job) = record.body.as_deref().and_then(|b| serde_json::from_str::<OutboundJob>(b).ok())
-        else {
-            tracing::error!(sqs_message = %id, "unreadable outbound record dropped");
-            continue;
-        };
+    batch::response(&handle_records(deps, event).await)
+}
+
+/// The batch's failed records with their reasons (the local stack parks them with it).
+pub async fn handle_records(deps: &NotifyDeps, event: SqsEvent) -> Vec<RecordFailure> {
+    batch::handle_in_order("outbound", event, |job: OutboundJob| async move {
         match deliver(deps, &job).await {
-            Ok(delivery) => tracing::info!(job = %job.id, outcome = ?delivery, "outbound job done"),
-            Err(err) => {
-                tracing::warn!(job = %job.id, error = %err, "outbound job will be retried");
-                failed_groups.push(group);
-                let mut failure = BatchItemFailure::default();
-                failure.item_identifier = id;
-                response.batch_item_failures.push(failure);
+            Ok(delivery) => {
+                tracing::info!(job = %job.id, outcome = ?delivery, "outbound job done");
+                Ok(())
             }
+            Err(err) => Err(err.to_string()),
         }
-    }
-    response
+    })
+    .await
+}
+
+/// What a job holds while it is being sent.
+enum Held {
+    /// A reply: its own job id.
+    Reply(String),
+    /// Notices: their shared delivery claims.
+    Notices,
 }
 
 /// Sends one job at most once: retries throttling and transient errors with backoff and
-/// jitter, parks permanent failures, and gives the job back to the queue when retries run out.
+/// jitter, parks permanent failures, and gives the job back to the queue when retries run
+/// out. A job that carries notices is claimed by their notice keys, shared with every other
+/// path that may deliver them.
 pub async fn deliver(deps: &NotifyDeps, job: &OutboundJob) -> Result<Delivery, NotifyError> {
-    let key = format!("send:{}", job.id);
-    match deps.idempotency.claim(&key, deps.clock.now(), Duration::minutes(2)).await? {
-        Claim::Done => return Ok(Delivery::AlreadySent),
-        Claim::InProgress => return Err(NotifyError::Busy),
-        Claim::Acquired => {}
-    }
-    if let Some(item) = &job.fallback {
-        if !window_open(deps, job).await? {
-            return defer(deps, &key, item).await;
+    let now = deps.clock.now();
+    let held = if job.notices.is_empty() {
+        let key = format!("send:{}", job.id);
+        match deps.idempotency.claim(&key, now, deps.settings.lease).await? {
+            Claim::Done => return Ok(Delivery::AlreadySent),
+            Claim::InProgress => return Err(NotifyError::Busy),
+            Claim::Acquired => Held::Reply(key),
         }
+    } else {
+        match notices::claim(deps.idempotency.as_ref(), &job.notices, now, deps.settings.lease).await? {
+            NoticeClaim::Acquired => Held::Notices,
+            NoticeClaim::Busy => return Err(NotifyError::Busy),
+            NoticeClaim::Delivered(done) => {
+                // Delivered by another path; a digest that included them is dropped, and the
+                // rest of its notices go in the next one.
+                deps.outbox.remove(&contact(job), &notices::link_ids(&done)).await?;
+                return Ok(Delivery::AlreadySent);
+            }
+        }
+    };
+    let outcome = send_held(deps, job, &held).await;
+    if outcome.is_err() {
+        release(deps, job, &held).await;
+    }
+    outcome
+}
+
+async fn send_held(deps: &NotifyDeps, job: &OutboundJob, held: &Held) -> Result<Delivery, NotifyError> {
+    if job.is_free_form_notice() && !window_open(deps, job).await? {
+        return defer(deps, job).await;
     }
     let mut attempt = 0;
     loop {
         match deps.sender.send(&job.message).await {
             Ok(wamid) => {
-                let now = deps.clock.now();
-                deps.idempotency.complete(&key, now, deps.settings.remember_sent).await?;
-                let sent = DeliveryUpdate {
-                    message_id: wamid.clone(),
-                    state: DeliveryState::Sent,
-                    at: now,
-                    error_code: None,
-                };
-                deps.statuses.record(&sent).await?;
+                after_send(deps, job, held, &wamid).await;
                 return Ok(Delivery::Sent { wamid });
             }
             Err(SendError::Retryable { code, detail }) if attempt + 1 < deps.settings.attempts => {
@@ -152,15 +169,9 @@ pub async fn deliver(deps: &NotifyDeps, job: &OutboundJob) -> Result<Delivery, N
                 tokio::time::sleep(backoff(&deps.settings, attempt)).await;
                 attempt += 1;
             }
-            Err(err @ SendError::Retryable { .. }) => {
-                deps.idempotency.release(&key).await?;
-                return Err(NotifyError::Exhausted(err));
-            }
+            Err(err @ SendError::Retryable { .. }) => return Err(NotifyError::Exhausted(err)),
             // Meta says the window closed (its clock and ours may differ by seconds).
-            Err(SendError::WindowClosed) if job.fallback.is_some() => {
-                let item = job.fallback.as_ref().expect("checked above");
-                return defer(deps, &key, item).await;
-            }
+            Err(SendError::WindowClosed) if job.is_free_form_notice() => return defer(deps, job).await,
             Err(err) => {
                 let reason = err.to_string();
                 tracing::error!(job = %job.id, to = %job.message.to, error = %reason, "send failed for good; parked");
@@ -168,30 +179,104 @@ pub async fn deliver(deps: &NotifyDeps, job: &OutboundJob) -> Result<Delivery, N
                 parked.body = serde_json::to_string(&ParkedJob { job, error: reason.clone() })
                     .expect("parked jobs serialize");
                 deps.parked.send_batch(&[parked]).await?;
-                deps.idempotency.complete(&key, deps.clock.now(), deps.settings.remember_sent).await?;
+                // Parked is final: the operator has it, with its reason.
+                finish(deps, job, held).await?;
                 return Ok(Delivery::Parked { reason });
             }
         }
     }
 }
 
-async fn window_open(deps: &NotifyDeps, job: &OutboundJob) -> Result<bool, StoreError> {
-    let contact = ContactKey {
+/// The bookkeeping after Meta accepted the message. None of it may lead to a second send, so
+/// a store that fails here is retried with backoff and, if it keeps failing, logged for the
+/// operator while the job still counts as sent (it is not given back to the queue).
+async fn after_send(deps: &NotifyDeps, job: &OutboundJob, held: &Held, wamid: &str) {
+    persist(deps, job, "mark the job sent", || finish(deps, job, held)).await;
+    let sent = DeliveryUpdate {
+        message_id: wamid.to_owned(),
+        state: DeliveryState::Sent,
+        at: deps.clock.now(),
+        error_code: None,
+    };
+    persist(deps, job, "record the sent status", || deps.statuses.record(&sent)).await;
+    if job.is_free_form_notice() {
+        for notice in &job.notices {
+            // Kept beside the wamid for a 131047 that Meta reports later; if that report is
+            // here already, the notice goes back to the outbox now.
+            persist(deps, job, "keep the outbox form", || async {
+                if !deps.statuses.attach_fallback(wamid, notice).await? {
+                    notices::return_to_outbox(deps.idempotency.as_ref(), deps.outbox.as_ref(), notice)
+                        .await?;
+                }
+                Ok(())
+            })
+            .await;
+        }
+    }
+}
+
+/// Marks the held claims done and takes delivered notices out of the outbox.
+async fn finish(deps: &NotifyDeps, job: &OutboundJob, held: &Held) -> StoreResult<()> {
+    let now = deps.clock.now();
+    match held {
+        Held::Reply(key) => deps.idempotency.complete(key, now, deps.settings.remember_sent).await,
+        Held::Notices => {
+            notices::complete(deps.idempotency.as_ref(), &job.notices, now, deps.settings.remember_sent)
+                .await?;
+            deps.outbox.remove(&contact(job), &notices::link_ids(&job.notices)).await
+        }
+    }
+}
+
+async fn release(deps: &NotifyDeps, job: &OutboundJob, held: &Held) {
+    let released = match held {
+        Held::Reply(key) => deps.idempotency.release(key).await,
+        Held::Notices => notices::release(deps.idempotency.as_ref(), &job.notices).await,
+    };
+    if let Err(err) = released {
+        tracing::warn!(job = %job.id, error = %err, "claim not released; it expires with its lease");
+    }
+}
+
+async fn persist<F, Fut>(deps: &NotifyDeps, job: &OutboundJob, what: &'static str, mut step: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = StoreResult<()>>,
+{
+    for attempt in 0..deps.settings.attempts.max(1) {
+        match step().await {
+            Ok(()) => return,
+            Err(err) if attempt + 1 < deps.settings.attempts => {
+                tracing::warn!(job = %job.id, error = %err, what, "store failed after a send; retrying");
+                tokio::time::sleep(backoff(&deps.settings, attempt)).await;
+            }
+            Err(err) => {
+                tracing::error!(job = %job.id, error = %err, what, alert = true, "ALERT: store failed after a send; the message counts as sent");
+            }
+        }
+    }
+}
+
+fn contact(job: &OutboundJob) -> ContactKey {
+    ContactKey {
         business_number_id: job.message.business_number_id.clone(),
         user_key: job.message.to.as_e164().to_owned(),
-    };
-    let last = deps.windows.last_inbound(&contact).await?;
+    }
+}
+
+async fn window_open(deps: &NotifyDeps, job: &OutboundJob) -> Result<bool, StoreError> {
+    let last = deps.windows.last_inbound(&contact(job)).await?;
     Ok(last.is_some_and(|at| deps.clock.now() - at < deps.settings.window))
 }
 
-async fn defer(
-    deps: &NotifyDeps,
-    key: &str,
-    item: &paybot::ports::OutboxItem,
-) -> Result<Delivery, NotifyError> {
-    deps.outbox.add(item).await?;
-    deps.idempotency.complete(key, deps.clock.now(), deps.settings.remember_sent).await?;
-    tracing::info!(link = %item.link_id, "window closed: status update moved to the template outbox");
+/// The window is closed: the notices wait in the outbox, their claims given back so the
+/// template path can take them.
+async fn defer(deps: &NotifyDeps, job: &OutboundJob) -> Result<Delivery, NotifyError> {
+    for notice in &job.notices {
+        deps.outbox.add(notice).await?;
+    }
+    notices::release(deps.idempotency.as_ref(), &job.notices).await?;
+    tracing::info!(job = %job.id, "window closed: update moved to the template outbox");
     Ok(Delivery::Deferred)
 }
 
@@ -213,7 +298,7 @@ mod tests {
     use paybot::domain::Phone;
     use paybot::domain::{Currency, LinkState, Money};
     use paybot::ports::OutboxItem;
-    use paybot::ports::{OutboundContent, OutboundMessage, QueueReceiver};
+    use paybot::ports::{DeliveryStatusStore, OutboundContent, OutboundMessage, QueueReceiver};
     use paybot::ports::{OutboxStore, WindowStore};
     use std::sync::Mutex;
 
@@ -245,6 +330,10 @@ mod tests {
     }
 
     fn harness(script: Vec<SendError>) -> Harness {
+        harness_with(script, Arc::new(MemoryIdempotencyStore::default()))
+    }
+
+    fn harness_with(script: Vec<SendError>, idempotency: Arc<dyn IdempotencyStore>) -> Harness {
         let clock = Arc::new(ManualClock::default());
         let sender = Arc::new(ScriptedSender { script: Mutex::new(script), calls: Mutex::new(0) });
         let parked = Arc::new(MemoryQueue::fifo(clock.clone()));
@@ -253,7 +342,7 @@ mod tests {
         let outbox = Arc::new(MemoryOutboxStore::default());
         let deps = NotifyDeps {
             sender: sender.clone(),
-            idempotency: Arc::new(MemoryIdempotencyStore::default()),
+            idempotency,
             statuses: statuses.clone(),
             parked: parked.clone(),
             windows: windows.clone(),
@@ -277,7 +366,7 @@ mod tests {
                 to: Phone::parse_international("+37369123456").unwrap(),
                 content: OutboundContent::Text { body: "hello".into() },
             },
-            fallback: None,
+            notices: Vec::new(),
         }
     }
 
@@ -285,18 +374,33 @@ mod tests {
         ContactKey { business_number_id: "1065".into(), user_key: "+37369123456".into() }
     }
 
-    fn status_job(id: &str, clock: &ManualClock) -> OutboundJob {
-        let mut job = job(id);
-        job.fallback = Some(OutboxItem {
+    fn notice(link: &str, clock: &ManualClock) -> OutboxItem {
+        OutboxItem {
             contact: contact(),
-            link_id: "pl-1".into(),
+            link_id: link.into(),
             state: LinkState::Success,
             amount: Money::new(100.into(), Currency::MDL).unwrap(),
             description: None,
             tag: None,
             payer_bank: None,
             at: clock.now(),
-        });
+        }
+    }
+
+    fn status_job(id: &str, clock: &ManualClock) -> OutboundJob {
+        let mut job = job(id);
+        job.notices = vec![notice("pl-1", clock)];
+        job
+    }
+
+    fn digest_job(links: &[&str], clock: &ManualClock) -> OutboundJob {
+        let mut job = job("digest");
+        job.message.content = OutboundContent::Template {
+            name: "payment_digest".into(),
+            language: "en_US".into(),
+            body_parameters: vec![links.len().to_string(), "…".into()],
+        };
+        job.notices = links.iter().map(|l| notice(l, clock)).collect();
         job
     }
 
@@ -359,10 +463,12 @@ mod tests {
             Delivery::Sent { .. }
         ));
         h.clock.advance(Duration::hours(2));
-        assert_eq!(deliver(&h.deps, &status_job("s:2", &h.clock)).await.unwrap(), Delivery::Deferred);
+        let mut later = job("s:2");
+        later.notices = vec![notice("pl-2", &h.clock)];
+        assert_eq!(deliver(&h.deps, &later).await.unwrap(), Delivery::Deferred);
         assert_eq!(*h.sender.calls.lock().unwrap(), 1);
         assert_eq!(h.outbox.pending(&contact()).await.unwrap().len(), 1);
-        // A reply (no fallback) is not held back by the window.
+        // A reply (no notice) is not held back by the window.
         assert!(matches!(deliver(&h.deps, &job("r:1")).await.unwrap(), Delivery::Sent { .. }));
     }
 
@@ -372,7 +478,183 @@ mod tests {
         h.windows.record_inbound(&contact(), h.clock.now()).await.unwrap();
         assert_eq!(deliver(&h.deps, &status_job("s:3", &h.clock)).await.unwrap(), Delivery::Deferred);
         assert_eq!(h.outbox.pending(&contact()).await.unwrap().len(), 1);
+        // Not delivered: the template path takes it from the outbox, once.
+        assert!(matches!(
+            deliver(&h.deps, &digest_job(&["pl-1"], &h.clock)).await.unwrap(),
+            Delivery::Sent { .. }
+        ));
+        assert!(h.outbox.pending(&contact()).await.unwrap().is_empty());
         assert_eq!(deliver(&h.deps, &status_job("s:3", &h.clock)).await.unwrap(), Delivery::AlreadySent);
+    }
+
+    #[tokio::test]
+    async fn a_sent_update_keeps_its_outbox_form_for_a_later_131047() {
+        let h = harness(vec![]);
+        h.windows.record_inbound(&contact(), h.clock.now()).await.unwrap();
+        let Delivery::Sent { wamid } = deliver(&h.deps, &status_job("s:4", &h.clock)).await.unwrap() else {
+            panic!("sent")
+        };
+        assert_eq!(h.statuses.take_fallback(&wamid).await.unwrap(), Some(notice("pl-1", &h.clock)));
+        assert_eq!(h.statuses.take_fallback(&wamid).await.unwrap(), None, "taken once");
+    }
+
+    #[tokio::test]
+    async fn a_131047_reported_before_the_send_was_recorded_returns_the_update_to_the_outbox() {
+        let h = harness(vec![]);
+        h.windows.record_inbound(&contact(), h.clock.now()).await.unwrap();
+        // Meta's failed status for the wamid arrives before notify keeps the outbox form.
+        let failed = DeliveryUpdate {
+            message_id: "wamid.out1".into(),
+            state: DeliveryState::Failed,
+            at: h.clock.now(),
+            error_code: Some(paybot::ports::WINDOW_CLOSED_CODE),
+        };
+        h.statuses.record(&failed).await.unwrap();
+        assert!(matches!(
+            deliver(&h.deps, &status_job("s:5", &h.clock)).await.unwrap(),
+            Delivery::Sent { .. }
+        ));
+        assert_eq!(h.outbox.pending(&contact()).await.unwrap(), [notice("pl-1", &h.clock)]);
+        // Reopened: the template path may deliver it.
+        let claim = h.deps.idempotency.claim("notice:pl-1:success", h.clock.now(), Duration::minutes(1));
+        assert_eq!(claim.await.unwrap(), Claim::Acquired);
+    }
+
+    #[tokio::test]
+    async fn one_update_is_delivered_once_across_free_form_and_digest() {
+        let h = harness(vec![]);
+        h.windows.record_inbound(&contact(), h.clock.now()).await.unwrap();
+        h.outbox.add(&notice("pl-1", &h.clock)).await.unwrap();
+        h.outbox.add(&notice("pl-2", &h.clock)).await.unwrap();
+        // The seller wrote: pl-1 goes free-form (and leaves the outbox).
+        assert!(matches!(
+            deliver(&h.deps, &status_job("late:1", &h.clock)).await.unwrap(),
+            Delivery::Sent { .. }
+        ));
+        assert_eq!(h.outbox.pending(&contact()).await.unwrap(), [notice("pl-2", &h.clock)]);
+        // A digest of both, made before, is dropped: pl-2 waits for the next one.
+        assert_eq!(
+            deliver(&h.deps, &digest_job(&["pl-1", "pl-2"], &h.clock)).await.unwrap(),
+            Delivery::AlreadySent
+        );
+        assert_eq!(h.outbox.pending(&contact()).await.unwrap(), [notice("pl-2", &h.clock)]);
+        assert!(matches!(
+            deliver(&h.deps, &digest_job(&["pl-2"], &h.clock)).await.unwrap(),
+            Delivery::Sent { .. }
+        ));
+        assert!(h.outbox.pending(&contact()).await.unwrap().is_empty());
+        assert_eq!(deliver(&h.deps, &status_job("late:1", &h.clock)).await.unwrap(), Delivery::AlreadySent);
+        assert_eq!(*h.sender.calls.lock().unwrap(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_template_that_fails_for_good_is_parked_with_its_reason() {
+        let unapproved =
+            SendError::Permanent { code: Some(132_001), detail: "template does not exist".into() };
+        let h = harness(vec![unapproved]);
+        h.outbox.add(&notice("pl-1", &h.clock)).await.unwrap();
+        assert!(matches!(
+            deliver(&h.deps, &digest_job(&["pl-1"], &h.clock)).await.unwrap(),
+            Delivery::Parked { .. }
+        ));
+        let parked = h.parked.receive(10).await.unwrap();
+        let body: serde_json::Value = serde_json::from_str(&parked[0].body).unwrap();
+        assert!(body["error"].as_str().unwrap().contains("132001"));
+        assert_eq!(body["job"]["notices"][0]["link_id"], "pl-1");
+    }
+
+    /// An idempotency store whose `complete` fails a given number of times.
+    struct FailingComplete {
+        inner: MemoryIdempotencyStore,
+        failures: Mutex<u32>,
+    }
+
+    #[async_trait]
+    impl IdempotencyStore for FailingComplete {
+        async fn claim(
+            &self,
+            key: &str,
+            now: chrono::DateTime<chrono::Utc>,
+            lease: Duration,
+        ) -> paybot::StoreResult<Claim> {
+            self.inner.claim(key, now, lease).await
+        }
+        async fn complete(
+            &self,
+            key: &str,
+            now: chrono::DateTime<chrono::Utc>,
+            keep: Duration,
+        ) -> paybot::StoreResult<()> {
+            let fail = {
+                let mut failures = self.failures.lock().unwrap();
+                let fail = *failures > 0;
+                *failures = failures.saturating_sub(1);
+                fail
+            };
+            if fail {
+                return Err(StoreError::unavailable("dynamodb", "throttled"));
+            }
+            self.inner.complete(key, now, keep).await
+        }
+        async fn release(&self, key: &str) -> paybot::StoreResult<()> {
+            self.inner.release(key).await
+        }
+        async fn reopen(&self, key: &str) -> paybot::StoreResult<()> {
+            self.inner.reopen(key).await
+        }
+    }
+
+    fn sqs_event(bodies: &[String]) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        event.records = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                let mut record = aws_lambda_events::event::sqs::SqsMessage::default();
+                record.message_id = Some(format!("m{i}"));
+                record.body = Some(body.clone());
+                record.attributes.insert("MessageGroupId".into(), "g".into());
+                record
+            })
+            .collect();
+        event
+    }
+
+    #[tokio::test]
+    async fn a_failed_complete_after_a_send_never_leads_to_a_second_send() {
+        // Fails once: retried at once, so a redelivery finds the job done.
+        let h = harness_with(
+            vec![],
+            Arc::new(FailingComplete { inner: Default::default(), failures: Mutex::new(1) }),
+        );
+        let body = serde_json::to_string(&job("w:5")).unwrap();
+        assert!(
+            handle_batch(&h.deps, sqs_event(std::slice::from_ref(&body)))
+                .await
+                .batch_item_failures
+                .is_empty()
+        );
+        assert!(handle_batch(&h.deps, sqs_event(&[body])).await.batch_item_failures.is_empty());
+        assert_eq!(*h.sender.calls.lock().unwrap(), 1);
+        // Fails for good: the job still counts as sent and is not handed back to the queue.
+        let h = harness_with(
+            vec![],
+            Arc::new(FailingComplete { inner: Default::default(), failures: Mutex::new(99) }),
+        );
+        let body = serde_json::to_string(&job("w:6")).unwrap();
+        assert!(handle_batch(&h.deps, sqs_event(&[body])).await.batch_item_failures.is_empty());
+        assert_eq!(*h.sender.calls.lock().unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_record_is_reported_not_deleted_and_holds_its_group() {
+        let h = harness(vec![]);
+        let good = serde_json::to_string(&job("w:7")).unwrap();
+        let response = handle_batch(&h.deps, sqs_event(&["{not a job".into(), good])).await;
+        let failed: Vec<_> =
+            response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+        assert_eq!(failed, ["m0", "m1"]);
+        assert_eq!(*h.sender.calls.lock().unwrap(), 0);
     }
 
     #[test]

@@ -6,15 +6,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
+use paybot::StoreResult;
 use paybot::crypto::{DataKey, merchant_secret_binding};
-use paybot::domain::{ContactKey, PaymentLink};
 use paybot::miapos::{CallbackError, CallbackVerifier, MiaposClient};
-use paybot::payments::{self, Applied, RailResult};
+use paybot::payments::{self, CheckSchedule, RailResult, ResultSink};
 use paybot::ports::{
-    AuditEvent, AuditLog, Clock, ContactStore, Directory, IdempotencyStore, MerchantCredentials,
-    PaymentLinkStore, QueueSender,
+    AuditLog, Clock, ContactStore, Directory, IdempotencyStore, MerchantCredentials, PaymentLinkStore,
+    QueueSender,
 };
-use paybot::{StoreError, StoreResult};
 use tokio::sync::RwLock;
 
 /// The rail's public key: configured (`MIAPOS_PUBLIC_KEY`), or fetched once with the
@@ -44,6 +43,7 @@ pub struct StatusState {
     pub audit: Arc<dyn AuditLog>,
     /// Keeps each transition's audit record to one, whatever the retries.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    pub checks: CheckSchedule,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -123,68 +123,14 @@ async fn merchant_credentials(
 }
 
 async fn handle_result(state: &StatusState, result: &RailResult) -> StoreResult<()> {
-    let now = state.clock.now();
-    match payments::apply_result(state.links.as_ref(), result, now).await? {
-        Applied::Moved(link) => {
-            audit(state, &link, "payment_status", serde_json::json!({"state": link.state.as_str()})).await?;
-            if link.state.is_final() {
-                notify(state, &link, result).await?;
-            }
-            tracing::info!(link = %link.id, state = link.state.as_str(), "payment link moved");
-        }
-        // A retry after a partial failure: the record is written if it was not, and the
-        // notification's stable id keeps it to one message.
-        Applied::AlreadyThere(link) => {
-            audit(state, &link, "payment_status", serde_json::json!({"state": link.state.as_str()})).await?;
-            notify(state, &link, result).await?;
-        }
-        Applied::Ignored => tracing::info!(order = %result.order_id, "duplicate or late result ignored"),
-        Applied::UnknownLink => {
-            tracing::error!(order = %result.order_id, alert = true, "ALERT: callback for an unknown payment link");
-        }
-        Applied::Mismatch { link, field } => {
-            tracing::error!(link = %link.id, field, alert = true, "ALERT: callback disagrees with our record; nothing changed");
-            audit(
-                state,
-                &link,
-                "alert_mismatch",
-                serde_json::json!({"field": field, "status": result.status}),
-            )
-            .await?;
-        }
-    }
-    Ok(())
-}
-
-async fn notify(state: &StatusState, link: &PaymentLink, result: &RailResult) -> StoreResult<()> {
-    let contact = ContactKey {
-        business_number_id: link.business_number_id.clone(),
-        user_key: link.seller.as_e164().into(),
+    let sink = ResultSink {
+        links: state.links.as_ref(),
+        directory: state.directory.as_ref(),
+        contacts: state.contacts.as_ref(),
+        outbound: state.outbound.as_ref(),
+        audit: state.audit.as_ref(),
+        idempotency: state.idempotency.as_ref(),
+        checks: state.checks,
     };
-    let locale =
-        payments::seller_locale(state.directory.as_ref(), state.contacts.as_ref(), &contact, &link.seller)
-            .await?;
-    let item = payments::outbox_item(link, result.payer_bank.clone(), state.clock.now());
-    let job = payments::status_job(item, locale, link.seller.clone());
-    state.outbound.send_batch(&[job.to_queue_message()]).await
-}
-
-async fn audit(
-    state: &StatusState,
-    link: &PaymentLink,
-    kind: &str,
-    detail: serde_json::Value,
-) -> Result<(), StoreError> {
-    let mut detail = detail;
-    if let Some(map) = detail.as_object_mut() {
-        map.insert("link".into(), link.id.clone().into());
-    }
-    let event = AuditEvent {
-        chain: format!("seller:{}", link.seller.as_e164()),
-        kind: kind.into(),
-        at: state.clock.now(),
-        detail,
-    };
-    let key = format!("{}:{}:{kind}", link.id, link.state.as_str());
-    paybot::audit::append_once(state.idempotency.as_ref(), state.audit.as_ref(), &key, event).await
+    payments::record_result(&sink, result, state.clock.now()).await.map(|_| ())
 }

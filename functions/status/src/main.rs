@@ -40,6 +40,7 @@ async fn main() -> Result<(), lambda_http::Error> {
             db(),
             table(&config.tables.idempotency, "IDEMPOTENCY_TABLE")?,
         )),
+        checks: config.checks,
         clock: Arc::new(SystemClock),
     };
     lambda_http::run(status::router(Arc::new(state))).await

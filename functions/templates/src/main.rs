@@ -3,14 +3,13 @@ use std::sync::Arc;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use paybot::adapters::aws::{
-    AwsClients, DynamoContactStore, DynamoDirectory, DynamoIdempotencyStore, DynamoOutboxStore,
-    DynamoPaymentLinkStore, DynamoWindowStore, SqsQueue,
+    AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoIdempotencyStore,
+    DynamoOutboxStore, DynamoPaymentLinkStore, DynamoWindowStore, SqsQueue,
 };
 use paybot::adapters::memory::SystemClock;
 use paybot::config::{Config, ConfigError};
 use paybot::crypto::DataKey;
 use paybot::miapos::{MiaposClient, MiaposClientConfig};
-use paybot::whatsapp::cloud_api::CloudApiClient;
 use templates::{TemplatesDeps, TemplatesSettings};
 
 #[tokio::main]
@@ -32,10 +31,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             db(),
             table(&config.tables.idempotency, "IDEMPOTENCY_TABLE")?,
         )),
-        sender: Arc::new(CloudApiClient::new(
-            &config.whatsapp.api_base,
-            Config::require_secret(&config.whatsapp.access_token, "WHATSAPP_ACCESS_TOKEN")?.clone(),
-        )),
+        audit: Arc::new(DynamoAuditLog::new(db(), table(&config.tables.audit, "AUDIT_TABLE")?)),
         rail: Arc::new(MiaposClient::new(MiaposClientConfig::from_config(&config.miapos))?),
         outbound: Arc::new(SqsQueue::new(
             aws.sqs.clone(),
@@ -45,6 +41,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
             config.data_key.as_ref().ok_or(ConfigError::Missing("DATA_KEY"))?.expose(),
         )?,
         clock: Arc::new(SystemClock),
+        checks: config.checks,
         settings: TemplatesSettings::from_env()?,
     });
     lambda_runtime::run(service_fn(move |_: LambdaEvent<EventBridgeEvent>| {

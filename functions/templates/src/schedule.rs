@@ -6,11 +6,11 @@ use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::domain::{ContactKey, LinkState, Locale, PaymentLink, Phone};
 use paybot::i18n::{Catalog, format_amount};
 use paybot::outbound::OutboundJob;
-use paybot::payments::{self, Applied, RailResult};
+use paybot::payments::{self, Applied, CheckSchedule, RailResult, ResultSink};
 use paybot::ports::{
-    Claim, Clock, ContactStore, Directory, IdempotencyStore, MerchantCredentials, OutboundContent,
-    OutboundMessage, OutboxItem, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, RailError,
-    SendError, WhatsAppSender, WindowStore,
+    AuditLog, Clock, ContactStore, Directory, DueCursor, IdempotencyStore, MerchantCredentials,
+    OutboundContent, OutboundMessage, OutboxItem, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender,
+    RailError, WindowStore,
 };
 use paybot::{StoreError, StoreResult};
 use sha2::{Digest, Sha256};
@@ -26,12 +26,9 @@ pub struct TemplatesSettings {
     /// Local hours (start, end) in the business number's time zone when no template is sent
     /// (`QUIET_HOURS=22-8`); none by default.
     pub quiet_hours: Option<(u32, u32)>,
-    /// Payments created or pending longer than this are looked up on the rail.
-    pub poll_after: Duration,
-    /// Links still open this long after creation are expired.
-    pub link_lifetime: Duration,
     pub window: Duration,
-    /// How many conversations and links one run handles at most.
+    /// How many conversations, and how many link lookups, one run handles at most; the rest
+    /// are next in line for the following run.
     pub batch: usize,
 }
 
@@ -42,8 +39,6 @@ impl Default for TemplatesSettings {
             update_template: "payment_update".into(),
             digest_template: "payment_digest".into(),
             quiet_hours: None,
-            poll_after: Duration::minutes(10),
-            link_lifetime: Duration::hours(24),
             window: Duration::hours(24),
             batch: 200,
         }
@@ -81,13 +76,6 @@ impl TemplatesSettings {
                     Some(parse_quiet_hours(&text).ok_or("QUIET_HOURS must look like 22-8")?);
             }
         }
-        let minutes = |name: &str| std::env::var(name).ok().and_then(|v| v.trim().parse::<i64>().ok());
-        if let Some(m) = minutes("POLL_PENDING_AFTER_MINUTES") {
-            settings.poll_after = Duration::minutes(m.max(1));
-        }
-        if let Some(m) = minutes("LINK_LIFETIME_MINUTES") {
-            settings.link_lifetime = Duration::minutes(m.max(1));
-        }
         Ok(settings)
     }
 }
@@ -99,43 +87,50 @@ pub struct TemplatesDeps {
     pub contacts: Arc<dyn ContactStore>,
     pub links: Arc<dyn PaymentLinkStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
-    pub sender: Arc<dyn WhatsAppSender>,
+    pub audit: Arc<dyn AuditLog>,
     pub rail: Arc<dyn PaymentRail>,
-    /// Status notifications found by polling and expiry go the usual way: the outbound queue.
+    /// Everything this function sends goes through notify: status notifications found by
+    /// lookups, waiting updates free-form, templates and digests.
     pub outbound: Arc<dyn QueueSender>,
     pub data_key: DataKey,
     pub clock: Arc<dyn Clock>,
+    pub checks: CheckSchedule,
     pub settings: TemplatesSettings,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct RunReport {
-    pub templates_sent: usize,
-    pub free_form_sent: usize,
+    /// Templates and digests handed to notify.
+    pub templates_queued: usize,
+    /// Waiting updates handed to notify free-form (the seller's window is open again).
+    pub free_form_queued: usize,
     pub held_for_quiet_hours: usize,
-    pub polled: usize,
-    pub moved_by_poll: usize,
-    pub expired: usize,
+    /// Status lookups on the rail.
+    pub looked_up: usize,
+    /// Links a lookup moved to a final state.
+    pub moved_by_lookup: usize,
+    /// Final states whose notification had not been confirmed queued, queued now.
+    pub notified_late: usize,
+    /// Lookups that cannot succeed as things stand (alerted, retried at the slowest rate).
+    pub refused: usize,
 }
 
-/// One scheduled run. Overlapping runs are safe: each digest is claimed by a key made of its
-/// items, so a second run waits or finds it done; polling and expiry go through the
-/// forward-only state machine.
+/// One scheduled run. Overlapping runs are safe: a link is claimed by moving its next check
+/// (only one run moves it), and every update's delivery is claimed by notify on its notice
+/// key, so a template queued twice is sent once.
 pub async fn run(deps: &TemplatesDeps) -> StoreResult<RunReport> {
     let mut report = RunReport::default();
-    poll_and_expire(deps, &mut report).await?;
+    check_due_links(deps, &mut report).await?;
     send_outbox(deps, &mut report).await?;
     Ok(report)
 }
 
 // ---- the outbox ----------------------------------------------------------------------------
 
-fn digest_key(contact: &ContactKey, items: &[OutboxItem]) -> String {
+fn digest_id(contact: &ContactKey, items: &[OutboxItem]) -> String {
     let mut hasher = Sha256::new();
     for item in items {
-        hasher.update(item.link_id.as_bytes());
-        hasher.update(b":");
-        hasher.update(item.state.as_str().as_bytes());
+        hasher.update(item.notice_key().as_bytes());
         hasher.update(b";");
     }
     format!("digest:{}:{}", contact.storage_key(), &hex::encode(hasher.finalize())[..32])
@@ -149,94 +144,43 @@ async fn send_outbox(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResul
         }
         let Ok(phone) = Phone::parse_international(&contact.user_key) else {
             tracing::error!(contact = %contact.business_number_id, "outbox item for a user without a phone dropped");
-            deps.outbox.remove(&contact, &ids(&items)).await?;
+            deps.outbox.remove(&contact, &paybot::notices::link_ids(&items)).await?;
             continue;
         };
-        let key = digest_key(&contact, &items);
+        let locale =
+            payments::seller_locale(deps.directory.as_ref(), deps.contacts.as_ref(), &contact, &phone)
+                .await?;
         let now = deps.clock.now();
-        match deps.idempotency.claim(&key, now, Duration::minutes(2)).await? {
-            Claim::Done => {
-                deps.outbox.remove(&contact, &ids(&items)).await?;
-                continue;
-            }
-            Claim::InProgress => continue,
-            Claim::Acquired => {}
-        }
-        match deliver_pending(deps, &contact, &phone, &items, report).await {
-            Ok(true) => {
-                deps.idempotency.complete(&key, deps.clock.now(), Duration::days(2)).await?;
-                deps.outbox.remove(&contact, &ids(&items)).await?;
-            }
-            Ok(false) => deps.idempotency.release(&key).await?,
-            Err(err) => {
-                deps.idempotency.release(&key).await?;
-                return Err(err);
-            }
-        }
+        let window_open =
+            deps.windows.last_inbound(&contact).await?.is_some_and(|at| now - at < deps.settings.window);
+        let jobs: Vec<_> = if window_open {
+            // The seller wrote again: the updates are free now, and go out as the command
+            // function would send them.
+            report.free_form_queued += items.len();
+            items
+                .iter()
+                .map(|item| payments::late_job(item, locale, phone.clone()).to_queue_message())
+                .collect()
+        } else if in_quiet_hours(deps, &contact, now).await? {
+            report.held_for_quiet_hours += 1;
+            continue;
+        } else {
+            report.templates_queued += 1;
+            let job = OutboundJob {
+                id: digest_id(&contact, &items),
+                message: OutboundMessage {
+                    business_number_id: contact.business_number_id.clone(),
+                    to: phone.clone(),
+                    content: template(&deps.settings, &items, locale),
+                },
+                notices: items,
+            };
+            vec![job.to_queue_message()]
+        };
+        // The items leave the outbox when notify has delivered them.
+        deps.outbound.send_batch(&jobs).await?;
     }
     Ok(())
-}
-
-fn ids(items: &[OutboxItem]) -> Vec<String> {
-    items.iter().map(|i| i.link_id.clone()).collect()
-}
-
-/// `Ok(true)` when the items are delivered (or can never be), `Ok(false)` to try next run.
-async fn deliver_pending(
-    deps: &TemplatesDeps,
-    contact: &ContactKey,
-    phone: &Phone,
-    items: &[OutboxItem],
-    report: &mut RunReport,
-) -> StoreResult<bool> {
-    let locale =
-        payments::seller_locale(deps.directory.as_ref(), deps.contacts.as_ref(), contact, phone).await?;
-    let now = deps.clock.now();
-    let window_open =
-        deps.windows.last_inbound(contact).await?.is_some_and(|at| now - at < deps.settings.window);
-    if window_open {
-        // The seller wrote again before this run: the same free-form jobs the command function
-        // queues (same ids, so one of the two paths sends each), through notify, which puts an
-        // update back in the outbox if the window closes meanwhile.
-        let jobs: Vec<_> = items
-            .iter()
-            .map(|item| payments::late_job(item, locale, phone.clone()).to_queue_message())
-            .collect();
-        deps.outbound.send_batch(&jobs).await?;
-        report.free_form_sent += items.len();
-        return Ok(true);
-    }
-    if in_quiet_hours(deps, contact, now).await? {
-        report.held_for_quiet_hours += 1;
-        return Ok(false);
-    }
-    let message = OutboundMessage {
-        business_number_id: contact.business_number_id.clone(),
-        to: phone.clone(),
-        content: template(&deps.settings, items, locale),
-    };
-    if send(deps, &message).await? {
-        report.templates_sent += 1;
-        return Ok(true);
-    }
-    Ok(false)
-}
-
-/// `Ok(true)` sent or failed for good (logged as an alert), `Ok(false)` retry next run.
-async fn send(deps: &TemplatesDeps, message: &OutboundMessage) -> StoreResult<bool> {
-    match deps.sender.send(message).await {
-        Ok(_) => Ok(true),
-        Err(SendError::Retryable { code, detail }) => {
-            tracing::warn!(?code, %detail, "template send will be retried next run");
-            Ok(false)
-        }
-        // Templates are allowed outside the window; this only comes for a free-form message.
-        Err(SendError::WindowClosed) => Ok(false),
-        Err(err) => {
-            tracing::error!(to = %message.to, error = %err, alert = true, "ALERT: late status update could not be sent");
-            Ok(true)
-        }
-    }
 }
 
 async fn in_quiet_hours(deps: &TemplatesDeps, contact: &ContactKey, now: DateTime<Utc>) -> StoreResult<bool> {
@@ -296,45 +240,108 @@ pub fn template(settings: &TemplatesSettings, items: &[OutboxItem], locale: Loca
     }
 }
 
-// ---- polling and expiry --------------------------------------------------------------------
+// ---- due links: lookups and late notifications ---------------------------------------------
 
-async fn poll_and_expire(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResult<()> {
+/// Links are read in pages of this many.
+const PAGE: usize = 100;
+
+/// Every link whose check is due, oldest due first, page by page: open links are looked up
+/// on the rail (callbacks may never come), final links whose notification was not confirmed
+/// queued are notified. A link is claimed by moving its next check before the work, so a run
+/// that dies leaves it due later, never lost, and a link that keeps failing moves to the
+/// back instead of holding the front of the line.
+async fn check_due_links(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResult<()> {
     let now = deps.clock.now();
-    for link in deps.links.open_links(now - deps.settings.poll_after, deps.settings.batch).await? {
-        let age = now - link.created_at;
-        let overdue = age >= deps.settings.link_lifetime;
-        // Backoff: a link is looked up once per doubling of its age past `poll_after`, and
-        // once more when it is overdue, right before it may be expired.
-        let doublings = (age.num_seconds() / deps.settings.poll_after.num_seconds().max(1)).max(1).ilog2();
-        let key =
-            if overdue { format!("expire:{}", link.id) } else { format!("poll:{}:{doublings}", link.id) };
-        if deps.idempotency.claim(&key, now, Duration::minutes(2)).await? != Claim::Acquired {
-            continue;
+    let mut cursor: Option<DueCursor> = None;
+    loop {
+        let page = deps.links.due_links(now, cursor.as_ref(), PAGE).await?;
+        let Some(last) = page.last() else { return Ok(()) };
+        cursor = last.next_check_at.map(|check_at| DueCursor { check_at, id: last.id.clone() });
+        for link in &page {
+            if report.looked_up >= deps.settings.batch {
+                return Ok(());
+            }
+            let Some(due) = link.next_check_at else { continue };
+            if let Err(err) = check_link(deps, link, due, now, report).await {
+                // Already rescheduled: a later run comes back to it.
+                tracing::warn!(link = %link.id, error = %err, "link check failed; a later run retries");
+            }
         }
-        let polled = poll(deps, &link, report).await;
-        let confirmed_open = match polled {
-            Ok(open) => open,
-            Err(err) => {
-                tracing::warn!(link = %link.id, error = %err, "payment lookup failed; a later run retries");
-                // Not expired on a failed lookup: the payer may have paid.
-                deps.idempotency.release(&key).await?;
-                continue;
+        if page.len() < PAGE || cursor.is_none() {
+            return Ok(());
+        }
+    }
+}
+
+async fn check_link(
+    deps: &TemplatesDeps,
+    link: &PaymentLink,
+    due: DateTime<Utc>,
+    now: DateTime<Utc>,
+    report: &mut RunReport,
+) -> StoreResult<()> {
+    let sink = result_sink(deps);
+    if link.state.is_final() {
+        if deps.links.reschedule(&link.id, due, deps.checks.notify_by(now)).await? {
+            report.notified_late += 1;
+            payments::queue_final_update(sink.directory, sink.contacts, sink.links, sink.outbound, link, now)
+                .await?;
+        }
+        return Ok(());
+    }
+    if !deps.links.reschedule(&link.id, due, deps.checks.next_lookup_at(link.created_at, now)).await? {
+        return Ok(());
+    }
+    report.looked_up += 1;
+    match look_up(deps, link).await {
+        Ok(result) => match payments::record_result(&sink, &result, deps.clock.now()).await? {
+            Applied::Moved(moved) if moved.state.is_final() => report.moved_by_lookup += 1,
+            Applied::Mismatch { .. } | Applied::UnknownLink => {
+                refuse(deps, link, report, "disagreement").await?
             }
-        };
-        deps.idempotency.complete(&key, deps.clock.now(), deps.settings.link_lifetime * 2).await?;
-        // Only a link the rail itself still reports open is expired here.
-        if confirmed_open && overdue {
-            if let Some(expired) = deps.links.transition(&link.id, LinkState::Expired, now).await? {
-                report.expired += 1;
-                queue_notification(deps, &expired, None).await?;
-            }
+            _ => {}
+        },
+        Err(LookupError::Rail(err @ RailError::Unavailable(_))) => {
+            tracing::warn!(link = %link.id, error = %err, "payment lookup failed; retried later");
+        }
+        Err(err) => {
+            tracing::error!(link = %link.id, error = %err, alert = true, "ALERT: payment lookup cannot succeed");
+            refuse(deps, link, report, "lookup refused").await?;
         }
     }
     Ok(())
 }
 
+/// A lookup that cannot succeed as things stand goes to the back of the line.
+async fn refuse(
+    deps: &TemplatesDeps,
+    link: &PaymentLink,
+    report: &mut RunReport,
+    why: &str,
+) -> StoreResult<()> {
+    report.refused += 1;
+    let now = deps.clock.now();
+    if let Some(current) = deps.links.get(&link.id).await?.and_then(|l| l.next_check_at) {
+        deps.links.reschedule(&link.id, current, deps.checks.after_refusal_at(now)).await?;
+    }
+    tracing::info!(link = %link.id, why, "next lookup at the slowest rate");
+    Ok(())
+}
+
+fn result_sink(deps: &TemplatesDeps) -> ResultSink<'_> {
+    ResultSink {
+        links: deps.links.as_ref(),
+        directory: deps.directory.as_ref(),
+        contacts: deps.contacts.as_ref(),
+        outbound: deps.outbound.as_ref(),
+        audit: deps.audit.as_ref(),
+        idempotency: deps.idempotency.as_ref(),
+        checks: deps.checks,
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
-enum PollError {
+enum LookupError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -343,62 +350,26 @@ enum PollError {
     Credentials(String),
 }
 
-/// Looks the payment up and applies what the rail says. `Ok(true)` when still open.
-async fn poll(deps: &TemplatesDeps, link: &PaymentLink, report: &mut RunReport) -> Result<bool, PollError> {
+/// The payment as the rail reports it, with the merchant's credentials.
+async fn look_up(deps: &TemplatesDeps, link: &PaymentLink) -> Result<RailResult, LookupError> {
     let Some(payment_id) = &link.payment_id else {
-        return Err(PollError::Credentials("the link has no payment id yet".into()));
+        return Err(LookupError::Credentials("the link has no payment id yet".into()));
     };
     let seller = deps
         .directory
         .seller(&link.seller)
         .await?
-        .ok_or_else(|| PollError::Credentials("unknown seller".into()))?;
+        .ok_or_else(|| LookupError::Credentials("unknown seller".into()))?;
     let merchant = seller
         .merchant(&link.merchant_id)
-        .ok_or_else(|| PollError::Credentials("unknown merchant".into()))?;
+        .ok_or_else(|| LookupError::Credentials("unknown merchant".into()))?;
     let binding = merchant_secret_binding(seller.phone.as_e164(), &merchant.merchant_id);
     let secret_key = deps
         .data_key
         .open(&merchant.sealed_secret, &binding)
-        .map_err(|e| PollError::Credentials(e.to_string()))?;
+        .map_err(|e| LookupError::Credentials(e.to_string()))?;
     let credentials = MerchantCredentials { merchant_id: merchant.merchant_id.clone(), secret_key };
-    report.polled += 1;
-    let result: RailResult = deps.rail.payment(&credentials, payment_id).await?.into();
-    let payer_bank = result.payer_bank.clone();
-    match payments::apply_result(deps.links.as_ref(), &result, deps.clock.now()).await? {
-        Applied::Moved(moved) if moved.state.is_final() => {
-            report.moved_by_poll += 1;
-            queue_notification(deps, &moved, payer_bank).await?;
-            Ok(false)
-        }
-        Applied::Moved(_) | Applied::Ignored => Ok(true),
-        Applied::AlreadyThere(_) => Ok(false),
-        Applied::UnknownLink => Ok(false),
-        Applied::Mismatch { field, .. } => {
-            tracing::error!(link = %link.id, field, alert = true, "ALERT: rail lookup disagrees with our record");
-            Err(PollError::Credentials(format!("the rail disagrees on {field}")))
-        }
-    }
-}
-
-async fn queue_notification(
-    deps: &TemplatesDeps,
-    link: &PaymentLink,
-    payer_bank: Option<String>,
-) -> StoreResult<()> {
-    let contact = ContactKey {
-        business_number_id: link.business_number_id.clone(),
-        user_key: link.seller.as_e164().into(),
-    };
-    let locale =
-        payments::seller_locale(deps.directory.as_ref(), deps.contacts.as_ref(), &contact, &link.seller)
-            .await?;
-    let job: OutboundJob = payments::status_job(
-        payments::outbox_item(link, payer_bank, deps.clock.now()),
-        locale,
-        link.seller.clone(),
-    );
-    deps.outbound.send_batch(&[job.to_queue_message()]).await
+    Ok(deps.rail.payment(&credentials, payment_id).await?.into())
 }
 
 #[cfg(test)]

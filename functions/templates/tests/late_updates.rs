@@ -1,11 +1,14 @@
-//! What happens after the link is sent, end to end over the in-memory adapters: the miaPOS
-//! sandbox settles a payment and posts its RSA-signed callback to the status function on a
-//! loopback port; notify sends to the Cloud API sandbox (free-form inside the 24-hour
-//! window, to the outbox outside it); the scheduled run sends the outbox as templates; a
-//! seller who writes again gets the waiting updates free-form. The clock is a ManualClock.
+//! What happens after the link is sent, end to end: the miaPOS sandbox settles a payment
+//! and posts its RSA-signed callback to the status function on a loopback port; notify sends
+//! to the Cloud API sandbox (free-form inside the 24-hour window, to the outbox outside it);
+//! the scheduled run looks stale payments up, queues the outbox as templates through notify;
+//! Meta's later 131047 on a status webhook returns an update to the outbox; a seller who
+//! writes again gets the waiting updates free-form. The clock is a ManualClock; the stores
+//! are the in-memory twins, or the AWS adapters on moto.
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use base64::Engine;
 use chrono::{DateTime, Duration};
 use command::{CommandDeps, CommandSettings, flow};
@@ -23,34 +26,162 @@ use paybot::domain::{
 };
 use paybot::miapos::{CallbackVerifier, MiaposClient, MiaposClientConfig};
 use paybot::outbound::OutboundJob;
-use paybot::ports::{Clock, OutboxStore, PaymentLinkStore, QueueReceiver, WindowStore};
+use paybot::payments::CheckSchedule;
+use paybot::ports::{
+    AuditLog, Clock, ContactStore, DeliveryStatusStore, Directory, IdempotencyStore, OutboxStore,
+    PaymentLinkStore, QueueMessage, QueueReceiver, QueueSender, WindowStore,
+};
+use paybot::whatsapp::WebhookVerifier;
 use paybot::whatsapp::cloud_api::CloudApiClient;
+use paybot::{StoreError, StoreResult};
 use rsa::pkcs1v15::SigningKey;
 use rsa::signature::{SignatureEncoding, Signer};
 use sandboxes::cloud_api::CloudApiSandbox;
 use sandboxes::miapos::{MiaposSandbox, PaymentStatus, SandboxConfig, SandboxMerchant};
 use status::{CallbackKeys, StatusState};
 use templates::{TemplatesDeps, TemplatesSettings};
+use tower::ServiceExt;
+use webhook::WebhookState;
 
 const DIRECTORY: &str = include_str!("../../../infra/demo/directory.json");
-const BUSINESS: &str = "106540352242922";
 const ION: &str = "+37369000001";
 const TOKEN: &str = "cloud-token";
+const APP_SECRET: &str = "late-updates-app-secret";
 
 struct World {
     clock: Arc<ManualClock>,
     command: CommandDeps,
     notify: NotifyDeps,
     templates: TemplatesDeps,
-    outbound: Arc<MemoryQueue>,
-    windows: Arc<MemoryWindowStore>,
-    outbox: Arc<MemoryOutboxStore>,
-    links: Arc<MemoryPaymentLinkStore>,
+    webhook: axum::Router,
+    outbound: Arc<dyn QueueReceiver>,
+    /// The templates function's queue, which a test may make fail.
+    templates_queue: Arc<FlakyQueue>,
+    windows: Arc<dyn WindowStore>,
+    outbox: Arc<dyn OutboxStore>,
+    links: Arc<dyn PaymentLinkStore>,
+    audit: Arc<dyn AuditLog>,
+    parked: Arc<MemoryQueue>,
     miapos: MiaposSandbox,
     cloud: CloudApiSandbox,
     status_url: String,
     key: rsa::RsaPrivateKey,
+    /// This world's business number: unique, so worlds sharing moto's tables never meet.
+    business: String,
     next: std::sync::atomic::AtomicU32,
+}
+
+/// The adapters a world runs on.
+#[derive(Clone, Copy)]
+enum Backend {
+    Memory,
+    Moto,
+}
+
+struct Stores {
+    directory: Arc<dyn Directory>,
+    contacts: Arc<dyn ContactStore>,
+    links: Arc<dyn PaymentLinkStore>,
+    idempotency: Arc<dyn IdempotencyStore>,
+    outbox: Arc<dyn OutboxStore>,
+    windows: Arc<dyn WindowStore>,
+    statuses: Arc<dyn DeliveryStatusStore>,
+    audit: Arc<dyn AuditLog>,
+    outbound_sender: Arc<dyn QueueSender>,
+    outbound_receiver: Arc<dyn QueueReceiver>,
+}
+
+fn memory_stores(clock: Arc<ManualClock>) -> Stores {
+    let outbound = Arc::new(MemoryQueue::fifo(clock));
+    Stores {
+        directory: Arc::new(MemoryDirectory::default()),
+        contacts: Arc::new(MemoryContactStore::default()),
+        links: Arc::new(MemoryPaymentLinkStore::default()),
+        idempotency: Arc::new(MemoryIdempotencyStore::default()),
+        outbox: Arc::new(MemoryOutboxStore::default()),
+        windows: Arc::new(MemoryWindowStore::default()),
+        statuses: Arc::new(MemoryDeliveryStatusStore::default()),
+        audit: Arc::new(MemoryAuditLog::default()),
+        outbound_sender: outbound.clone(),
+        outbound_receiver: outbound,
+    }
+}
+
+/// The AWS adapters on moto: tables from the test command's bootstrap (template.yaml), and a
+/// fresh outbound FIFO queue of this world's own.
+async fn moto_stores() -> Stores {
+    use paybot::adapters::aws::*;
+    let aws = AwsClients::load().await;
+    let config = paybot::config::Config::from_env().unwrap();
+    let t = &config.tables;
+    let db = || aws.dynamodb.clone();
+    let queue_url = aws
+        .sqs
+        .create_queue()
+        .queue_name(format!("late-updates-{}.fifo", unique()))
+        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let outbound = Arc::new(SqsQueue::new(aws.sqs.clone(), queue_url));
+    Stores {
+        directory: Arc::new(DynamoDirectory::new(db(), t.directory.clone().unwrap())),
+        contacts: Arc::new(DynamoContactStore::new(db(), t.contacts.clone().unwrap())),
+        links: Arc::new(DynamoPaymentLinkStore::new(db(), t.payment_links.clone().unwrap())),
+        idempotency: Arc::new(DynamoIdempotencyStore::new(db(), t.idempotency.clone().unwrap())),
+        outbox: Arc::new(DynamoOutboxStore::new(db(), t.outbox.clone().unwrap())),
+        windows: Arc::new(DynamoWindowStore::new(db(), t.contacts.clone().unwrap())),
+        statuses: Arc::new(DynamoDeliveryStatusStore::new(db(), t.message_status.clone().unwrap())),
+        audit: Arc::new(DynamoAuditLog::new(db(), t.audit.clone().unwrap())),
+        outbound_sender: outbound.clone(),
+        outbound_receiver: outbound,
+    }
+}
+
+fn unique() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{:x}{:x}", nanos, std::process::id())
+}
+
+/// moto is there when the test command started it; with PAYBOT_REQUIRE_MOTO=1 it must be.
+fn moto_available() -> bool {
+    let available = std::env::var("AWS_ENDPOINT_URL").is_ok();
+    assert!(
+        available || std::env::var("PAYBOT_REQUIRE_MOTO").is_err(),
+        "PAYBOT_REQUIRE_MOTO is set but AWS_ENDPOINT_URL is not"
+    );
+    if !available {
+        eprintln!(
+            "moto late-update tests not run: AWS_ENDPOINT_URL is not set (the README's test command sets it)"
+        );
+    }
+    available
+}
+
+/// A queue that refuses the next `failures` batches, then passes them on: SQS throttling or
+/// unreachable between a link's transition and its notification.
+struct FlakyQueue {
+    inner: Arc<dyn QueueSender>,
+    failures: std::sync::Mutex<u32>,
+}
+
+#[async_trait]
+impl QueueSender for FlakyQueue {
+    async fn send_batch(&self, messages: &[QueueMessage]) -> StoreResult<()> {
+        let fail = {
+            let mut failures = self.failures.lock().unwrap();
+            let fail = *failures > 0;
+            *failures = failures.saturating_sub(1);
+            fail
+        };
+        if fail {
+            return Err(StoreError::unavailable("sqs", "throttled"));
+        }
+        self.inner.send_batch(messages).await
+    }
 }
 
 async fn serve(router: axum::Router) -> String {
@@ -61,7 +192,20 @@ async fn serve(router: axum::Router) -> String {
 }
 
 async fn world() -> World {
-    let file = DirectoryFile::parse(DIRECTORY).unwrap();
+    world_on(Backend::Memory, Some(paybot_lifetime())).await
+}
+
+/// The sandbox expires unpaid payments after two days, as a rail does (longer than the
+/// window, so a payment can be settled after the seller's window closed).
+fn paybot_lifetime() -> Duration {
+    Duration::hours(48)
+}
+
+async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World {
+    let mut file = DirectoryFile::parse(DIRECTORY).unwrap();
+    let business = format!("1065{}", unique());
+    file.profiles.truncate(1);
+    file.profiles[0].business_number_id = business.clone();
     let clock = Arc::new(ManualClock::starting_at(DateTime::from_timestamp(1_763_700_000, 0).unwrap()));
     // The miaPOS sandbox signs with a key made here, so the test can also sign its own callbacks.
     let key = rsa::RsaPrivateKey::new(&mut rand_core(), 2048).unwrap();
@@ -73,49 +217,60 @@ async fn world() -> World {
         .flat_map(|s| &s.merchants)
         .map(|m| SandboxMerchant::new(&m.merchant_id, &m.secret_key, &m.qr_terminal))
         .collect();
-    let miapos = MiaposSandbox::with_key(SandboxConfig::new(&miapos_url, merchants), key.clone()).unwrap();
+    let config = SandboxConfig { payment_lifetime, ..SandboxConfig::new(&miapos_url, merchants) };
+    let miapos = MiaposSandbox::with_key(config, key.clone()).unwrap();
+    let sandbox_clock = clock.clone();
+    miapos.set_clock(move || paybot::ports::Clock::now(sandbox_clock.as_ref()));
     let miapos_router = miapos.router();
     tokio::spawn(async move { axum::serve(miapos_listener, miapos_router).await.unwrap() });
     let cloud = CloudApiSandbox::new(TOKEN);
     let cloud_url = serve(cloud.router()).await;
 
+    let stores = match backend {
+        Backend::Memory => memory_stores(clock.clone()),
+        Backend::Moto => moto_stores().await,
+    };
     let data_key = DataKey::from_base64(&DataKey::generate_base64()).unwrap();
-    let directory = Arc::new(MemoryDirectory::default());
-    file.import(&data_key, directory.as_ref()).await.unwrap();
-    let contacts = Arc::new(MemoryContactStore::default());
-    let links = Arc::new(MemoryPaymentLinkStore::default());
-    let idempotency = Arc::new(MemoryIdempotencyStore::default());
-    let outbox = Arc::new(MemoryOutboxStore::default());
-    let windows = Arc::new(MemoryWindowStore::default());
-    let outbound = Arc::new(MemoryQueue::fifo(clock.clone()));
-    let audit = Arc::new(MemoryAuditLog::default());
+    file.import(&data_key, stores.directory.as_ref()).await.unwrap();
     let rail = Arc::new(MiaposClient::new(MiaposClientConfig::new(&miapos_url)).unwrap());
     let sender = Arc::new(CloudApiClient::new(&format!("{cloud_url}/v23.0"), Secret::new(TOKEN)));
+    let checks = CheckSchedule::default();
 
     let status_state = StatusState {
         keys: CallbackKeys::configured(
             CallbackVerifier::from_base64_der(&miapos.public_key_base64()).unwrap(),
         ),
-        links: links.clone(),
-        directory: directory.clone(),
-        contacts: contacts.clone(),
-        outbound: outbound.clone(),
-        audit: audit.clone(),
-        idempotency: idempotency.clone(),
+        links: stores.links.clone(),
+        directory: stores.directory.clone(),
+        contacts: stores.contacts.clone(),
+        outbound: stores.outbound_sender.clone(),
+        audit: stores.audit.clone(),
+        idempotency: stores.idempotency.clone(),
+        checks,
         clock: clock.clone(),
     };
     let status_url = serve(status::router(Arc::new(status_state))).await;
+    let webhook = webhook::router(Arc::new(WebhookState {
+        verifier: WebhookVerifier::new(APP_SECRET, "verify"),
+        max_body_bytes: 64 * 1024,
+        windows: stores.windows.clone(),
+        statuses: stores.statuses.clone(),
+        outbox: stores.outbox.clone(),
+        idempotency: stores.idempotency.clone(),
+        inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
+        clock: clock.clone(),
+    }));
 
     let command = CommandDeps {
-        directory: directory.clone(),
-        contacts: contacts.clone(),
-        links: links.clone(),
-        idempotency: idempotency.clone(),
-        audit,
+        directory: stores.directory.clone(),
+        contacts: stores.contacts.clone(),
+        links: stores.links.clone(),
+        idempotency: stores.idempotency.clone(),
+        audit: stores.audit.clone(),
         failed_commands: Arc::new(MemoryFailedCommandLog::default()),
-        outbox: outbox.clone(),
+        outbox: stores.outbox.clone(),
         rail: rail.clone(),
-        outbound: outbound.clone(),
+        outbound: stores.outbound_sender.clone(),
         clock: clock.clone(),
         data_key: data_key.clone(),
         settings: CommandSettings {
@@ -123,13 +278,14 @@ async fn world() -> World {
             ..CommandSettings::from_config(&paybot::config::Config::from_lookup(|_| None).unwrap())
         },
     };
+    let parked = Arc::new(MemoryQueue::standard(clock.clone()));
     let notify = NotifyDeps {
-        sender: sender.clone(),
-        idempotency: idempotency.clone(),
-        statuses: Arc::new(MemoryDeliveryStatusStore::default()),
-        parked: Arc::new(MemoryQueue::fifo(clock.clone())),
-        windows: windows.clone(),
-        outbox: outbox.clone(),
+        sender,
+        idempotency: stores.idempotency.clone(),
+        statuses: stores.statuses.clone(),
+        parked: parked.clone(),
+        windows: stores.windows.clone(),
+        outbox: stores.outbox.clone(),
         clock: clock.clone(),
         settings: NotifySettings {
             base_delay: std::time::Duration::from_millis(1),
@@ -137,18 +293,21 @@ async fn world() -> World {
             ..NotifySettings::default()
         },
     };
+    let templates_queue =
+        Arc::new(FlakyQueue { inner: stores.outbound_sender.clone(), failures: std::sync::Mutex::new(0) });
     let templates = TemplatesDeps {
-        outbox: outbox.clone(),
-        windows: windows.clone(),
-        directory,
-        contacts,
-        links: links.clone(),
-        idempotency,
-        sender,
+        outbox: stores.outbox.clone(),
+        windows: stores.windows.clone(),
+        directory: stores.directory.clone(),
+        contacts: stores.contacts.clone(),
+        links: stores.links.clone(),
+        idempotency: stores.idempotency.clone(),
+        audit: stores.audit.clone(),
         rail,
-        outbound: outbound.clone(),
+        outbound: templates_queue.clone(),
         data_key,
         clock: clock.clone(),
+        checks,
         settings: TemplatesSettings::default(),
     };
     World {
@@ -156,14 +315,19 @@ async fn world() -> World {
         command,
         notify,
         templates,
-        outbound,
-        windows,
-        outbox,
-        links,
+        webhook,
+        outbound: stores.outbound_receiver,
+        templates_queue,
+        windows: stores.windows,
+        outbox: stores.outbox,
+        links: stores.links,
+        audit: stores.audit,
+        parked,
         miapos,
         cloud,
         status_url,
         key,
+        business,
         next: 0.into(),
     }
 }
@@ -172,23 +336,23 @@ fn rand_core() -> rsa::rand_core::OsRng {
     rsa::rand_core::OsRng
 }
 
-fn contact() -> ContactKey {
-    ContactKey { business_number_id: BUSINESS.into(), user_key: ION.into() }
-}
-
 impl World {
+    fn contact(&self) -> ContactKey {
+        ContactKey { business_number_id: self.business.clone(), user_key: ION.into() }
+    }
+
     /// The seller writes: the webhook would record the window; the command flow handles it.
     async fn seller_writes(&self, text: &str) -> String {
         let n = self.next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let message = InboundMessage {
-            id: format!("wamid.late{n}"),
-            business_number_id: BUSINESS.into(),
+            id: format!("wamid.{}.{n}", self.business),
+            business_number_id: self.business.clone(),
             from: UserRef { phone: Some(Phone::parse_international(ION).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: self.clock.now(),
             content: MessageContent::Text { body: text.into() },
         };
-        self.windows.record_inbound(&contact(), message.sent_at).await.unwrap();
+        self.windows.record_inbound(&self.contact(), message.sent_at).await.unwrap();
         flow::handle_message(&self.command, &message).await.unwrap();
         self.deliver().await;
         message.id
@@ -214,6 +378,10 @@ impl World {
         self.links.get(&link_id_for_message(&wamid)).await.unwrap().unwrap().payment_id.unwrap()
     }
 
+    async fn state(&self, payment_id: &str) -> LinkState {
+        self.links.get(&self.link_of(payment_id)).await.unwrap().unwrap().state
+    }
+
     async fn settle(&self, payment_id: &str, status: PaymentStatus) {
         let settled = self.miapos.settle(payment_id, status).await.unwrap();
         let callback = settled.callback.expect("the sandbox called back");
@@ -221,12 +389,45 @@ impl World {
         self.deliver().await;
     }
 
+    /// What this world's number sent (moto's shared tables may hold other worlds' work).
+    fn sent(&self) -> Vec<sandboxes::cloud_api::SentMessage> {
+        self.cloud.sent().into_iter().filter(|m| m.phone_number_id == self.business).collect()
+    }
+
     fn texts(&self) -> Vec<String> {
-        self.cloud.sent().iter().filter_map(|m| m.text().map(str::to_owned)).collect()
+        self.sent().iter().filter_map(|m| m.text().map(str::to_owned)).collect()
     }
 
     fn templates_sent(&self) -> Vec<serde_json::Value> {
-        self.cloud.sent().into_iter().filter(|m| m.kind() == "template").map(|m| m.body).collect()
+        self.sent().into_iter().filter(|m| m.kind() == "template").map(|m| m.body).collect()
+    }
+
+    /// A scheduled run, then notify drains what it queued.
+    async fn run_templates(&self) -> templates::RunReport {
+        let report = templates::run(&self.templates).await.unwrap();
+        self.deliver().await;
+        report
+    }
+
+    /// Meta reports, on a status webhook, that a message it accepted failed with 131047.
+    async fn meta_reports_window_closed(&self, wamid: &str) -> axum::http::StatusCode {
+        let body = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+            "field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "37369002773", "phone_number_id": self.business},
+            "statuses": [{"id": wamid, "status": "failed", "timestamp": self.clock.now().timestamp().to_string(),
+                "recipient_id": ION.trim_start_matches('+'),
+                "errors": [{"code": 131047, "title": "Re-engagement message"}]}]}}]}]})
+        .to_string();
+        let request = axum::http::Request::post("/webhook")
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", WebhookVerifier::sign(APP_SECRET, body.as_bytes()))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        self.webhook.clone().oneshot(request).await.unwrap().status()
+    }
+
+    fn link_of(&self, payment_id: &str) -> String {
+        self.miapos.payment(payment_id).unwrap().order_id
     }
 
     /// Posts a callback body as miaPOS would, signed with `key` (or not at all).
@@ -271,35 +472,38 @@ async fn a_signed_success_inside_the_window_is_one_free_form_paid_message_howeve
     assert!(paid[0].contains("100,00"), "Romanian: {}", paid[0]);
     assert!(w.templates_sent().is_empty());
 
-    // EXPIRED after SUCCESS, genuinely signed: nothing changes, nothing is sent.
-    let link = w.links.by_seller(&Phone::parse_international(ION).unwrap(), 1).await.unwrap().remove(0);
+    // EXPIRED after SUCCESS, genuinely signed: nothing changes, nothing is sent; alerted.
+    let link = w.links.get(&w.link_of(&payment)).await.unwrap().unwrap();
     let expired = serde_json::json!({"terminalId": link.terminal_id, "orderId": link.id, "paymentId": payment,
         "status": "EXPIRED", "amount": 100.00, "currency": "MDL", "paymentDate": "2025-11-21T06:00:00+02:00"});
-    let before = w.cloud.sent().len();
+    let before = w.sent().len();
     assert_eq!(w.post_callback(expired, Some(&w.key)).await, 200);
     w.deliver().await;
     assert_eq!(w.links.get(&link.id).await.unwrap().unwrap().state, LinkState::Success);
-    assert_eq!(w.cloud.sent().len(), before);
+    assert_eq!(w.sent().len(), before);
+    let chain = w.audit.chain(&format!("seller:{ION}")).await.unwrap();
+    assert!(chain.iter().any(|r| r.event.kind == "alert_conflict"));
+    assert_eq!(paybot::audit::verify_chain(&chain), Ok(()));
 }
 
 #[tokio::test]
 async fn bad_signatures_and_tampered_amounts_change_nothing() {
     let w = world().await;
     let payment = w.new_link("pay 100").await;
-    let link = w.links.by_seller(&Phone::parse_international(ION).unwrap(), 1).await.unwrap().remove(0);
+    let link = w.links.get(&w.link_of(&payment)).await.unwrap().unwrap();
     let result = |amount: f64| {
         serde_json::json!({"terminalId": link.terminal_id, "orderId": link.id, "paymentId": payment,
             "status": "SUCCESS", "amount": amount, "currency": "MDL", "paymentDate": "2025-11-21T06:00:00+02:00",
             "swiftMessageId": "S1", "swiftPayerBank": "MAIB"})
     };
-    let before = w.cloud.sent().len();
+    let before = w.sent().len();
     assert_eq!(w.post_callback(result(100.0), None).await, 403, "garbage signature");
     let stranger = rsa::RsaPrivateKey::new(&mut rand_core(), 2048).unwrap();
     assert_eq!(w.post_callback(result(100.0), Some(&stranger)).await, 403, "another key");
     assert_eq!(w.post_callback(result(1.0), Some(&w.key)).await, 200, "genuine but disagreeing: alerted");
     w.deliver().await;
     assert_eq!(w.links.get(&link.id).await.unwrap().unwrap().state, LinkState::Created);
-    assert_eq!(w.cloud.sent().len(), before);
+    assert_eq!(w.sent().len(), before);
 }
 
 #[tokio::test]
@@ -309,27 +513,48 @@ async fn a_seller_silent_for_25_hours_gets_one_template_then_one_digest() {
     let second = w.new_link("pay 25,50").await;
     let third = w.new_link("pay 12").await;
     let free_form_before = w.texts().len();
-    w.clock.advance(Duration::hours(25));
+    w.clock.advance(Duration::hours(23));
 
     w.settle(&first, PaymentStatus::Success).await;
-    assert_eq!(w.texts().len(), free_form_before, "no free-form message outside the window");
-    let report = templates::run(&w.templates).await.unwrap();
-    assert_eq!(report.templates_sent, 1);
+    w.clock.advance(Duration::hours(2));
+    // Settled inside the window: free-form. The next two come after it closed.
+    assert_eq!(w.texts().len(), free_form_before + 1);
+    w.settle(&second, PaymentStatus::Success).await;
+    assert_eq!(w.texts().len(), free_form_before + 1, "no free-form message outside the window");
+    let report = w.run_templates().await;
+    assert_eq!(report.templates_queued, 1);
     let sent = w.templates_sent();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0]["template"]["name"], "payment_update");
     assert_eq!(sent[0]["template"]["language"]["code"], "ro");
     // Overlapping or repeated runs send nothing more.
     let (a, b) = tokio::join!(templates::run(&w.templates), templates::run(&w.templates));
-    assert_eq!(a.unwrap().templates_sent + b.unwrap().templates_sent, 0);
+    a.unwrap();
+    b.unwrap();
+    w.deliver().await;
+    w.run_templates().await;
+    assert_eq!(w.templates_sent().len(), 1);
 
-    w.settle(&second, PaymentStatus::Success).await;
     w.settle(&third, PaymentStatus::Declined).await;
-    templates::run(&w.templates).await.unwrap();
+    w.run_templates().await;
     let sent = w.templates_sent();
-    assert_eq!(sent.len(), 2, "one digest for the two waiting updates");
-    assert_eq!(sent[1]["template"]["name"], "payment_digest");
-    assert_eq!(w.texts().len(), free_form_before);
+    assert_eq!(sent.len(), 2, "one template per waiting update set");
+    assert_eq!(w.texts().len(), free_form_before + 1);
+}
+
+#[tokio::test]
+async fn several_waiting_updates_go_as_one_digest() {
+    let w = world().await;
+    let first = w.new_link("pay 25,50").await;
+    let second = w.new_link("pay 12").await;
+    w.clock.advance(Duration::hours(25));
+    w.settle(&first, PaymentStatus::Success).await;
+    w.settle(&second, PaymentStatus::Declined).await;
+    w.run_templates().await;
+    let sent = w.templates_sent();
+    assert_eq!(sent.len(), 1, "one digest for the two waiting updates");
+    assert_eq!(sent[0]["template"]["name"], "payment_digest");
+    assert!(w.outbox.pending(&w.contact()).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -340,7 +565,7 @@ async fn writing_again_delivers_waiting_updates_free_form_instead() {
     w.clock.advance(Duration::hours(25));
     w.settle(&first, PaymentStatus::Success).await;
     w.settle(&second, PaymentStatus::Expired).await;
-    assert_eq!(w.outbox.pending(&contact()).await.unwrap().len(), 2);
+    assert_eq!(w.outbox.pending(&w.contact()).await.unwrap().len(), 2);
     let before = w.texts().len();
 
     w.seller_writes("help").await;
@@ -349,13 +574,33 @@ async fn writing_again_delivers_waiting_updates_free_form_instead() {
     let mut firsts: Vec<char> = new[..2].iter().map(|t| t.chars().next().unwrap()).collect();
     firsts.sort();
     assert_eq!(firsts, ['⌛', '✅'], "the updates come before the answer: {new:?}");
-    assert!(w.outbox.pending(&contact()).await.unwrap().is_empty());
-    templates::run(&w.templates).await.unwrap();
+    assert!(w.outbox.pending(&w.contact()).await.unwrap().is_empty());
+    w.run_templates().await;
     assert!(w.templates_sent().is_empty());
 }
 
 #[tokio::test]
-async fn stale_payments_are_looked_up_and_overdue_links_expire() {
+async fn a_waiting_update_queued_both_as_digest_and_free_form_is_delivered_once() {
+    let w = world().await;
+    let payment = w.new_link("pay 40").await;
+    w.clock.advance(Duration::hours(25));
+    w.settle(&payment, PaymentStatus::Success).await;
+    // The scheduled run queues the template; before notify sends it, the seller writes and the
+    // command function queues the same update free-form.
+    templates::run(&w.templates).await.unwrap();
+    let before = w.sent().len();
+    w.seller_writes("help").await;
+    let new: Vec<_> = w.sent().into_iter().skip(before).collect();
+    let updates = new
+        .iter()
+        .filter(|m| m.kind() == "template" || m.text().is_some_and(|t| is_paid(&t.to_owned())))
+        .count();
+    assert_eq!(updates, 1, "{new:?}");
+    assert!(w.outbox.pending(&w.contact()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn stale_payments_are_looked_up_and_the_rails_expiry_reaches_the_seller() {
     let w = world().await;
     w.miapos.set_callbacks_enabled(false);
     let paid = w.new_link("pay 10").await;
@@ -363,17 +608,146 @@ async fn stale_payments_are_looked_up_and_overdue_links_expire() {
     w.miapos.settle(&paid, PaymentStatus::Success).await.unwrap();
     // Callbacks are not guaranteed: the poller finds the payment after it has been pending a while.
     w.clock.advance(Duration::minutes(11));
-    let report = templates::run(&w.templates).await.unwrap();
-    assert_eq!(report.moved_by_poll, 1);
-    w.deliver().await;
+    let report = w.run_templates().await;
+    assert_eq!(report.moved_by_lookup, 1);
     assert_eq!(w.texts().iter().filter(|t| t.starts_with('✅')).count(), 1);
-    // A day later the other link is expired and the seller told (outside the window: the outbox).
-    w.clock.advance(Duration::hours(24));
-    let report = templates::run(&w.templates).await.unwrap();
-    assert_eq!(report.expired, 1);
-    w.deliver().await;
-    let _ = forgotten;
-    let pending = w.outbox.pending(&contact()).await.unwrap();
-    assert_eq!(pending.len(), 1);
-    assert_eq!(pending[0].state, LinkState::Expired);
+    // Two days later the rail has expired the other one; the lookup tells the seller
+    // (outside the window: the outbox, then a template).
+    w.clock.advance(Duration::hours(48));
+    let report = w.run_templates().await;
+    assert_eq!(report.moved_by_lookup, 1);
+    assert_eq!(w.state(&forgotten).await, LinkState::Expired);
+    w.run_templates().await;
+    let sent = w.templates_sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["template"]["name"], "payment_update");
+}
+
+/// Issue: the bot expired a link on its own clock while the rail still held it open, and the
+/// payment that came afterwards was ignored: the money arrived, the seller read "expired".
+#[tokio::test]
+async fn a_link_the_rail_holds_open_is_never_expired_by_the_bot_and_a_late_payment_is_paid() {
+    let w = world_on(Backend::Memory, None).await;
+    w.miapos.set_callbacks_enabled(false);
+    let payment = w.new_link("pay 55").await;
+    // Two days and many lookups later the rail still holds it open: so does the bot.
+    for _ in 0..12 {
+        w.clock.advance(Duration::hours(4));
+        w.run_templates().await;
+    }
+    assert_eq!(w.state(&payment).await, LinkState::Created);
+    assert!(w.outbox.pending(&w.contact()).await.unwrap().is_empty());
+    // The payer pays; the callback never comes. A lookup finds it and the seller is told "paid".
+    w.miapos.settle(&payment, PaymentStatus::Success).await.unwrap();
+    w.clock.advance(Duration::hours(7));
+    w.run_templates().await;
+    assert_eq!(w.state(&payment).await, LinkState::Success);
+    w.run_templates().await;
+    let sent = w.templates_sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["template"]["components"][0]["parameters"][0]["text"], "plătită");
+}
+
+/// Issue: Meta accepted a free-form update and failed it later with 131047; nothing kept its
+/// outbox form, so the seller never heard.
+async fn an_update_meta_fails_later_with_131047_arrives_as_a_template(backend: Backend) {
+    let w = world_on(backend, Some(paybot_lifetime())).await;
+    let payment = w.new_link("pay 60 \"Flori\"").await;
+    w.settle(&payment, PaymentStatus::Success).await;
+    let paid =
+        w.sent().into_iter().find(|m| m.text().is_some_and(|t| t.starts_with('✅'))).expect("sent free-form");
+    assert_eq!(w.meta_reports_window_closed(&paid.wamid).await, axum::http::StatusCode::OK);
+    assert_eq!(w.outbox.pending(&w.contact()).await.unwrap().len(), 1);
+    // Meta's retry of the same status webhook moves nothing twice.
+    assert_eq!(w.meta_reports_window_closed(&paid.wamid).await, axum::http::StatusCode::OK);
+    w.clock.advance(Duration::hours(25));
+    w.run_templates().await;
+    w.run_templates().await;
+    let sent = w.templates_sent();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["template"]["name"], "payment_update");
+    assert!(w.outbox.pending(&w.contact()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_update_meta_fails_later_with_131047_arrives_as_a_template_on_memory() {
+    an_update_meta_fails_later_with_131047_arrives_as_a_template(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn an_update_meta_fails_later_with_131047_arrives_as_a_template_on_moto() {
+    if moto_available() {
+        an_update_meta_fails_later_with_131047_arrives_as_a_template(Backend::Moto).await;
+    }
+}
+
+/// Issue: a lookup moved the link, the queue send failed, and the link had already left the
+/// poller's index: nobody told the seller.
+#[tokio::test]
+async fn a_queue_failure_after_a_lookup_moved_the_link_is_recovered_once() {
+    let w = world().await;
+    w.miapos.set_callbacks_enabled(false);
+    let payment = w.new_link("pay 70").await;
+    w.miapos.settle(&payment, PaymentStatus::Declined).await.unwrap();
+    w.clock.advance(Duration::minutes(11));
+    *w.templates_queue.failures.lock().unwrap() = 1;
+    w.run_templates().await;
+    assert_eq!(w.state(&payment).await, LinkState::Declined);
+    assert!(w.texts().iter().all(|t| !t.contains("refuzat")), "not yet told: {:?}", w.texts());
+    w.clock.advance(Duration::minutes(3));
+    let report = w.run_templates().await;
+    assert_eq!(report.notified_late, 1);
+    w.clock.advance(Duration::minutes(3));
+    let report = w.run_templates().await;
+    assert_eq!(report.notified_late, 0, "recorded queued once notified");
+    let declined: Vec<_> = w.texts().into_iter().filter(|t| t.contains("refuzat")).collect();
+    assert_eq!(declined.len(), 1, "{:?}", w.texts());
+}
+
+/// Issue: links whose lookup fails for good sat at the head of the open-links query every
+/// minute, and the links behind them were never looked up.
+#[tokio::test]
+async fn links_that_cannot_be_looked_up_do_not_starve_the_others() {
+    let mut w = world().await;
+    w.templates.settings.batch = 2;
+    w.miapos.set_callbacks_enabled(false);
+    let broken: Vec<_> =
+        [w.new_link("pay 1").await, w.new_link("pay 2").await, w.new_link("pay 3").await].into();
+    w.clock.advance(Duration::seconds(1));
+    let good = w.new_link("pay 4").await;
+    // The first three lose their payment id on our side (as a record the rail cannot know).
+    for payment in &broken {
+        let id = w.link_of(payment);
+        let mut link = w.links.get(&id).await.unwrap().unwrap();
+        link.id = format!("{id}-lost");
+        link.payment_id = Some("00000000-0000-0000-0000-000000000000".into());
+        w.links.insert_if_absent(&link).await.unwrap();
+        w.miapos.settle(payment, PaymentStatus::Expired).await.unwrap();
+    }
+    w.miapos.settle(&good, PaymentStatus::Success).await.unwrap();
+    w.clock.advance(Duration::minutes(11));
+    for _ in 0..4 {
+        w.run_templates().await;
+        w.clock.advance(Duration::minutes(1));
+    }
+    assert_eq!(w.state(&good).await, LinkState::Success);
+    assert_eq!(w.texts().iter().filter(|t| is_paid(t)).count(), 1);
+}
+
+#[tokio::test]
+async fn a_template_refused_for_good_is_parked_where_the_operator_sees_it() {
+    let w = world().await;
+    let payment = w.new_link("pay 80").await;
+    w.clock.advance(Duration::hours(25));
+    w.settle(&payment, PaymentStatus::Success).await;
+    w.cloud.fail_next(132_001, 400, 1);
+    w.run_templates().await;
+    let parked = w.parked.receive(10).await.unwrap();
+    assert_eq!(parked.len(), 1);
+    let body: serde_json::Value = serde_json::from_str(&parked[0].body).unwrap();
+    assert!(body["error"].as_str().unwrap().contains("132001"), "{body}");
+    assert_eq!(body["job"]["message"]["content"]["type"], "template");
+    // Not retried every minute.
+    w.run_templates().await;
+    assert!(w.templates_sent().is_empty());
 }

@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use paybot::StoreResult;
 use paybot::ingress::{self, IngressPlan};
-use paybot::ports::{Clock, DeliveryStatusStore, OutboxStore, QueueSender, WINDOW_CLOSED_CODE, WindowStore};
+use paybot::ports::{
+    Clock, DeliveryStatusStore, IdempotencyStore, OutboxStore, QueueSender, WINDOW_CLOSED_CODE, WindowStore,
+};
 use paybot::whatsapp::{SignatureError, WebhookVerifier, parse_notification};
 
 /// What the webhook needs, built once per cold start (or once by the local stack).
@@ -23,6 +25,8 @@ pub struct WebhookState {
     pub statuses: Arc<dyn DeliveryStatusStore>,
     /// Where a status update goes when Meta reports afterwards that the window was closed.
     pub outbox: Arc<dyn OutboxStore>,
+    /// Reopens such an update's delivery claim, so it is delivered again.
+    pub idempotency: Arc<dyn IdempotencyStore>,
     pub inbound: Arc<dyn QueueSender>,
     pub clock: Arc<dyn Clock>,
 }
@@ -129,10 +133,15 @@ async fn apply(state: &WebhookState, plan: &IngressPlan) -> StoreResult<()> {
         for update in &plan.statuses {
             state.statuses.record(update).await?;
             // A status update Meta accepted and then failed for the closed window waits for a
-            // template instead of being lost.
+            // template instead of being lost (taken once: notify may have seen it first).
             if update.error_code == Some(WINDOW_CLOSED_CODE) {
-                if let Some(item) = state.statuses.fallback(&update.message_id).await? {
-                    state.outbox.add(&item).await?;
+                if let Some(item) = state.statuses.take_fallback(&update.message_id).await? {
+                    paybot::notices::return_to_outbox(
+                        state.idempotency.as_ref(),
+                        state.outbox.as_ref(),
+                        &item,
+                    )
+                    .await?;
                 }
             }
         }
@@ -163,6 +172,7 @@ mod tests {
         windows: Arc<MemoryWindowStore>,
         statuses: Arc<MemoryDeliveryStatusStore>,
         outbox: Arc<paybot::adapters::memory::MemoryOutboxStore>,
+        idempotency: Arc<paybot::adapters::memory::MemoryIdempotencyStore>,
     }
 
     fn harness_with_queue(inbound: Arc<dyn QueueSender>, queue: Arc<MemoryQueue>) -> Harness {
@@ -170,16 +180,18 @@ mod tests {
         let windows = Arc::new(MemoryWindowStore::default());
         let statuses = Arc::new(MemoryDeliveryStatusStore::default());
         let outbox = Arc::new(paybot::adapters::memory::MemoryOutboxStore::default());
+        let idempotency = Arc::new(paybot::adapters::memory::MemoryIdempotencyStore::default());
         let state = WebhookState {
             verifier: WebhookVerifier::new(SECRET, TOKEN),
             max_body_bytes: 64 * 1024,
             windows: windows.clone(),
             statuses: statuses.clone(),
             outbox: outbox.clone(),
+            idempotency: idempotency.clone(),
             inbound,
             clock,
         };
-        Harness { router: router(Arc::new(state)), queue, windows, statuses, outbox }
+        Harness { router: router(Arc::new(state)), queue, windows, statuses, outbox, idempotency }
     }
 
     fn harness() -> Harness {
@@ -366,10 +378,24 @@ mod tests {
             payer_bank: None,
             at: DateTime::from_timestamp(1_763_700_000, 0).unwrap(),
         };
-        h.statuses.attach_fallback("wamid.PAID", &item).await.unwrap();
+        // Delivered free-form: its claim is done and its outbox form kept beside the wamid.
+        use paybot::ports::{Claim, IdempotencyStore};
+        let now = DateTime::from_timestamp(1_763_700_050, 0).unwrap();
+        h.idempotency.claim(&item.notice_key(), now, chrono::Duration::minutes(2)).await.unwrap();
+        h.idempotency.complete(&item.notice_key(), now, chrono::Duration::days(2)).await.unwrap();
+        assert!(h.statuses.attach_fallback("wamid.PAID", &item).await.unwrap());
         let failed = r#"{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"37369002773","phone_number_id":"106540352242922"},"statuses":[{"id":"wamid.PAID","status":"failed","timestamp":"1763700100","recipient_id":"37369123456","errors":[{"code":131047,"title":"Re-engagement message"}]}]}}]}]}"#;
         assert_eq!(post_signed(&h.router, failed).await, StatusCode::OK);
-        assert_eq!(h.outbox.pending(&item.contact).await.unwrap(), vec![item]);
+        assert_eq!(h.outbox.pending(&item.contact).await.unwrap(), vec![item.clone()]);
+        // Reopened, so the template path delivers it; Meta's retry of the same status moves
+        // nothing twice.
+        assert_eq!(
+            h.idempotency.claim(&item.notice_key(), now, chrono::Duration::minutes(2)).await.unwrap(),
+            Claim::Acquired
+        );
+        h.outbox.remove(&item.contact, &[item.link_id.clone()]).await.unwrap();
+        assert_eq!(post_signed(&h.router, failed).await, StatusCode::OK);
+        assert!(h.outbox.pending(&item.contact).await.unwrap().is_empty());
     }
 
     /// A queue that refuses every batch, as SQS does when it is throttling or unreachable.

@@ -1,7 +1,8 @@
 use std::sync::Arc;
 
 use paybot::adapters::aws::{
-    AwsClients, DynamoDeliveryStatusStore, DynamoOutboxStore, DynamoWindowStore, SqsQueue,
+    AwsClients, DynamoDeliveryStatusStore, DynamoIdempotencyStore, DynamoOutboxStore, DynamoWindowStore,
+    SqsQueue,
 };
 use paybot::adapters::memory::SystemClock;
 use paybot::config::Config;
@@ -28,6 +29,10 @@ async fn main() -> Result<(), lambda_http::Error> {
         outbox: Arc::new(DynamoOutboxStore::new(
             aws.dynamodb.clone(),
             Config::require(&config.tables.outbox, "OUTBOX_TABLE")?,
+        )),
+        idempotency: Arc::new(DynamoIdempotencyStore::new(
+            aws.dynamodb.clone(),
+            Config::require(&config.tables.idempotency, "IDEMPOTENCY_TABLE")?,
         )),
         inbound: Arc::new(SqsQueue::new(
             aws.sqs.clone(),

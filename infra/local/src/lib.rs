@@ -104,6 +104,10 @@ pub struct LocalStack {
     stopping: watch::Sender<bool>,
 }
 
+/// How long the embedded miaPOS sandbox keeps an unpaid payment open (stack time), as a rail
+/// expires unpaid payments on its own; the bot learns it from a callback or a lookup.
+pub const SANDBOX_PAYMENT_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+
 /// The Cloud API version of the default base URL (`v23.0`): the sandbox serves the same.
 fn graph_version() -> &'static str {
     DEFAULT_WHATSAPP_API_BASE.rsplit('/').next().unwrap_or("v23.0")
@@ -138,15 +142,22 @@ impl LocalStack {
         config.public_base_url = Some(public_base.clone());
         let callback_url = format!("{public_base}/miapos/callback");
 
+        let clock = Arc::new(ManualClock::default());
         let miapos = if settings.overrides.miapos_base_url {
             tracing::info!("MIAPOS_BASE_URL is set: the miaPOS sandbox is not used");
             None
         } else {
             let sandbox_base = format!("{base_url}{MIAPOS_SANDBOX_PATH}");
             let merchants = sandbox_merchants(&file, &callback_url);
-            let sandbox_config = SandboxConfig::new(&sandbox_base, merchants);
+            let sandbox_config = SandboxConfig {
+                payment_lifetime: Some(SANDBOX_PAYMENT_LIFETIME),
+                ..SandboxConfig::new(&sandbox_base, merchants)
+            };
             // A 2048-bit RSA key: CPU work, kept off the async workers.
             let sandbox = tokio::task::spawn_blocking(move || MiaposSandbox::new(sandbox_config)).await??;
+            let stack_clock = clock.clone();
+            // Payments expire by stack time, so a clock jump expires them on the rail too.
+            sandbox.set_clock(move || paybot::ports::Clock::now(stack_clock.as_ref()));
             config.miapos.base_url = sandbox_base;
             if config.miapos.public_key.is_none() {
                 config.miapos.public_key = Some(sandbox.public_key_base64());
@@ -154,7 +165,6 @@ impl LocalStack {
             Some(sandbox)
         };
 
-        let clock = Arc::new(ManualClock::default());
         let cloud = if settings.overrides.whatsapp_api_base {
             tracing::info!("WHATSAPP_API_BASE is set: the Cloud API sandbox is not used");
             None
@@ -207,6 +217,7 @@ impl LocalStack {
             windows: a.windows.clone(),
             statuses: a.statuses.clone(),
             outbox: a.outbox.clone(),
+            idempotency: a.idempotency.clone(),
             inbound: a.inbound.clone(),
             clock: a.clock.clone(),
         });

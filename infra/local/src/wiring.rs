@@ -31,6 +31,7 @@ pub fn status_router(adapters: &Adapters) -> Result<Router, BuildError> {
         outbound: adapters.outbound.clone(),
         audit: adapters.audit.clone(),
         idempotency: adapters.idempotency.clone(),
+        checks: adapters.config.checks,
         clock: adapters.clock.clone(),
     };
     Ok(status::router(Arc::new(state)))
@@ -46,11 +47,12 @@ pub fn templates_run(adapters: &Adapters) -> Result<TemplatesRun, BuildError> {
         contacts: adapters.contacts.clone(),
         links: adapters.links.clone(),
         idempotency: adapters.idempotency.clone(),
-        sender: adapters.sender.clone(),
+        audit: adapters.audit.clone(),
         rail: adapters.rail.clone(),
         outbound: adapters.outbound.clone(),
         data_key: adapters.data_key.clone(),
         clock: adapters.clock.clone(),
+        checks: adapters.config.checks,
         settings: TemplatesSettings::from_env()?,
     });
     Ok(Arc::new(move || {

@@ -132,6 +132,9 @@ pub struct SandboxConfig {
     pub rtp_cap: Decimal,
     /// `swiftPayerBank` of successful payments.
     pub payer_bank: String,
+    /// An open payment this long after its creation (by the sandbox's clock) is EXPIRED, as
+    /// a rail expires unpaid QR payments; `None`: payments wait until settled.
+    pub payment_lifetime: Option<chrono::Duration>,
 }
 
 impl SandboxConfig {
@@ -145,6 +148,7 @@ impl SandboxConfig {
             callback_timeout: Duration::from_secs(5),
             rtp_cap: Decimal::from(100_000),
             payer_bank: "SANDBOX BANK".into(),
+            payment_lifetime: None,
         }
     }
 }
@@ -251,6 +255,8 @@ pub struct SandboxPayment {
     pub payment_date: Option<String>,
     pub swift_message_id: Option<String>,
     pub swift_payer_bank: Option<String>,
+    /// By the sandbox's clock.
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl SandboxPayment {
@@ -346,8 +352,11 @@ struct Inner {
     public_key: String,
     http: reqwest::Client,
     callbacks_enabled: AtomicBool,
+    clock: Mutex<ClockFn>,
     ledger: Mutex<Ledger>,
 }
+
+type ClockFn = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 
 /// The sandbox: cheap to clone, every clone shares the same state.
 #[derive(Clone)]
@@ -388,6 +397,7 @@ impl MiaposSandbox {
                 config,
                 http,
                 callbacks_enabled: AtomicBool::new(true),
+                clock: Mutex::new(Arc::new(chrono::Utc::now)),
                 ledger: Mutex::new(Ledger::default()),
             }),
         })
@@ -469,18 +479,62 @@ impl MiaposSandbox {
         self.inner.callbacks_enabled.store(enabled, Ordering::SeqCst);
     }
 
+    /// The time payments are created, dated and expired by; the local stack passes its
+    /// movable clock so that moving time forward expires payments here too.
+    pub fn set_clock(&self, clock: impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static) {
+        *self.inner.clock.lock().unwrap_or_else(|e| e.into_inner()) = Arc::new(clock);
+    }
+
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let clock = self.inner.clock.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        clock()
+    }
+
     pub fn payment(&self, payment_id: &str) -> Option<SandboxPayment> {
+        self.expire_overdue();
         self.ledger().payments.get(payment_id).cloned()
     }
 
     pub fn payment_by_order(&self, merchant_id: &str, order_id: &str) -> Option<SandboxPayment> {
+        self.expire_overdue();
         let ledger = self.ledger();
         let id = ledger.orders.get(&(merchant_id.to_owned(), order_id.to_owned()))?;
         ledger.payments.get(id).cloned()
     }
 
     pub fn payments(&self) -> Vec<SandboxPayment> {
+        self.expire_overdue();
         self.ledger().payments.values().cloned().collect()
+    }
+
+    /// Expires every open payment past its lifetime, as a rail does on its own; each sends
+    /// its EXPIRED callback (in the background: this runs on reads). Looked at whenever the
+    /// sandbox reads a payment, so expiry follows the clock without a timer.
+    fn expire_overdue(&self) {
+        let Some(lifetime) = self.inner.config.payment_lifetime else { return };
+        let now = self.now();
+        let expired: Vec<SandboxPayment> = {
+            let mut ledger = self.ledger();
+            ledger
+                .payments
+                .values_mut()
+                .filter(|p| !p.status.is_final() && now - p.created_at >= lifetime)
+                .map(|p| {
+                    p.status = PaymentStatus::Expired;
+                    p.payment_date = Some(now.format("%Y-%m-%dT%H:%M:%S%:z").to_string());
+                    p.clone()
+                })
+                .collect()
+        };
+        if expired.is_empty() || !self.inner.callbacks_enabled.load(Ordering::SeqCst) {
+            return;
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            for payment in expired {
+                let sandbox = self.clone();
+                runtime.spawn(async move { sandbox.send_callback(&payment).await });
+            }
+        }
     }
 
     /// Every callback attempt, oldest first.
@@ -494,6 +548,8 @@ impl MiaposSandbox {
         if !status.is_final() {
             return Err(SettleError::NotFinal(status));
         }
+        self.expire_overdue();
+        let now = self.now();
         let payment = {
             let mut ledger = self.ledger();
             let payment = ledger
@@ -504,7 +560,7 @@ impl MiaposSandbox {
                 return Err(SettleError::AlreadyFinal(payment.status));
             }
             payment.status = status;
-            payment.payment_date = Some(chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%:z").to_string());
+            payment.payment_date = Some(now.format("%Y-%m-%dT%H:%M:%S%:z").to_string());
             if status == PaymentStatus::Success {
                 payment.swift_message_id = Some(format!("SWIFT{}", random_digits(12)));
                 payment.swift_payer_bank = Some(self.inner.config.payer_bank.clone());
@@ -862,6 +918,7 @@ impl MiaposSandbox {
             payment_date: None,
             swift_message_id: None,
             swift_payer_bank: None,
+            created_at: self.now(),
         };
         ledger.orders.insert(key, payment.payment_id.clone());
         ledger.payments.insert(payment.payment_id.clone(), payment.clone());

@@ -6,6 +6,12 @@ use super::{Money, Phone};
 
 /// A payment link's state. Only moves forward: `Creating` → `Created`/`Pending` → one of the
 /// four outcomes, which are final.
+///
+/// Every final state is the rail's word: the bot never decides on its own clock that a link
+/// expired. A link past its lifetime is looked up on the rail (with backoff) until the rail
+/// reports it final, so the seller is never told "expired" for a payment the rail may still
+/// take. A result that names a different final state than the one recorded changes nothing
+/// and raises an alert (the rail contradicting itself is for an operator to look at).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LinkState {
@@ -80,6 +86,15 @@ pub struct PaymentLink {
     pub checkout_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_id: Option<String>,
+    /// The payer's bank, once the rail reports the payment paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payer_bank: Option<String>,
+    /// When the template function next looks at this link: an open link's next status lookup
+    /// on the rail, or, for a final link, the time by which its seller's notification must
+    /// have been queued (else the poller queues it). `None`: nothing left to do (final and
+    /// notified), or not yet on the rail (`Creating`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_check_at: Option<DateTime<Utc>>,
     /// The seller's message that asked for it.
     pub request_message_id: String,
     pub created_at: DateTime<Utc>,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{describe, get_item, is_condition_failure};
 use crate::domain::{ContactKey, DeliveryState, DeliveryUpdate};
-use crate::ports::{DeliveryRecord, DeliveryStatusStore, WindowStore};
+use crate::ports::{DeliveryRecord, DeliveryStatusStore, WINDOW_CLOSED_CODE, WindowStore};
 use crate::{StoreError, StoreResult};
 
 const SERVICE: &str = "dynamodb";
@@ -143,27 +143,47 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
         }))
     }
 
-    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::OutboxItem) -> StoreResult<()> {
+    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::OutboxItem) -> StoreResult<bool> {
         let json = serde_json::to_string(item).map_err(|e| StoreError::Malformed(e.to_string()))?;
-        self.client
+        let result = self
+            .client
             .update_item()
             .table_name(&self.table)
             .key("wamid", AttributeValue::S(message_id.to_owned()))
             .update_expression("SET fallback = :f")
+            // Not once Meta has said the window was closed: then the caller moves the notice.
+            .condition_expression("attribute_not_exists(error_code) OR error_code <> :closed")
             .expression_attribute_values(":f", AttributeValue::S(json))
+            .expression_attribute_values(":closed", number(WINDOW_CLOSED_CODE))
             .send()
-            .await
-            .map_err(|err| StoreError::unavailable(SERVICE, describe(&err)))?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) if is_condition_failure(&err) => Ok(false),
+            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
+        }
     }
 
-    async fn fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
-        let item = get_item(&self.client, &self.table, "wamid", message_id, Some("fallback")).await?;
-        match item.as_ref().and_then(|i| i.get("fallback")) {
-            Some(AttributeValue::S(json)) => {
-                serde_json::from_str(json).map(Some).map_err(|e| StoreError::Malformed(e.to_string()))
-            }
-            _ => Ok(None),
+    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("wamid", AttributeValue::S(message_id.to_owned()))
+            .update_expression("REMOVE fallback")
+            .condition_expression("attribute_exists(fallback)")
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => match output.attributes.as_ref().and_then(|a| a.get("fallback")) {
+                Some(AttributeValue::S(json)) => {
+                    serde_json::from_str(json).map(Some).map_err(|e| StoreError::Malformed(e.to_string()))
+                }
+                _ => Ok(None),
+            },
+            Err(err) if is_condition_failure(&err) => Ok(None),
+            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
         }
     }
 }

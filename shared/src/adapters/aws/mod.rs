@@ -9,8 +9,8 @@ mod sqs;
 
 pub use dynamodb::{DynamoDeliveryStatusStore, DynamoWindowStore};
 pub use records::{
-    DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog, DynamoIdempotencyStore,
-    DynamoOutboxStore, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX, OPEN_LINKS_INDEX,
+    DUE_LINKS_INDEX, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog,
+    DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX,
 };
 pub use secrets::SecretsManagerSource;
 

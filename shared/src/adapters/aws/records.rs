@@ -12,8 +12,8 @@ use super::{Item, describe, get_item, is_condition_failure};
 use crate::audit;
 use crate::domain::{BusinessProfile, ContactKey, LinkState, Locale, PaymentLink, Phone, Seller};
 use crate::ports::{
-    AuditEvent, AuditLog, AuditRecord, Claim, ContactSettings, ContactStore, Directory, FailedCommand,
-    FailedCommandLog, IdempotencyStore, PaymentLinkStore,
+    AuditEvent, AuditLog, AuditRecord, Claim, ContactSettings, ContactStore, Directory, DueCursor,
+    FailedCommand, FailedCommandLog, IdempotencyStore, LinkTransition, PaymentLinkStore,
 };
 use crate::{StoreError, StoreResult};
 
@@ -162,7 +162,8 @@ impl ContactStore for DynamoContactStore {
 
 // ---- payment links ----------------------------------------------------------------------
 
-/// Payment links table (key `id`; index `by_seller` on `seller` + `created_ms`).
+/// Payment links table (key `id`; index `by_seller` on `seller` + `created_ms`; sparse index
+/// `due_links` on `due` + `check_ms`).
 #[derive(Debug, Clone)]
 pub struct DynamoPaymentLinkStore {
     client: Client,
@@ -170,10 +171,11 @@ pub struct DynamoPaymentLinkStore {
 }
 
 pub const LINKS_BY_SELLER_INDEX: &str = "by_seller";
-/// Sparse index of links not yet final: `open` is set while a link may still change on the
-/// rail and removed when it reaches a final state, so the index holds only open links.
-pub const OPEN_LINKS_INDEX: &str = "open_links";
-const OPEN: &str = "open";
+/// Sparse index of links with a check scheduled: `due` and `check_ms` are set while a link
+/// is open on the rail or its final state's notification is not yet confirmed queued, and
+/// removed after, so the index holds exactly the links the poller still has work for.
+pub const DUE_LINKS_INDEX: &str = "due_links";
+const DUE: &str = "due";
 
 impl DynamoPaymentLinkStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
@@ -183,11 +185,34 @@ impl DynamoPaymentLinkStore {
     fn link_item(link: &PaymentLink) -> StoreResult<Item> {
         let mut item = to_item(link)?;
         item.insert("created_ms".into(), n(link.created_at.timestamp_millis()));
-        // Only links the rail has accepted are open: a reserved one has no payment to poll.
-        if matches!(link.state, LinkState::Created | LinkState::Pending) {
-            item.insert("open".into(), s(OPEN));
+        if let Some(check_at) = link.next_check_at {
+            item.insert("due".into(), s(DUE));
+            item.insert("check_ms".into(), n(check_at.timestamp_millis()));
         }
         Ok(item)
+    }
+
+    fn update(
+        &self,
+        id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key("id", s(id))
+            .expression_attribute_names("#state", "state")
+            .return_values(ReturnValue::AllNew)
+    }
+
+    /// Sends a conditional update: the updated link, or `None` when the condition failed.
+    async fn conditional(
+        request: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder,
+    ) -> StoreResult<Option<PaymentLink>> {
+        match request.send().await {
+            Ok(output) => output.attributes.map(from_item).transpose(),
+            Err(err) if is_condition_failure(&err) => Ok(None),
+            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
+        }
     }
 }
 
@@ -223,81 +248,115 @@ impl PaymentLinkStore for DynamoPaymentLinkStore {
         id: &str,
         payment_id: &str,
         checkout_url: Option<&str>,
+        check_at: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<PaymentLink>> {
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("id", s(id))
+        let url_set = if checkout_url.is_some() { ", checkout_url = :url" } else { "" };
+        let with_url =
+            |request: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder| {
+                match checkout_url {
+                    Some(url) => request.expression_attribute_values(":url", s(url)),
+                    None => request,
+                }
+            };
+        let created = with_url(self.update(id))
+            .update_expression(format!(
+                "SET #state = :created, payment_id = :pid, updated_at = :at, next_check_at = :check, \
+                 check_ms = :check_ms, #due = :due{url_set}"
+            ))
             .condition_expression("#state = :creating")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_names("#open", "open")
-            .expression_attribute_values(":open", s(OPEN))
+            .expression_attribute_names("#due", "due")
+            .expression_attribute_values(":due", s(DUE))
             .expression_attribute_values(":creating", s(LinkState::Creating.as_str()))
             .expression_attribute_values(":created", s(LinkState::Created.as_str()))
             .expression_attribute_values(":pid", s(payment_id))
             .expression_attribute_values(":at", to_value(&at)?)
-            .return_values(ReturnValue::AllNew);
-        request = match checkout_url {
-            Some(url) => request
-                .update_expression(
-                    "SET #state = :created, payment_id = :pid, updated_at = :at, checkout_url = :url, #open = :open",
-                )
-                .expression_attribute_values(":url", s(url)),
-            None => {
-                request.update_expression("SET #state = :created, payment_id = :pid, updated_at = :at, #open = :open")
-            }
-        };
-        match request.send().await {
-            Ok(output) => output.attributes.map(from_item).transpose(),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
+            .expression_attribute_values(":check", to_value(&check_at)?)
+            .expression_attribute_values(":check_ms", n(check_at.timestamp_millis()));
+        if let Some(link) = Self::conditional(created).await? {
+            return Ok(Some(link));
         }
+        // A callback moved the link first: keep what the rail answered, leave the state.
+        let url_keep =
+            if checkout_url.is_some() { ", checkout_url = if_not_exists(checkout_url, :url)" } else { "" };
+        let answered = with_url(self.update(id))
+            .update_expression(format!(
+                "SET payment_id = if_not_exists(payment_id, :pid), updated_at = :at{url_keep}"
+            ))
+            .condition_expression("#state IN (:created, :pending)")
+            .expression_attribute_values(":created", s(LinkState::Created.as_str()))
+            .expression_attribute_values(":pending", s(LinkState::Pending.as_str()))
+            .expression_attribute_values(":pid", s(payment_id))
+            .expression_attribute_values(":at", to_value(&at)?);
+        Self::conditional(answered).await
     }
 
-    async fn transition(
-        &self,
-        id: &str,
-        to: LinkState,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Option<PaymentLink>> {
+    async fn transition(&self, id: &str, change: &LinkTransition<'_>) -> StoreResult<Option<PaymentLink>> {
         // The states this transition may start from, spelled out in the condition so that
         // concurrent results race safely: at most one of them moves the link.
         let from: Vec<LinkState> = [LinkState::Creating, LinkState::Created, LinkState::Pending]
             .into_iter()
-            .filter(|state| state.can_move_to(to))
+            .filter(|state| state.can_move_to(change.to))
             .collect();
         if from.is_empty() {
             return Ok(None);
         }
         let placeholders: Vec<String> = (0..from.len()).map(|i| format!(":from{i}")).collect();
+        let mut set = vec!["#state = :to", "updated_at = :at", "#due = :due"];
+        if change.to.is_final() {
+            set.extend(["next_check_at = :check", "check_ms = :check_ms"]);
+        } else {
+            set.extend([
+                "next_check_at = if_not_exists(next_check_at, :check)",
+                "check_ms = if_not_exists(check_ms, :check_ms)",
+            ]);
+        }
         let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("id", s(id))
-            .update_expression(if to.is_final() {
-                "SET #state = :to, updated_at = :at REMOVE #open"
-            } else {
-                "SET #state = :to, updated_at = :at"
-            })
+            .update(id)
             .condition_expression(format!("#state IN ({})", placeholders.join(", ")))
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":to", s(to.as_str()))
-            .expression_attribute_values(":at", to_value(&at)?)
-            .return_values(ReturnValue::AllNew);
+            .expression_attribute_names("#due", "due")
+            .expression_attribute_values(":due", s(DUE))
+            .expression_attribute_values(":to", s(change.to.as_str()))
+            .expression_attribute_values(":at", to_value(&change.at)?)
+            .expression_attribute_values(":check", to_value(&change.check_at)?)
+            .expression_attribute_values(":check_ms", n(change.check_at.timestamp_millis()));
+        if let Some(payment_id) = change.payment_id {
+            set.push("payment_id = if_not_exists(payment_id, :pid)");
+            request = request.expression_attribute_values(":pid", s(payment_id));
+        }
+        if let Some(bank) = change.payer_bank {
+            set.push("payer_bank = :bank");
+            request = request.expression_attribute_values(":bank", s(bank));
+        }
         for (placeholder, state) in placeholders.iter().zip(&from) {
             request = request.expression_attribute_values(placeholder, s(state.as_str()));
         }
-        if to.is_final() {
-            request = request.expression_attribute_names("#open", "open");
+        Self::conditional(request.update_expression(format!("SET {}", set.join(", ")))).await
+    }
+
+    async fn mark_notified(&self, id: &str, state: LinkState) -> StoreResult<()> {
+        if !state.is_final() {
+            return Ok(());
         }
-        match request.send().await {
-            Ok(output) => output.attributes.map(from_item).transpose(),
-            Err(err) if is_condition_failure(&err) => Ok(None),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
+        let request = self
+            .update(id)
+            .update_expression("REMOVE next_check_at, check_ms, #due")
+            .condition_expression("#state = :state")
+            .expression_attribute_names("#due", "due")
+            .expression_attribute_values(":state", s(state.as_str()));
+        Self::conditional(request).await.map(|_| ())
+    }
+
+    async fn reschedule(&self, id: &str, expected: DateTime<Utc>, next: DateTime<Utc>) -> StoreResult<bool> {
+        let request = self
+            .update(id)
+            .update_expression("SET next_check_at = :next, check_ms = :next_ms")
+            // `#state` is bound for every update (DynamoDB refuses unused names).
+            .condition_expression("check_ms = :expected AND attribute_exists(#state)")
+            .expression_attribute_values(":next", to_value(&next)?)
+            .expression_attribute_values(":next_ms", n(next.timestamp_millis()))
+            .expression_attribute_values(":expected", n(expected.timestamp_millis()));
+        Ok(Self::conditional(request).await?.is_some())
     }
 
     async fn discard_unfinished(&self, id: &str) -> StoreResult<()> {
@@ -318,24 +377,36 @@ impl PaymentLinkStore for DynamoPaymentLinkStore {
         }
     }
 
-    async fn open_links(&self, created_before: DateTime<Utc>, limit: usize) -> StoreResult<Vec<PaymentLink>> {
+    async fn due_links(
+        &self,
+        now: DateTime<Utc>,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<PaymentLink>> {
+        let start = after.map(|cursor| {
+            Item::from([
+                ("id".to_owned(), s(&cursor.id)),
+                ("due".to_owned(), s(DUE)),
+                ("check_ms".to_owned(), n(cursor.check_at.timestamp_millis())),
+            ])
+        });
         let output = self
             .client
             .query()
             .table_name(&self.table)
-            .index_name(OPEN_LINKS_INDEX)
-            .key_condition_expression("#open = :open AND created_ms < :before")
-            .expression_attribute_names("#open", "open")
-            .expression_attribute_values(":open", s(OPEN))
-            .expression_attribute_values(":before", n(created_before.timestamp_millis()))
+            .index_name(DUE_LINKS_INDEX)
+            .key_condition_expression("#due = :due AND check_ms <= :now")
+            .expression_attribute_names("#due", "due")
+            .expression_attribute_values(":due", s(DUE))
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .set_exclusive_start_key(start)
             .limit(limit.clamp(1, 1000) as i32)
             .send()
             .await
             .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
-        let links: Vec<PaymentLink> =
-            output.items.unwrap_or_default().into_iter().map(from_item).collect::<StoreResult<_>>()?;
-        // The index may lag a transition by a moment: keep only what is still open.
-        Ok(links.into_iter().filter(|l| !l.state.is_final()).collect())
+        // The index may lag a write by a moment; the poller's conditional reschedule settles
+        // any doubt, so a stale entry costs a failed claim, never a second lookup.
+        output.items.unwrap_or_default().into_iter().map(from_item).collect()
     }
 
     async fn by_seller(&self, seller: &Phone, limit: usize) -> StoreResult<Vec<PaymentLink>> {
@@ -437,6 +508,17 @@ impl IdempotencyStore for DynamoIdempotencyStore {
             Err(err) if is_condition_failure(&err) => Ok(()),
             Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
         }
+    }
+
+    async fn reopen(&self, key: &str) -> StoreResult<()> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("key", s(key))
+            .send()
+            .await
+            .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
+        Ok(())
     }
 }
 

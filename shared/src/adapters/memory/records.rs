@@ -12,8 +12,8 @@ use crate::StoreResult;
 use crate::audit;
 use crate::domain::{BusinessProfile, ContactKey, LinkState, Locale, PaymentLink, Phone, Seller};
 use crate::ports::{
-    AuditEvent, AuditLog, AuditRecord, Claim, ContactSettings, ContactStore, Directory, FailedCommand,
-    FailedCommandLog, IdempotencyStore, PaymentLinkStore,
+    AuditEvent, AuditLog, AuditRecord, Claim, ContactSettings, ContactStore, Directory, DueCursor,
+    FailedCommand, FailedCommandLog, IdempotencyStore, LinkTransition, PaymentLinkStore,
 };
 
 #[derive(Debug, Default)]
@@ -91,29 +91,53 @@ impl PaymentLinkStore for MemoryPaymentLinkStore {
         id: &str,
         payment_id: &str,
         checkout_url: Option<&str>,
+        check_at: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> StoreResult<Option<PaymentLink>> {
         let mut links = locked(&self.links);
-        let Some(link) = links.get_mut(id).filter(|l| l.state == LinkState::Creating) else {
-            return Ok(None);
-        };
-        link.state = LinkState::Created;
-        link.payment_id = Some(payment_id.to_owned());
-        link.checkout_url = checkout_url.map(str::to_owned);
+        let Some(link) = links.get_mut(id).filter(|l| !l.state.is_final()) else { return Ok(None) };
+        if link.state == LinkState::Creating {
+            link.state = LinkState::Created;
+            link.next_check_at = Some(check_at);
+        }
+        link.payment_id.get_or_insert_with(|| payment_id.to_owned());
+        if link.checkout_url.is_none() {
+            link.checkout_url = checkout_url.map(str::to_owned);
+        }
         link.updated_at = at;
         Ok(Some(link.clone()))
     }
-    async fn transition(
-        &self,
-        id: &str,
-        to: LinkState,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Option<PaymentLink>> {
+    async fn transition(&self, id: &str, change: &LinkTransition<'_>) -> StoreResult<Option<PaymentLink>> {
         let mut links = locked(&self.links);
-        let Some(link) = links.get_mut(id).filter(|l| l.state.can_move_to(to)) else { return Ok(None) };
-        link.state = to;
-        link.updated_at = at;
+        let Some(link) = links.get_mut(id).filter(|l| l.state.can_move_to(change.to)) else {
+            return Ok(None);
+        };
+        link.state = change.to;
+        link.updated_at = change.at;
+        if let Some(payment_id) = change.payment_id {
+            link.payment_id.get_or_insert_with(|| payment_id.to_owned());
+        }
+        if let Some(bank) = change.payer_bank {
+            link.payer_bank = Some(bank.to_owned());
+        }
+        if change.to.is_final() || link.next_check_at.is_none() {
+            link.next_check_at = Some(change.check_at);
+        }
         Ok(Some(link.clone()))
+    }
+    async fn mark_notified(&self, id: &str, state: LinkState) -> StoreResult<()> {
+        if let Some(link) = locked(&self.links).get_mut(id).filter(|l| l.state == state && state.is_final()) {
+            link.next_check_at = None;
+        }
+        Ok(())
+    }
+    async fn reschedule(&self, id: &str, expected: DateTime<Utc>, next: DateTime<Utc>) -> StoreResult<bool> {
+        let mut links = locked(&self.links);
+        let Some(link) = links.get_mut(id).filter(|l| l.next_check_at == Some(expected)) else {
+            return Ok(false);
+        };
+        link.next_check_at = Some(next);
+        Ok(true)
     }
     async fn discard_unfinished(&self, id: &str) -> StoreResult<()> {
         let mut links = locked(&self.links);
@@ -122,17 +146,22 @@ impl PaymentLinkStore for MemoryPaymentLinkStore {
         }
         Ok(())
     }
-    async fn open_links(&self, created_before: DateTime<Utc>, limit: usize) -> StoreResult<Vec<PaymentLink>> {
-        let mut open: Vec<_> = locked(&self.links)
+    async fn due_links(
+        &self,
+        now: DateTime<Utc>,
+        after: Option<&DueCursor>,
+        limit: usize,
+    ) -> StoreResult<Vec<PaymentLink>> {
+        let position = |l: &PaymentLink| (l.next_check_at, l.id.clone());
+        let mut due: Vec<_> = locked(&self.links)
             .values()
-            .filter(|l| {
-                matches!(l.state, LinkState::Created | LinkState::Pending) && l.created_at < created_before
-            })
+            .filter(|l| l.next_check_at.is_some_and(|at| at <= now))
+            .filter(|l| after.is_none_or(|c| position(l) > (Some(c.check_at), c.id.clone())))
             .cloned()
             .collect();
-        open.sort_by(|a, b| a.created_at.cmp(&b.created_at).then_with(|| a.id.cmp(&b.id)));
-        open.truncate(limit);
-        Ok(open)
+        due.sort_by_key(position);
+        due.truncate(limit);
+        Ok(due)
     }
     async fn by_seller(&self, seller: &Phone, limit: usize) -> StoreResult<Vec<PaymentLink>> {
         let mut found: Vec<_> =
@@ -176,6 +205,10 @@ impl IdempotencyStore for MemoryIdempotencyStore {
         if matches!(claims.get(key), Some(ClaimState::InProgress { .. })) {
             claims.remove(key);
         }
+        Ok(())
+    }
+    async fn reopen(&self, key: &str) -> StoreResult<()> {
+        locked(&self.claims).remove(key);
         Ok(())
     }
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::domain::{ContactKey, DeliveryUpdate};
-use crate::ports::{DeliveryRecord, DeliveryStatusStore, SecretSource, WindowStore};
+use crate::ports::{DeliveryRecord, DeliveryStatusStore, SecretSource, WINDOW_CLOSED_CODE, WindowStore};
 use crate::{StoreError, StoreResult};
 
 pub(super) fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -34,38 +34,47 @@ impl WindowStore for MemoryWindowStore {
     }
 }
 
+/// One message's status and the outbox form kept beside it, under one lock, as they share
+/// one item in DynamoDB.
+#[derive(Debug, Default)]
+struct StatusEntry {
+    record: Option<DeliveryRecord>,
+    fallback: Option<crate::ports::OutboxItem>,
+}
+
 #[derive(Debug, Default)]
 pub struct MemoryDeliveryStatusStore {
-    records: Mutex<HashMap<String, DeliveryRecord>>,
-    fallbacks: Mutex<HashMap<String, crate::ports::OutboxItem>>,
+    entries: Mutex<HashMap<String, StatusEntry>>,
 }
 
 #[async_trait]
 impl DeliveryStatusStore for MemoryDeliveryStatusStore {
     async fn record(&self, update: &DeliveryUpdate) -> StoreResult<()> {
-        let mut map = locked(&self.records);
-        let newer =
-            map.get(&update.message_id).is_none_or(|current| current.state.rank() < update.state.rank());
-        if newer {
-            map.insert(
-                update.message_id.clone(),
-                DeliveryRecord { state: update.state, at: update.at, error_code: update.error_code },
-            );
+        let mut map = locked(&self.entries);
+        let entry = map.entry(update.message_id.clone()).or_default();
+        if entry.record.as_ref().is_none_or(|current| current.state.rank() < update.state.rank()) {
+            entry.record =
+                Some(DeliveryRecord { state: update.state, at: update.at, error_code: update.error_code });
         }
         Ok(())
     }
 
     async fn get(&self, message_id: &str) -> StoreResult<Option<DeliveryRecord>> {
-        Ok(locked(&self.records).get(message_id).cloned())
+        Ok(locked(&self.entries).get(message_id).and_then(|e| e.record.clone()))
     }
 
-    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::OutboxItem) -> StoreResult<()> {
-        locked(&self.fallbacks).insert(message_id.to_owned(), item.clone());
-        Ok(())
+    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::OutboxItem) -> StoreResult<bool> {
+        let mut map = locked(&self.entries);
+        let entry = map.entry(message_id.to_owned()).or_default();
+        if entry.record.as_ref().is_some_and(|r| r.error_code == Some(WINDOW_CLOSED_CODE)) {
+            return Ok(false);
+        }
+        entry.fallback = Some(item.clone());
+        Ok(true)
     }
 
-    async fn fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
-        Ok(locked(&self.fallbacks).get(message_id).cloned())
+    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
+        Ok(locked(&self.entries).get_mut(message_id).and_then(|e| e.fallback.take()))
     }
 }
 

@@ -1,0 +1,90 @@
+//! Notices: what the bot tells a user that may arrive after the 24-hour window (today, a
+//! payment's final state). One notice has one delivery claim, its [`OutboxItem::notice_key`],
+//! taken by whichever path delivers it: free-form at once, free-form when the user writes
+//! again, or a template or digest from the outbox. So a notice reaches the user once, and a
+//! notice Meta accepted and then reported undelivered is reopened and delivered again.
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::StoreResult;
+use crate::ports::{Claim, IdempotencyStore, OutboxItem, OutboxStore};
+
+/// Claiming every notice of one message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeClaim {
+    /// All claimed: send, then [`complete`] (or [`release`] on failure).
+    Acquired,
+    /// One is being delivered elsewhere right now: try again later. Nothing is held.
+    Busy,
+    /// These were delivered already (by another path): nothing is held.
+    Delivered(Vec<OutboxItem>),
+}
+
+/// Claims all of `notices` or none.
+pub async fn claim(
+    idempotency: &dyn IdempotencyStore,
+    notices: &[OutboxItem],
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> StoreResult<NoticeClaim> {
+    let mut acquired: Vec<&OutboxItem> = Vec::new();
+    let mut delivered = Vec::new();
+    let mut busy = false;
+    for notice in notices {
+        match idempotency.claim(&notice.notice_key(), now, lease).await {
+            Ok(Claim::Acquired) => acquired.push(notice),
+            Ok(Claim::Done) => delivered.push(notice.clone()),
+            Ok(Claim::InProgress) => busy = true,
+            Err(err) => {
+                release(idempotency, acquired.into_iter()).await?;
+                return Err(err);
+            }
+        }
+    }
+    if busy || !delivered.is_empty() {
+        release(idempotency, acquired.into_iter()).await?;
+        return Ok(if delivered.is_empty() { NoticeClaim::Busy } else { NoticeClaim::Delivered(delivered) });
+    }
+    Ok(NoticeClaim::Acquired)
+}
+
+pub async fn complete(
+    idempotency: &dyn IdempotencyStore,
+    notices: &[OutboxItem],
+    now: DateTime<Utc>,
+    keep: Duration,
+) -> StoreResult<()> {
+    for notice in notices {
+        idempotency.complete(&notice.notice_key(), now, keep).await?;
+    }
+    Ok(())
+}
+
+pub async fn release<'a>(
+    idempotency: &dyn IdempotencyStore,
+    notices: impl IntoIterator<Item = &'a OutboxItem>,
+) -> StoreResult<()> {
+    for notice in notices {
+        idempotency.release(&notice.notice_key()).await?;
+    }
+    Ok(())
+}
+
+/// A notice Meta accepted free-form and reported later as undelivered (131047): reopened,
+/// then back in the outbox, so the template path (or the next free-form chance) delivers it.
+/// In this order: a delivery that finds it in the outbox must not find its old claim done.
+pub async fn return_to_outbox(
+    idempotency: &dyn IdempotencyStore,
+    outbox: &dyn OutboxStore,
+    notice: &OutboxItem,
+) -> StoreResult<()> {
+    idempotency.reopen(&notice.notice_key()).await?;
+    outbox.add(notice).await?;
+    tracing::info!(link = %notice.link_id, "undelivered update back in the template outbox");
+    Ok(())
+}
+
+/// The outbox items of `contact` that are `notices` (by link), for removal once delivered.
+pub fn link_ids(notices: &[OutboxItem]) -> Vec<String> {
+    notices.iter().map(|n| n.link_id.clone()).collect()
+}
