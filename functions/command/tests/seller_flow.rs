@@ -410,3 +410,113 @@ async fn a_rail_that_may_have_acted_is_retried_with_the_same_order_and_pays_once
     assert_eq!(rtp.len(), 1, "one payment, however many attempts");
     assert_eq!(outbound.receive(10).await.unwrap().len(), 1, "one answer");
 }
+
+/// Issue: a link whose rail answer was uncertain jumped to a final state on a callback and
+/// then got a "link created" reply with an empty URL.
+#[tokio::test]
+async fn a_callback_that_beats_an_uncertain_answer_is_kept_and_no_empty_link_is_sent() {
+    let stack = stack().await;
+    let warm_up = stack.message(ION, MessageContent::Text { body: "pay 1".into() });
+    let message = stack.message(ION, MessageContent::Text { body: "pay 77".into() });
+    let fast = MiaposClientConfig {
+        timeout: std::time::Duration::from_millis(300),
+        ..MiaposClientConfig::new(stack.sandbox.base_url())
+    };
+    let deps = CommandDeps { rail: Arc::new(MiaposClient::new(fast).unwrap()), ..stack.deps };
+    flow::handle_message(&deps, &warm_up).await.unwrap();
+    for received in stack.outbound.receive(10).await.unwrap() {
+        stack.outbound.delete(&received.receipt).await.unwrap();
+    }
+    stack.sandbox.stall_next(2, std::time::Duration::from_millis(600));
+    assert!(flow::handle_message(&deps, &message).await.is_err(), "uncertain: retried");
+    // The payer paid at once; the rail's callback arrives before the retry.
+    let link_id = paybot::domain::link_id_for_message(&message.id);
+    let payment = stack.sandbox.payment_by_order("MDEMO-CAFEA", &link_id).expect("the rail made it");
+    let callback = paybot::payments::RailResult {
+        order_id: link_id.clone(),
+        payment_id: payment.payment_id.clone(),
+        terminal_id: payment.terminal_id.clone(),
+        status: paybot::ports::RailStatus::Success,
+        amount: payment.amount,
+        currency: payment.currency.clone(),
+        payer_bank: Some("MAIB".into()),
+    };
+    let checks = paybot::payments::CheckSchedule::default();
+    let applied = paybot::payments::apply_result(deps.links.as_ref(), &callback, &checks, deps.clock.now())
+        .await
+        .unwrap();
+    assert!(matches!(applied, paybot::payments::Applied::Moved(_)));
+    let stored = deps.links.get(&link_id).await.unwrap().unwrap();
+    assert_eq!(stored.state, paybot::domain::LinkState::Success);
+    assert_eq!(stored.payment_id.as_deref(), Some(payment.payment_id.as_str()), "stored when known");
+    // The retry answers nothing about a link to share: the status update tells the seller.
+    flow::handle_message(&deps, &message).await.unwrap();
+    let replies: Vec<OutboundJob> = stack
+        .outbound
+        .receive(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    assert!(replies.is_empty(), "no link-created reply for a paid link: {replies:#?}");
+    assert_eq!(deps.links.get(&link_id).await.unwrap().unwrap().state, paybot::domain::LinkState::Success);
+}
+
+/// A queue that refuses the next batches it is given.
+struct RefusingQueue {
+    inner: Arc<dyn paybot::ports::QueueSender>,
+    refusals: std::sync::Mutex<u32>,
+}
+
+#[async_trait::async_trait]
+impl paybot::ports::QueueSender for RefusingQueue {
+    async fn send_batch(&self, messages: &[paybot::ports::QueueMessage]) -> paybot::StoreResult<()> {
+        let refuse = {
+            let mut refusals = self.refusals.lock().unwrap();
+            let refuse = *refusals > 0;
+            *refusals = refusals.saturating_sub(1);
+            refuse
+        };
+        if refuse {
+            return Err(paybot::StoreError::unavailable("sqs", "throttled"));
+        }
+        self.inner.send_batch(messages).await
+    }
+}
+
+/// Issue: a message that failed after its refusal was logged counted again on redelivery.
+#[tokio::test]
+async fn a_redelivered_refusal_counts_once_in_the_failed_command_log() {
+    let stack = stack().await;
+    let message = stack.message(ION, MessageContent::Text { body: "paay 100".into() });
+    let queue =
+        Arc::new(RefusingQueue { inner: stack.deps.outbound.clone(), refusals: std::sync::Mutex::new(1) });
+    let deps = CommandDeps { outbound: queue, ..stack.deps };
+    assert!(flow::handle_message(&deps, &message).await.is_err(), "the reply could not be queued");
+    flow::handle_message(&deps, &message).await.unwrap();
+    flow::handle_message(&deps, &message).await.unwrap();
+    let logged = stack.failed.list(10).await.unwrap();
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    assert_eq!(logged[0].count, 1);
+    assert_eq!(stack.outbound.receive(10).await.unwrap().len(), 1, "one answer");
+}
+
+#[tokio::test]
+async fn an_unreadable_inbound_record_is_reported_for_the_dead_letter_queue() {
+    let stack = stack().await;
+    let good =
+        serde_json::to_string(&stack.message(ION, MessageContent::Text { body: "help".into() })).unwrap();
+    let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+    for (i, body) in ["{\"not\": \"a message\"}".to_owned(), good].into_iter().enumerate() {
+        let mut record = aws_lambda_events::event::sqs::SqsMessage::default();
+        record.message_id = Some(format!("m{i}"));
+        record.body = Some(body);
+        record.attributes.insert("MessageGroupId".into(), format!("g{i}"));
+        event.records.push(record);
+    }
+    let response = command::handle_batch(&stack.deps, event).await;
+    let failed: Vec<_> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["m0"], "reported, never deleted; the other group goes on");
+    assert_eq!(stack.outbound.receive(10).await.unwrap().len(), 1);
+}

@@ -2,4 +2,4 @@
 
 pub mod handler;
 
-pub use handler::{NotifyDeps, NotifySettings, deliver, handle_batch};
+pub use handler::{NotifyDeps, NotifySettings, deliver, handle_batch, handle_records};

@@ -36,9 +36,8 @@ use paybot::adapters::memory::{
 use paybot::config::{Config, DEFAULT_WHATSAPP_API_BASE};
 use paybot::crypto::DataKey;
 use paybot::directory_file::DirectoryFile;
-use paybot::domain::{ContactKey, InboundMessage};
+use paybot::domain::ContactKey;
 use paybot::miapos::{MiaposClient, MiaposClientConfig};
-use paybot::outbound::OutboundJob;
 use paybot::ports::WindowStore;
 use paybot::whatsapp::WebhookVerifier;
 use paybot::whatsapp::cloud_api::CloudApiClient;
@@ -78,8 +77,11 @@ pub struct Adapters {
     pub outbox: Arc<MemoryOutboxStore>,
     pub inbound: Arc<MemoryQueue>,
     pub outbound: Arc<MemoryQueue>,
-    /// notify's permanent failures (the outbound dead-letter queue); nothing consumes it.
+    /// The outbound dead-letter queue: notify's permanent failures, and outbound records that
+    /// failed their last receive; nothing consumes it.
     pub parked: Arc<MemoryQueue>,
+    /// The inbound dead-letter queue: inbound records that failed their last receive.
+    pub inbound_dead: Arc<MemoryQueue>,
     /// One client per process: it holds the token cache.
     pub rail: Arc<MiaposClient>,
     pub sender: Arc<CloudApiClient>,
@@ -203,6 +205,7 @@ impl LocalStack {
             inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             outbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             parked: Arc::new(MemoryQueue::standard(clock.clone())),
+            inbound_dead: Arc::new(MemoryQueue::standard(clock.clone())),
             clock: clock.clone(),
             data_key: data_key.clone(),
             config,
@@ -297,45 +300,21 @@ impl LocalStack {
     /// sender. The tasks stop when the returned value is dropped.
     pub fn spawn_background(&self) -> Background {
         let command = self.command.clone();
-        let inbound: consumer::Handler = Arc::new(move |body: String| {
+        let inbound: consumer::Handler = Arc::new(move |event| {
             let deps = command.clone();
-            Box::pin(async move {
-                let message: InboundMessage = match serde_json::from_str(&body) {
-                    Ok(message) => message,
-                    Err(err) => {
-                        // Retrying cannot fix it, as on the Lambda.
-                        tracing::error!(error = %err, "unreadable inbound message dropped");
-                        return Ok(());
-                    }
-                };
-                command::flow::handle_message(&deps, &message).await.map_err(|e| e.to_string())
-            })
+            Box::pin(async move { command::handler::handle_records(&deps, event).await })
         });
         let notify = self.notify.clone();
-        let outbound: consumer::Handler = Arc::new(move |body: String| {
+        let outbound: consumer::Handler = Arc::new(move |event| {
             let deps = notify.clone();
-            Box::pin(async move {
-                let job: OutboundJob = match serde_json::from_str(&body) {
-                    Ok(job) => job,
-                    Err(err) => {
-                        tracing::error!(error = %err, "unreadable outbound job dropped");
-                        return Ok(());
-                    }
-                };
-                match notify::deliver(&deps, &job).await {
-                    Ok(outcome) => {
-                        tracing::info!(job = %job.id, ?outcome, "outbound job done");
-                        Ok(())
-                    }
-                    Err(err) => Err(err.to_string()),
-                }
-            })
+            Box::pin(async move { notify::handle_records(&deps, event).await })
         });
         let a = &self.adapters;
+        let redelivery = consumer::Redelivery::default();
         Background {
             tasks: vec![
-                consumer::spawn("inbound", a.inbound.clone(), inbound, consumer::Redelivery::default()),
-                consumer::spawn("outbound", a.outbound.clone(), outbound, consumer::Redelivery::default()),
+                consumer::spawn("inbound", a.inbound.clone(), inbound, redelivery, a.inbound_dead.clone()),
+                consumer::spawn("outbound", a.outbound.clone(), outbound, redelivery, a.parked.clone()),
                 scheduler::spawn_ticker(a.clock.clone(), self.templates.clone()),
             ],
         }
