@@ -116,6 +116,9 @@ pub struct SendFaults {
     /// How long a timed-out request is held: longer than the client's timeout (the bot's is
     /// 10 s). After it the sandbox answers 503 (code 131016), in case the client still waits.
     pub timeout_delay: Duration,
+    /// At most this many timeouts (`None`: no limit). Each holds a conversation for the
+    /// client's timeout, so a short run keeps a few; a draw past the limit is no fault.
+    pub max_timeouts: Option<usize>,
     pub seed: u64,
 }
 
@@ -129,6 +132,7 @@ impl Default for SendFaults {
             server_error: 0.0,
             timeout: 0.0,
             timeout_delay: Duration::from_millis(10_500),
+            max_timeouts: None,
             seed: 0,
         }
     }
@@ -184,6 +188,7 @@ impl FaultCounts {
 struct ActiveFaults {
     config: SendFaults,
     rng: StdRng,
+    timeouts: usize,
 }
 
 impl ActiveFaults {
@@ -216,7 +221,11 @@ impl ActiveFaults {
                     2
                 }
             }
-            FaultKind::Timeout => 131016,
+            FaultKind::Timeout if c.max_timeouts.is_some_and(|max| self.timeouts >= max) => return None,
+            FaultKind::Timeout => {
+                self.timeouts += 1;
+                131016
+            }
         };
         Some((kind, code))
     }
@@ -360,8 +369,11 @@ impl CloudApiSandbox {
     /// Random faults from now on (`None` stops them). The generator restarts from the seed;
     /// the counts of faults already injected are kept.
     pub fn set_faults(&self, faults: Option<SendFaults>) {
-        self.state().faults =
-            faults.map(|config| ActiveFaults { rng: StdRng::seed_from_u64(config.seed), config });
+        self.state().faults = faults.map(|config| ActiveFaults {
+            rng: StdRng::seed_from_u64(config.seed),
+            config,
+            timeouts: 0,
+        });
     }
 
     /// The random faults injected so far, by kind (queued [`CloudApiSandbox::fail_next`]
@@ -1027,6 +1039,7 @@ mod tests {
             server_error: 0.1,
             timeout: 0.05,
             timeout_delay: Duration::from_millis(5),
+            max_timeouts: None,
             seed,
         }
     }
@@ -1124,6 +1137,20 @@ mod tests {
         assert!(gave_up.is_err());
         assert_eq!(sandbox.requests_in_progress(), 0);
         assert!(sandbox.sent().is_empty());
+    }
+
+    #[tokio::test]
+    async fn timeouts_stop_at_their_limit() {
+        let sandbox = CloudApiSandbox::new(TOKEN);
+        sandbox.set_faults(Some(SendFaults {
+            timeout: 1.0,
+            timeout_delay: Duration::from_millis(1),
+            max_timeouts: Some(2),
+            ..SendFaults::default()
+        }));
+        let answers = run_sends(&sandbox, 5).await;
+        assert_eq!(answers, [(503, 131016), (503, 131016), (200, 0), (200, 0), (200, 0)]);
+        assert_eq!(sandbox.faults_injected().timeout, 2);
     }
 
     #[tokio::test]
