@@ -54,6 +54,7 @@ struct World {
     notify: NotifyDeps,
     templates: TemplatesDeps,
     webhook: axum::Router,
+    inbound: Arc<dyn QueueReceiver>,
     outbound: Arc<dyn QueueReceiver>,
     /// The templates function's queue, which a test may make fail.
     templates_queue: Arc<FlakyQueue>,
@@ -72,10 +73,12 @@ struct World {
 }
 
 /// The adapters a world runs on.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Backend {
     Memory,
     Moto,
+    /// moto, every request counted.
+    MotoCounted(paybot::adapters::aws::RequestCounter),
 }
 
 struct Stores {
@@ -89,10 +92,13 @@ struct Stores {
     audit: Arc<dyn AuditLog>,
     outbound_sender: Arc<dyn QueueSender>,
     outbound_receiver: Arc<dyn QueueReceiver>,
+    inbound_sender: Arc<dyn QueueSender>,
+    inbound_receiver: Arc<dyn QueueReceiver>,
 }
 
 fn memory_stores(clock: Arc<ManualClock>) -> Stores {
-    let outbound = Arc::new(MemoryQueue::fifo(clock));
+    let outbound = Arc::new(MemoryQueue::fifo(clock.clone()));
+    let inbound = Arc::new(MemoryQueue::fifo(clock));
     Stores {
         directory: Arc::new(MemoryDirectory::default()),
         contacts: Arc::new(MemoryContactStore::default()),
@@ -104,28 +110,39 @@ fn memory_stores(clock: Arc<ManualClock>) -> Stores {
         audit: Arc::new(MemoryAuditLog::default()),
         outbound_sender: outbound.clone(),
         outbound_receiver: outbound,
+        inbound_sender: inbound.clone(),
+        inbound_receiver: inbound,
     }
 }
 
 /// The AWS adapters on moto: tables from the test command's bootstrap (template.yaml), and a
 /// fresh outbound FIFO queue of this world's own.
-async fn moto_stores() -> Stores {
+async fn moto_stores(counter: Option<&paybot::adapters::aws::RequestCounter>) -> Stores {
     use paybot::adapters::aws::*;
-    let aws = AwsClients::load().await;
+    let aws = match counter {
+        Some(counter) => AwsClients::load_counted(counter).await,
+        None => AwsClients::load().await,
+    };
     let config = paybot::config::Config::from_env().unwrap();
     let t = &config.tables;
     let db = || aws.dynamodb.clone();
-    let queue_url = aws
-        .sqs
-        .create_queue()
-        .queue_name(format!("late-updates-{}.fifo", unique()))
-        .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let outbound = Arc::new(SqsQueue::new(aws.sqs.clone(), queue_url));
+    let fifo = |name: &'static str| {
+        let sqs = aws.sqs.clone();
+        async move {
+            let url = sqs
+                .create_queue()
+                .queue_name(format!("late-updates-{name}-{}.fifo", unique()))
+                .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+                .send()
+                .await
+                .unwrap()
+                .queue_url
+                .unwrap();
+            Arc::new(SqsQueue::new(sqs, url))
+        }
+    };
+    let outbound = fifo("out").await;
+    let inbound = fifo("in").await;
     Stores {
         directory: Arc::new(DynamoDirectory::new(db(), t.directory.clone().unwrap())),
         contacts: Arc::new(DynamoContactStore::new(db(), t.contacts.clone().unwrap())),
@@ -137,6 +154,8 @@ async fn moto_stores() -> Stores {
         audit: Arc::new(DynamoAuditLog::new(db(), t.audit.clone().unwrap())),
         outbound_sender: outbound.clone(),
         outbound_receiver: outbound,
+        inbound_sender: inbound.clone(),
+        inbound_receiver: inbound,
     }
 }
 
@@ -228,7 +247,8 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
 
     let stores = match backend {
         Backend::Memory => memory_stores(clock.clone()),
-        Backend::Moto => moto_stores().await,
+        Backend::Moto => moto_stores(None).await,
+        Backend::MotoCounted(counter) => moto_stores(Some(&counter)).await,
     };
     let data_key = DataKey::from_base64(&DataKey::generate_base64()).unwrap();
     file.import(&data_key, stores.directory.as_ref()).await.unwrap();
@@ -257,7 +277,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         statuses: stores.statuses.clone(),
         outbox: stores.outbox.clone(),
         idempotency: stores.idempotency.clone(),
-        inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
+        inbound: stores.inbound_sender.clone(),
         clock: clock.clone(),
     }));
 
@@ -316,6 +336,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         notify,
         templates,
         webhook,
+        inbound: stores.inbound_receiver,
         outbound: stores.outbound_receiver,
         templates_queue,
         windows: stores.windows,
@@ -409,6 +430,27 @@ impl World {
         report
     }
 
+    /// Posts a signed text message from the seller to the webhook, as Meta does.
+    async fn webhook_text(&self, wamid: &str, text: &str) -> axum::http::StatusCode {
+        let body = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
+            "field": "messages", "value": {"messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "37369002773", "phone_number_id": self.business},
+            "contacts": [{"profile": {"name": "Ion"}, "wa_id": ION.trim_start_matches('+')}],
+            "messages": [{"from": ION.trim_start_matches('+'), "id": wamid,
+                "timestamp": self.clock.now().timestamp().to_string(), "type": "text", "text": {"body": text}}]}}]}]})
+        .to_string();
+        self.post_webhook(body).await
+    }
+
+    async fn post_webhook(&self, body: String) -> axum::http::StatusCode {
+        let request = axum::http::Request::post("/webhook")
+            .header("content-type", "application/json")
+            .header("x-hub-signature-256", WebhookVerifier::sign(APP_SECRET, body.as_bytes()))
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        self.webhook.clone().oneshot(request).await.unwrap().status()
+    }
+
     /// Meta reports, on a status webhook, that a message it accepted failed with 131047.
     async fn meta_reports_window_closed(&self, wamid: &str) -> axum::http::StatusCode {
         let body = serde_json::json!({"object": "whatsapp_business_account", "entry": [{"id": "1", "changes": [{
@@ -418,12 +460,7 @@ impl World {
                 "recipient_id": ION.trim_start_matches('+'),
                 "errors": [{"code": 131047, "title": "Re-engagement message"}]}]}}]}]})
         .to_string();
-        let request = axum::http::Request::post("/webhook")
-            .header("content-type", "application/json")
-            .header("x-hub-signature-256", WebhookVerifier::sign(APP_SECRET, body.as_bytes()))
-            .body(axum::body::Body::from(body))
-            .unwrap();
-        self.webhook.clone().oneshot(request).await.unwrap().status()
+        self.post_webhook(body).await
     }
 
     fn link_of(&self, payment_id: &str) -> String {
@@ -750,4 +787,57 @@ async fn a_template_refused_for_good_is_parked_where_the_operator_sees_it() {
     // Not retried every minute.
     w.run_templates().await;
     assert!(w.templates_sent().is_empty());
+}
+
+/// The AWS requests of one seller `pay` round trip on moto (webhook → command → notify), by
+/// operation and table or queue. Receives and deletes are the event source mapping's work on
+/// Lambda, not the functions', and are left out. `--nocapture` prints the breakdown.
+#[tokio::test]
+async fn aws_requests_of_one_pay_round_trip_on_moto() {
+    if !moto_available() {
+        return;
+    }
+    let counter = paybot::adapters::aws::RequestCounter::default();
+    let w = world_on(Backend::MotoCounted(counter.clone()), Some(paybot_lifetime())).await;
+    // Warm: the seller has written before (a contact exists), as in steady operation.
+    w.seller_writes("help").await;
+    let mut per_stage = Vec::new();
+    let functions_only =
+        |counter: &paybot::adapters::aws::RequestCounter| -> std::collections::BTreeMap<String, u64> {
+            counter
+                .snapshot()
+                .into_iter()
+                .filter(|(k, _)| !k.starts_with("ReceiveMessage") && !k.starts_with("DeleteMessage"))
+                .collect()
+        };
+    counter.reset();
+    let wamid = format!("wamid.{}.count", w.business);
+    assert_eq!(w.webhook_text(&wamid, "pay 100").await, axum::http::StatusCode::OK);
+    per_stage.push(("webhook", functions_only(&counter)));
+    counter.reset();
+    let received = w.inbound.receive(10).await.unwrap();
+    assert_eq!(received.len(), 1);
+    let message: InboundMessage = serde_json::from_str(&received[0].body).unwrap();
+    counter.reset();
+    flow::handle_message(&w.command, &message).await.unwrap();
+    per_stage.push(("command", functions_only(&counter)));
+    let jobs = w.outbound.receive(10).await.unwrap();
+    assert_eq!(jobs.len(), 1, "one reply");
+    let job: OutboundJob = serde_json::from_str(&jobs[0].body).unwrap();
+    counter.reset();
+    assert!(matches!(
+        notify::deliver(&w.notify, &job).await.unwrap(),
+        notify::handler::Delivery::Sent { .. }
+    ));
+    per_stage.push(("notify", functions_only(&counter)));
+    let total: u64 = per_stage.iter().flat_map(|(_, m)| m.values()).sum();
+    for (stage, counts) in &per_stage {
+        eprintln!("{stage}: {} requests", counts.values().sum::<u64>());
+        for (key, n) in counts {
+            eprintln!("  {n:>2}  {key}");
+        }
+    }
+    eprintln!("total: {total} AWS requests per seller pay round trip");
+    assert!(w.texts().iter().any(|t| t.contains("100,00")), "the link reached the seller");
+    assert!(per_stage.iter().all(|(_, m)| !m.is_empty()), "every stage uses AWS");
 }

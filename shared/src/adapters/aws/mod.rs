@@ -4,6 +4,7 @@
 
 mod dynamodb;
 mod records;
+mod requests;
 mod secrets;
 mod sqs;
 
@@ -12,6 +13,7 @@ pub use records::{
     DUE_LINKS_INDEX, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog,
     DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX,
 };
+pub use requests::RequestCounter;
 pub use secrets::SecretsManagerSource;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -33,6 +35,18 @@ impl AwsClients {
         AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+        }
+    }
+
+    /// The same clients with `counter` seeing every DynamoDB and SQS request they send.
+    pub async fn load_counted(counter: &RequestCounter) -> Self {
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
+        let sqs = aws_sdk_sqs::config::Builder::from(&sdk).interceptor(counter.clone()).build();
+        AwsClients {
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
+            sqs: aws_sdk_sqs::Client::from_conf(sqs),
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
         }
     }
