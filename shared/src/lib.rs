@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod audit;
 pub mod batch;
+pub mod clock;
 pub mod commands;
 pub mod config;
 pub mod crypto;

@@ -6,7 +6,7 @@ use paybot::adapters::aws::{
     AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog,
     DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore, SqsQueue,
 };
-use paybot::adapters::memory::SystemClock;
+use paybot::clock::SystemClock;
 use paybot::config::Config;
 use paybot::crypto::DataKey;
 use paybot::miapos::{MiaposClient, MiaposClientConfig};

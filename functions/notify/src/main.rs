@@ -6,7 +6,7 @@ use paybot::adapters::aws::{
     AwsClients, DynamoDeliveryStatusStore, DynamoIdempotencyStore, DynamoOutboxStore, DynamoWindowStore,
     SqsQueue,
 };
-use paybot::adapters::memory::SystemClock;
+use paybot::clock::SystemClock;
 use paybot::config::Config;
 use paybot::whatsapp::cloud_api::CloudApiClient;
 

@@ -4,7 +4,7 @@ use paybot::adapters::aws::{
     AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoIdempotencyStore,
     DynamoPaymentLinkStore, SqsQueue,
 };
-use paybot::adapters::memory::SystemClock;
+use paybot::clock::SystemClock;
 use paybot::config::{Config, ConfigError};
 use paybot::crypto::DataKey;
 use paybot::miapos::{CallbackVerifier, MiaposClient, MiaposClientConfig};

@@ -4,7 +4,7 @@ use paybot::adapters::aws::{
     AwsClients, DynamoDeliveryStatusStore, DynamoIdempotencyStore, DynamoOutboxStore, DynamoWindowStore,
     SqsQueue,
 };
-use paybot::adapters::memory::SystemClock;
+use paybot::clock::SystemClock;
 use paybot::config::Config;
 use webhook::WebhookState;
 

@@ -2,22 +2,39 @@
 //! `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_DYNAMODB`, …) so moto can
 //! stand in for AWS.
 
-mod dynamodb;
-mod records;
+//! One module per entity, as in the memory twins.
+
+mod audit;
+mod contacts;
+mod delivery;
+mod directory;
+mod failed_commands;
+mod idempotency;
+mod item;
+mod links;
+mod outbox;
+mod queue;
 mod requests;
 mod secrets;
-mod sqs;
+mod window;
 
-pub use dynamodb::{DynamoDeliveryStatusStore, DynamoWindowStore};
-pub use records::{
-    DUE_LINKS_INDEX, DynamoAuditLog, DynamoContactStore, DynamoDirectory, DynamoFailedCommandLog,
-    DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX,
-};
+pub use audit::DynamoAuditLog;
+pub use contacts::DynamoContactStore;
+pub use delivery::DynamoDeliveryStatusStore;
+pub use directory::DynamoDirectory;
+pub use failed_commands::DynamoFailedCommandLog;
+pub use idempotency::DynamoIdempotencyStore;
+pub use links::{DUE_LINKS_INDEX, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX};
+pub use outbox::DynamoOutboxStore;
+pub use queue::SqsQueue;
 pub use requests::RequestCounter;
 pub use secrets::SecretsManagerSource;
+pub use window::DynamoWindowStore;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-pub use sqs::SqsQueue;
+
+/// The service name in `StoreError`s of the DynamoDB adapters.
+const SERVICE: &str = "dynamodb";
 
 /// The SDK clients a function needs, built once per cold start from one shared configuration.
 #[derive(Debug, Clone)]

@@ -4,16 +4,6 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::ports::Clock;
 
-/// The wall clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
 /// A clock that starts at the wall time (or a given instant) and moves only when told:
 /// tests use it for window boundaries and the local stack to show the template path.
 #[derive(Debug)]

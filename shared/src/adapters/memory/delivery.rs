@@ -1,38 +1,14 @@
+//! Delivery statuses in memory.
+
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 
-use crate::domain::{ContactKey, DeliveryUpdate};
-use crate::ports::{DeliveryRecord, DeliveryStatusStore, SecretSource, WINDOW_CLOSED_CODE, WindowStore};
-use crate::{StoreError, StoreResult};
-
-pub(super) fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding the lock cannot leave these maps half-updated (single inserts).
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[derive(Debug, Default)]
-pub struct MemoryWindowStore {
-    last_inbound: Mutex<HashMap<ContactKey, DateTime<Utc>>>,
-}
-
-#[async_trait]
-impl WindowStore for MemoryWindowStore {
-    async fn record_inbound(&self, contact: &ContactKey, at: DateTime<Utc>) -> StoreResult<()> {
-        let mut map = locked(&self.last_inbound);
-        let entry = map.entry(contact.clone()).or_insert(at);
-        if *entry < at {
-            *entry = at;
-        }
-        Ok(())
-    }
-
-    async fn last_inbound(&self, contact: &ContactKey) -> StoreResult<Option<DateTime<Utc>>> {
-        Ok(locked(&self.last_inbound).get(contact).copied())
-    }
-}
+use super::locked;
+use crate::StoreResult;
+use crate::domain::*;
+use crate::ports::*;
 
 /// One message's status and the outbox form kept beside it, under one lock, as they share
 /// one item in DynamoDB.
@@ -75,28 +51,5 @@ impl DeliveryStatusStore for MemoryDeliveryStatusStore {
 
     async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
         Ok(locked(&self.entries).get_mut(message_id).and_then(|e| e.fallback.take()))
-    }
-}
-
-/// Secrets held in memory, keyed by secret id.
-#[derive(Debug, Default)]
-pub struct MemorySecrets {
-    secrets: Mutex<HashMap<String, HashMap<String, String>>>,
-}
-
-impl MemorySecrets {
-    pub fn with_secret(self, id: &str, values: HashMap<String, String>) -> Self {
-        locked(&self.secrets).insert(id.to_owned(), values);
-        self
-    }
-}
-
-#[async_trait]
-impl SecretSource for MemorySecrets {
-    async fn secret_values(&self, secret_id: &str) -> StoreResult<HashMap<String, String>> {
-        locked(&self.secrets)
-            .get(secret_id)
-            .cloned()
-            .ok_or_else(|| StoreError::unavailable("secrets", format!("no secret named {secret_id}")))
     }
 }

@@ -1,80 +1,15 @@
+//! Delivery statuses of the bot's own messages in DynamoDB.
+
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 
-use super::{describe, get_item, is_condition_failure};
-use crate::domain::{ContactKey, DeliveryState, DeliveryUpdate};
-use crate::ports::{DeliveryRecord, DeliveryStatusStore, WINDOW_CLOSED_CODE, WindowStore};
+use super::item::*;
+use super::{SERVICE, describe, get_item, is_condition_failure};
+use crate::domain::{DeliveryState, DeliveryUpdate};
+use crate::ports::{DeliveryRecord, DeliveryStatusStore, WINDOW_CLOSED_CODE};
 use crate::{StoreError, StoreResult};
-
-const SERVICE: &str = "dynamodb";
-
-fn number(value: i64) -> AttributeValue {
-    AttributeValue::N(value.to_string())
-}
-
-fn read_number(
-    item: &std::collections::HashMap<String, AttributeValue>,
-    name: &str,
-) -> StoreResult<Option<i64>> {
-    match item.get(name) {
-        None => Ok(None),
-        Some(AttributeValue::N(n)) => {
-            n.parse().map(Some).map_err(|_| StoreError::Malformed(format!("{name} is not an integer")))
-        }
-        Some(_) => Err(StoreError::Malformed(format!("{name} is not a number"))),
-    }
-}
-
-fn from_unix(seconds: i64, name: &str) -> StoreResult<DateTime<Utc>> {
-    DateTime::from_timestamp(seconds, 0).ok_or_else(|| StoreError::Malformed(format!("{name} out of range")))
-}
-
-/// Contacts table (key `pk` = `<business number id>#<user key>`): the window lives in
-/// `last_inbound_at` (Unix seconds).
-#[derive(Debug, Clone)]
-pub struct DynamoWindowStore {
-    client: Client,
-    table: String,
-}
-
-impl DynamoWindowStore {
-    pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoWindowStore { client, table: table.into() }
-    }
-}
-
-#[async_trait]
-impl WindowStore for DynamoWindowStore {
-    async fn record_inbound(&self, contact: &ContactKey, at: DateTime<Utc>) -> StoreResult<()> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", AttributeValue::S(contact.storage_key()))
-            .update_expression("SET last_inbound_at = :at, business_number_id = :b, user_key = :u")
-            // The window never moves backwards: a late or retried delivery leaves it alone.
-            .condition_expression("attribute_not_exists(last_inbound_at) OR last_inbound_at < :at")
-            .expression_attribute_values(":at", number(at.timestamp()))
-            .expression_attribute_values(":b", AttributeValue::S(contact.business_number_id.clone()))
-            .expression_attribute_values(":u", AttributeValue::S(contact.user_key.clone()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) if is_condition_failure(&err) => Ok(()),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
-    }
-
-    async fn last_inbound(&self, contact: &ContactKey) -> StoreResult<Option<DateTime<Utc>>> {
-        let item =
-            get_item(&self.client, &self.table, "pk", contact.storage_key(), Some("last_inbound_at")).await?;
-        let Some(item) = item else { return Ok(None) };
-        read_number(&item, "last_inbound_at")?.map(|s| from_unix(s, "last_inbound_at")).transpose()
-    }
-}
 
 /// How long a delivery status is kept before DynamoDB's TTL may remove it.
 const STATUS_RETENTION: Duration = Duration::days(30);
@@ -104,16 +39,16 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
             .condition_expression("attribute_not_exists(status_rank) OR status_rank < :rank")
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":status", AttributeValue::S(update.state.as_str().to_owned()))
-            .expression_attribute_values(":rank", number(i64::from(update.state.rank())))
-            .expression_attribute_values(":at", number(update.at.timestamp()))
-            .expression_attribute_values(":expires", number((update.at + STATUS_RETENTION).timestamp()));
+            .expression_attribute_values(":rank", n(i64::from(update.state.rank())))
+            .expression_attribute_values(":at", n(update.at.timestamp()))
+            .expression_attribute_values(":expires", n((update.at + STATUS_RETENTION).timestamp()));
         let mut set = String::from(
             "SET #status = :status, status_rank = :rank, status_at = :at, expires_at = :expires",
         );
         match update.error_code {
             Some(code) => {
                 set.push_str(", error_code = :code");
-                request = request.expression_attribute_values(":code", number(code));
+                request = request.expression_attribute_values(":code", n(code));
             }
             None => set.push_str(" REMOVE error_code"),
         }
@@ -154,7 +89,7 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
             // Not once Meta has said the window was closed: then the caller moves the notice.
             .condition_expression("attribute_not_exists(error_code) OR error_code <> :closed")
             .expression_attribute_values(":f", AttributeValue::S(json))
-            .expression_attribute_values(":closed", number(WINDOW_CLOSED_CODE))
+            .expression_attribute_values(":closed", n(WINDOW_CLOSED_CODE))
             .send()
             .await;
         match result {

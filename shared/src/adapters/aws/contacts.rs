@@ -1,0 +1,68 @@
+//! Conversations in DynamoDB: chosen locale, merchant and pending command.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::item::*;
+use super::{SERVICE, describe, get_item};
+use crate::domain::{ContactKey, Locale};
+use crate::ports::*;
+use crate::{StoreError, StoreResult};
+
+/// The contacts table (shared with the window): `locale`, `selected_merchant`,
+/// `pending_command`.
+#[derive(Debug, Clone)]
+pub struct DynamoContactStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoContactStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoContactStore { client, table: table.into() }
+    }
+
+    async fn set(
+        &self,
+        contact: &ContactKey,
+        attribute: &str,
+        value: Option<AttributeValue>,
+    ) -> StoreResult<()> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", s(contact.storage_key()))
+            .expression_attribute_names("#a", attribute);
+        let request = match value {
+            Some(v) => request.update_expression("SET #a = :v").expression_attribute_values(":v", v),
+            None => request.update_expression("REMOVE #a"),
+        };
+        request.send().await.map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ContactStore for DynamoContactStore {
+    async fn settings(&self, contact: &ContactKey) -> StoreResult<ContactSettings> {
+        let Some(item) = get_item(&self.client, &self.table, "pk", contact.storage_key(), None).await? else {
+            return Ok(ContactSettings::default());
+        };
+        Ok(ContactSettings {
+            locale: string_attr(&item, "locale").and_then(|l| Locale::parse(&l)),
+            selected_merchant: string_attr(&item, "selected_merchant"),
+            pending_command: string_attr(&item, "pending_command"),
+        })
+    }
+    async fn set_locale(&self, contact: &ContactKey, locale: Locale) -> StoreResult<()> {
+        self.set(contact, "locale", Some(s(locale.code()))).await
+    }
+    async fn set_selected_merchant(&self, contact: &ContactKey, merchant_id: &str) -> StoreResult<()> {
+        self.set(contact, "selected_merchant", Some(s(merchant_id))).await
+    }
+    async fn set_pending_command(&self, contact: &ContactKey, command: Option<&str>) -> StoreResult<()> {
+        self.set(contact, "pending_command", command.map(s)).await
+    }
+}
