@@ -189,9 +189,12 @@ pub struct Report {
     pub audit_chains: usize,
     pub audit_records: usize,
     pub audit_broken: usize,
+    /// Messages on the outbound dead-letter queue (parked by notify, or past their last receive).
     pub parked: usize,
     pub parked_without_reason: usize,
-    /// Parked jobs that carried a status update.
+    /// Inbound records that failed their last receive (commands never handled).
+    pub inbound_dead_letters: usize,
+    /// Dead letters that carried a status update.
     pub parked_updates: usize,
     /// Why jobs were parked (the reason up to Meta's details), and how often.
     pub parked_reasons: BTreeMap<String, usize>,
@@ -241,7 +244,7 @@ impl Report {
         check(self.audit_broken > 0, format!("{} audit chains do not verify", self.audit_broken));
         check(
             self.parked_without_reason > 0,
-            format!("{} parked messages without a reason", self.parked_without_reason),
+            format!("{} dead letters without a reason", self.parked_without_reason),
         );
         check(self.outbox_left > 0, format!("{} updates left in the outbox", self.outbox_left));
         check(self.unknown_templates > 0, format!("{} templates not recognised", self.unknown_templates));
@@ -354,11 +357,14 @@ impl Report {
                 ),
             ),
             (
-                "parked: total / status updates / without a reason",
-                format!("{} / {} / {}", self.parked, self.parked_updates, self.parked_without_reason),
+                "dead letters: outbound / inbound / status updates / without a reason",
+                format!(
+                    "{} / {} / {} / {}",
+                    self.parked, self.inbound_dead_letters, self.parked_updates, self.parked_without_reason
+                ),
             ),
             (
-                "  why parked",
+                "  why",
                 self.parked_reasons.iter().map(|(r, n)| format!("{n}× {r}")).collect::<Vec<_>>().join("; "),
             ),
             ("left in the outbox", self.outbox_left.to_string()),
@@ -375,7 +381,7 @@ impl Report {
         ];
         let _ = writeln!(out, "chaos run");
         for (label, value) in rows {
-            let _ = writeln!(out, "  {label:<62} {value}");
+            let _ = writeln!(out, "  {label:<70} {value}");
         }
         if !self.patterns.is_empty() {
             let _ = writeln!(out, "what went wrong, by pattern:");
@@ -1111,45 +1117,15 @@ impl Driver {
             }
         }
 
-        // Every parked message says why.
-        let parked = &self.stack.adapters.parked;
-        let mut parked_bodies = Vec::new();
-        for _ in 0..10_000 {
-            let batch = parked.receive(10).await.unwrap_or_default();
-            if batch.is_empty() {
-                break;
-            }
-            for message in batch {
-                let _ = parked.delete(&message.receipt).await;
-                parked_bodies.push(message.body);
-            }
-        }
-        for body in parked_bodies {
-            self.report.parked += 1;
-            let value: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            let reason = ["error", "reason"]
-                .iter()
-                .find_map(|k| value.get(*k).and_then(|v| v.as_str()))
-                .map(str::trim)
-                .unwrap_or_default();
-            let gist = reason
-                .split([' ', '['])
-                .take_while(|w| *w != "—" && !w.starts_with("fbtrace"))
-                .collect::<Vec<_>>()
-                .join(" ");
-            *self.report.parked_reasons.entry(gist.trim().to_owned()).or_default() += 1;
-            if reason.is_empty() {
-                self.report.parked_without_reason += 1;
-                self.report.finding("a parked message without a reason".to_owned());
-            }
-            let job = &value["job"];
-            let carries_update = ["fallback", "notices"].iter().any(|k| {
-                job.get(*k).is_some_and(|v| !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()))
-            });
-            if carries_update {
-                self.report.parked_updates += 1;
-                let id = job.get("id").and_then(|v| v.as_str()).unwrap_or("?");
-                self.report.finding(format!("a status update parked: job {id}: {reason}"));
+        // Every dead letter says why: notify's parked jobs and the outbound records that failed
+        // their last receive (`parked`), and the inbound records that did (`inbound_dead`).
+        let queues = [
+            ("outbound", self.stack.adapters.parked.clone()),
+            ("inbound", self.stack.adapters.inbound_dead.clone()),
+        ];
+        for (name, queue) in queues {
+            for body in drain_queue(&queue).await {
+                self.dead_letter(name, &body);
             }
         }
 
@@ -1158,6 +1134,62 @@ impl Driver {
         self.report.wall = self.started.elapsed();
         self.report
     }
+}
+
+impl Driver {
+    /// One dead letter: `{"job":…,"error":…}` (notify parked it) or
+    /// `{"queue":…,"body":…,"error":…,"receives":…}` (its last receive failed).
+    fn dead_letter(&mut self, queue: &str, body: &str) {
+        let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        match queue {
+            "inbound" => self.report.inbound_dead_letters += 1,
+            _ => self.report.parked += 1,
+        }
+        let reason = value.get("error").and_then(|v| v.as_str()).map(str::trim).unwrap_or_default();
+        // Up to Meta's details and trace id, which differ from one message to the next.
+        let gist = reason
+            .split([' ', '['])
+            .take_while(|w| *w != "—" && !w.starts_with("fbtrace"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        *self.report.parked_reasons.entry(format!("{queue}: {}", gist.trim())).or_default() += 1;
+        if reason.is_empty() {
+            self.report.parked_without_reason += 1;
+            self.report.finding(format!("a dead letter on the {queue} queue without a reason"));
+        }
+        let job = match value.get("job") {
+            Some(job) => job.clone(),
+            None => value
+                .get("body")
+                .and_then(|b| b.as_str())
+                .and_then(|b| serde_json::from_str(b).ok())
+                .unwrap_or_default(),
+        };
+        let carries_update =
+            job.get("notices").and_then(|n| n.as_array()).is_some_and(|notices| !notices.is_empty());
+        if carries_update {
+            self.report.parked_updates += 1;
+            let id = job.get("id").and_then(|v| v.as_str()).unwrap_or("?");
+            self.report
+                .finding(format!("a status update on the {queue} dead-letter queue: job {id}: {reason}"));
+        }
+    }
+}
+
+/// Every message on `queue`, taken off it (bounded).
+async fn drain_queue(queue: &paybot::adapters::memory::MemoryQueue) -> Vec<String> {
+    let mut bodies = Vec::new();
+    for _ in 0..10_000 {
+        let batch = queue.receive(10).await.unwrap_or_default();
+        if batch.is_empty() {
+            break;
+        }
+        for message in batch {
+            let _ = queue.delete(&message.receipt).await;
+            bodies.push(message.body);
+        }
+    }
+    bodies
 }
 
 fn link_state(status: PaymentStatus) -> LinkState {
