@@ -66,6 +66,21 @@ pub struct MiaposConfig {
     pub public_key: Option<String>,
 }
 
+/// The settings that name tables and queues, each spelled here once.
+pub mod names {
+    pub const CONTACTS_TABLE: &str = "CONTACTS_TABLE";
+    pub const MESSAGE_STATUS_TABLE: &str = "MESSAGE_STATUS_TABLE";
+    pub const DIRECTORY_TABLE: &str = "DIRECTORY_TABLE";
+    pub const PAYMENT_LINKS_TABLE: &str = "PAYMENT_LINKS_TABLE";
+    pub const IDEMPOTENCY_TABLE: &str = "IDEMPOTENCY_TABLE";
+    pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
+    pub const FAILED_COMMANDS_TABLE: &str = "FAILED_COMMANDS_TABLE";
+    pub const OUTBOX_TABLE: &str = "OUTBOX_TABLE";
+    pub const INBOUND_QUEUE_URL: &str = "INBOUND_QUEUE_URL";
+    pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
+    pub const PARKED_QUEUE_URL: &str = "PARKED_QUEUE_URL";
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Tables {
     pub contacts: Option<String>,
@@ -100,6 +115,9 @@ pub struct Config {
     /// When payment links are looked up on the rail again (`POLL_PENDING_AFTER_MINUTES`,
     /// `POLL_MAX_INTERVAL_MINUTES`).
     pub checks: crate::payments::CheckSchedule,
+    /// `TEMPLATE_LANGUAGES` and `QUIET_HOURS` as written; the templates function parses them.
+    pub template_languages: Option<String>,
+    pub quiet_hours: Option<String>,
 }
 
 /// The settings that may come from the secret, as well as from the environment.
@@ -189,22 +207,24 @@ impl Config {
             public_base_url: get("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
             data_key: get("DATA_KEY").map(Secret::new),
             tables: Tables {
-                contacts: get("CONTACTS_TABLE"),
-                message_status: get("MESSAGE_STATUS_TABLE"),
-                directory: get("DIRECTORY_TABLE"),
-                payment_links: get("PAYMENT_LINKS_TABLE"),
-                idempotency: get("IDEMPOTENCY_TABLE"),
-                audit: get("AUDIT_TABLE"),
-                failed_commands: get("FAILED_COMMANDS_TABLE"),
-                outbox: get("OUTBOX_TABLE"),
+                contacts: get(names::CONTACTS_TABLE),
+                message_status: get(names::MESSAGE_STATUS_TABLE),
+                directory: get(names::DIRECTORY_TABLE),
+                payment_links: get(names::PAYMENT_LINKS_TABLE),
+                idempotency: get(names::IDEMPOTENCY_TABLE),
+                audit: get(names::AUDIT_TABLE),
+                failed_commands: get(names::FAILED_COMMANDS_TABLE),
+                outbox: get(names::OUTBOX_TABLE),
             },
             queues: Queues {
-                inbound: get("INBOUND_QUEUE_URL"),
-                outbound: get("OUTBOUND_QUEUE_URL"),
-                parked: get("PARKED_QUEUE_URL"),
+                inbound: get(names::INBOUND_QUEUE_URL),
+                outbound: get(names::OUTBOUND_QUEUE_URL),
+                parked: get(names::PARKED_QUEUE_URL),
             },
             webhook_max_body_bytes,
             checks,
+            template_languages: get("TEMPLATE_LANGUAGES"),
+            quiet_hours: get("QUIET_HOURS"),
         })
     }
 

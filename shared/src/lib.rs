@@ -28,5 +28,6 @@ pub mod ports;
 pub mod redact;
 pub mod telemetry;
 pub mod whatsapp;
+pub mod wiring;
 
 pub use error::{StoreError, StoreResult};

@@ -134,9 +134,10 @@ fn memory_stores(clock: Arc<ManualClock>) -> Stores {
 async fn moto_stores() -> Stores {
     use paybot::adapters::aws::*;
     let aws = AwsClients::load().await;
-    let config = paybot::config::Config::from_env().unwrap();
-    let t = &config.tables;
-    let db = || aws.dynamodb.clone();
+    let stores = paybot::wiring::AwsStores {
+        clients: aws.clone(),
+        config: paybot::config::Config::from_env().unwrap(),
+    };
     let queue_url = aws
         .sqs
         .create_queue()
@@ -149,13 +150,13 @@ async fn moto_stores() -> Stores {
         .unwrap();
     let outbound = Arc::new(SqsQueue::new(aws.sqs.clone(), queue_url));
     Stores {
-        directory: Arc::new(DynamoDirectory::new(db(), t.directory.clone().unwrap())),
-        contacts: Arc::new(DynamoContactStore::new(db(), t.contacts.clone().unwrap())),
-        links: Arc::new(DynamoPaymentLinkStore::new(db(), t.payment_links.clone().unwrap())),
-        idempotency: Arc::new(DynamoIdempotencyStore::new(db(), t.idempotency.clone().unwrap())),
-        audit: Arc::new(DynamoAuditLog::new(db(), t.audit.clone().unwrap())),
-        failed: Arc::new(DynamoFailedCommandLog::new(db(), t.failed_commands.clone().unwrap())),
-        outbox: Arc::new(DynamoOutboxStore::new(db(), t.outbox.clone().unwrap())),
+        directory: stores.directory().unwrap(),
+        contacts: stores.contacts().unwrap(),
+        links: stores.links().unwrap(),
+        idempotency: stores.idempotency().unwrap(),
+        audit: stores.audit().unwrap(),
+        failed: stores.failed_commands().unwrap(),
+        outbox: stores.outbox().unwrap(),
         outbound_sender: outbound.clone(),
         outbound_receiver: outbound,
     }

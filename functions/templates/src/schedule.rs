@@ -63,18 +63,16 @@ pub fn parse_quiet_hours(text: &str) -> Option<(u32, u32)> {
 }
 
 impl TemplatesSettings {
-    pub fn from_env() -> Result<Self, String> {
+    /// From the one configuration surface (so the Secrets Manager JSON applies here too).
+    pub fn from_config(config: &paybot::config::Config) -> Result<Self, String> {
         let mut settings = TemplatesSettings::default();
-        if let Ok(text) = std::env::var("TEMPLATE_LANGUAGES") {
-            settings.languages = parse_languages(&text).ok_or(
+        if let Some(text) = &config.template_languages {
+            settings.languages = parse_languages(text).ok_or(
                 "TEMPLATE_LANGUAGES must map all five locales, e.g. ro=ro,ru=ru,en=en_US,fr=fr,de=de",
             )?;
         }
-        if let Ok(text) = std::env::var("QUIET_HOURS").map(|t| t.trim().to_owned()) {
-            if !text.is_empty() {
-                settings.quiet_hours =
-                    Some(parse_quiet_hours(&text).ok_or("QUIET_HOURS must look like 22-8")?);
-            }
+        if let Some(text) = &config.quiet_hours {
+            settings.quiet_hours = Some(parse_quiet_hours(text).ok_or("QUIET_HOURS must look like 22-8")?);
         }
         Ok(settings)
     }
@@ -375,6 +373,22 @@ async fn look_up(deps: &TemplatesDeps, link: &PaymentLink) -> Result<RailResult,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settings_come_from_the_configuration() {
+        let config = paybot::config::Config::from_lookup(|name| match name {
+            "QUIET_HOURS" => Some("22-8".into()),
+            "TEMPLATE_LANGUAGES" => Some("ro=ro,ru=ru,en=en_GB,fr=fr,de=de".into()),
+            _ => None,
+        })
+        .unwrap();
+        let settings = TemplatesSettings::from_config(&config).unwrap();
+        assert_eq!(settings.quiet_hours, Some((22, 8)));
+        assert_eq!(settings.languages[&Locale::En], "en_GB");
+        let bad = paybot::config::Config::from_lookup(|name| (name == "QUIET_HOURS").then(|| "late".into()))
+            .unwrap();
+        assert!(TemplatesSettings::from_config(&bad).is_err());
+    }
 
     #[test]
     fn settings_parse() {

@@ -123,9 +123,10 @@ async fn moto_stores(counter: Option<&paybot::adapters::aws::RequestCounter>) ->
         Some(counter) => AwsClients::load_counted(counter).await,
         None => AwsClients::load().await,
     };
-    let config = paybot::config::Config::from_env().unwrap();
-    let t = &config.tables;
-    let db = || aws.dynamodb.clone();
+    let stores = paybot::wiring::AwsStores {
+        clients: aws.clone(),
+        config: paybot::config::Config::from_env().unwrap(),
+    };
     let fifo = |name: &'static str| {
         let sqs = aws.sqs.clone();
         async move {
@@ -144,14 +145,14 @@ async fn moto_stores(counter: Option<&paybot::adapters::aws::RequestCounter>) ->
     let outbound = fifo("out").await;
     let inbound = fifo("in").await;
     Stores {
-        directory: Arc::new(DynamoDirectory::new(db(), t.directory.clone().unwrap())),
-        contacts: Arc::new(DynamoContactStore::new(db(), t.contacts.clone().unwrap())),
-        links: Arc::new(DynamoPaymentLinkStore::new(db(), t.payment_links.clone().unwrap())),
-        idempotency: Arc::new(DynamoIdempotencyStore::new(db(), t.idempotency.clone().unwrap())),
-        outbox: Arc::new(DynamoOutboxStore::new(db(), t.outbox.clone().unwrap())),
-        windows: Arc::new(DynamoWindowStore::new(db(), t.contacts.clone().unwrap())),
-        statuses: Arc::new(DynamoDeliveryStatusStore::new(db(), t.message_status.clone().unwrap())),
-        audit: Arc::new(DynamoAuditLog::new(db(), t.audit.clone().unwrap())),
+        directory: stores.directory().unwrap(),
+        contacts: stores.contacts().unwrap(),
+        links: stores.links().unwrap(),
+        idempotency: stores.idempotency().unwrap(),
+        outbox: stores.outbox().unwrap(),
+        windows: stores.windows().unwrap(),
+        statuses: stores.statuses().unwrap(),
+        audit: stores.audit().unwrap(),
         outbound_sender: outbound.clone(),
         outbound_receiver: outbound,
         inbound_sender: inbound.clone(),

@@ -53,7 +53,7 @@ pub fn templates_run(adapters: &Adapters) -> Result<TemplatesRun, BuildError> {
         data_key: adapters.data_key.clone(),
         clock: adapters.clock.clone(),
         checks: adapters.config.checks,
-        settings: TemplatesSettings::from_env()?,
+        settings: TemplatesSettings::from_config(&adapters.config)?,
     });
     Ok(Arc::new(move || {
         let deps = deps.clone();

@@ -5,13 +5,12 @@
 //! Reads the documented configuration (`DIRECTORY_TABLE`, `DATA_KEY`, or `PAYBOT_SECRET_ID`
 //! for the secret; `AWS_ENDPOINT_URL` for moto). `--generate-data-key` prints a new key.
 
-use paybot::adapters::aws::{AwsClients, DynamoDirectory, SecretsManagerSource};
-use paybot::config::Config;
 use paybot::crypto::DataKey;
 use paybot::directory_file::DirectoryFile;
+use paybot::wiring::AwsStores;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), paybot::wiring::WiringError> {
     paybot::telemetry::init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--generate-data-key") {
@@ -22,11 +21,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: import-directory <directory.json> | --generate-data-key".into());
     };
     let file = DirectoryFile::parse(&std::fs::read_to_string(path)?)?;
-    let aws = AwsClients::load().await;
-    let config = Config::load(&SecretsManagerSource::new(aws.secrets.clone())).await?;
-    let key = DataKey::from_base64(config.data_key.as_ref().ok_or("DATA_KEY is not set")?.expose())?;
-    let table = Config::require(&config.tables.directory, "DIRECTORY_TABLE")?;
-    let (profiles, sellers) = file.import(&key, &DynamoDirectory::new(aws.dynamodb.clone(), table)).await?;
+    let aws = AwsStores::load().await?;
+    let (profiles, sellers) = file.import(&aws.data_key()?, aws.directory()?.as_ref()).await?;
+    let table = aws.config.tables.directory.as_deref().unwrap_or_default();
     println!("imported {profiles} profiles and {sellers} sellers into {table}");
     Ok(())
 }

@@ -1,0 +1,124 @@
+//! One way to wire: every store, queue and client a function is built from, resolved from
+//! the configuration once per cold start. Each function's `main.rs` takes what it needs; a
+//! setting a function cannot run without is a clear error at cold start, named as the
+//! README names it. Tests on moto build the same adapters from the same place.
+
+use std::sync::Arc;
+
+use crate::adapters::aws::{
+    AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDeliveryStatusStore, DynamoDirectory,
+    DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore,
+    DynamoWindowStore, SqsQueue,
+};
+use crate::config::{Config, ConfigError, names};
+use crate::crypto::DataKey;
+use crate::miapos::{MiaposClient, MiaposClientConfig};
+use crate::ports::{
+    AuditLog, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore, OutboxStore,
+    PaymentLinkStore, QueueSender, WindowStore,
+};
+use crate::whatsapp::cloud_api::CloudApiClient;
+
+/// A function's error at cold start.
+pub type WiringError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The AWS adapters of one deployment.
+#[derive(Debug, Clone)]
+pub struct AwsStores {
+    pub clients: AwsClients,
+    pub config: Config,
+}
+
+fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, ConfigError> {
+    Config::require(value, name)
+}
+
+impl AwsStores {
+    /// A Lambda's cold start: the SDK clients, then the configuration with the secret named
+    /// by `PAYBOT_SECRET_ID` read once.
+    pub async fn load() -> Result<AwsStores, ConfigError> {
+        let (clients, config) = AwsClients::load_with_config().await?;
+        Ok(AwsStores { clients, config })
+    }
+
+    fn db(&self) -> aws_sdk_dynamodb::Client {
+        self.clients.dynamodb.clone()
+    }
+
+    pub fn windows(&self) -> Result<Arc<dyn WindowStore>, ConfigError> {
+        let table = required(&self.config.tables.contacts, names::CONTACTS_TABLE)?;
+        Ok(Arc::new(DynamoWindowStore::new(self.db(), table)))
+    }
+
+    pub fn contacts(&self) -> Result<Arc<dyn ContactStore>, ConfigError> {
+        let table = required(&self.config.tables.contacts, names::CONTACTS_TABLE)?;
+        Ok(Arc::new(DynamoContactStore::new(self.db(), table)))
+    }
+
+    pub fn statuses(&self) -> Result<Arc<dyn DeliveryStatusStore>, ConfigError> {
+        let table = required(&self.config.tables.message_status, names::MESSAGE_STATUS_TABLE)?;
+        Ok(Arc::new(DynamoDeliveryStatusStore::new(self.db(), table)))
+    }
+
+    pub fn directory(&self) -> Result<Arc<dyn Directory>, ConfigError> {
+        let table = required(&self.config.tables.directory, names::DIRECTORY_TABLE)?;
+        Ok(Arc::new(DynamoDirectory::new(self.db(), table)))
+    }
+
+    pub fn links(&self) -> Result<Arc<dyn PaymentLinkStore>, ConfigError> {
+        let table = required(&self.config.tables.payment_links, names::PAYMENT_LINKS_TABLE)?;
+        Ok(Arc::new(DynamoPaymentLinkStore::new(self.db(), table)))
+    }
+
+    pub fn idempotency(&self) -> Result<Arc<dyn IdempotencyStore>, ConfigError> {
+        let table = required(&self.config.tables.idempotency, names::IDEMPOTENCY_TABLE)?;
+        Ok(Arc::new(DynamoIdempotencyStore::new(self.db(), table)))
+    }
+
+    pub fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
+        let table = required(&self.config.tables.audit, names::AUDIT_TABLE)?;
+        Ok(Arc::new(DynamoAuditLog::new(self.db(), table)))
+    }
+
+    pub fn failed_commands(&self) -> Result<Arc<dyn FailedCommandLog>, ConfigError> {
+        let table = required(&self.config.tables.failed_commands, names::FAILED_COMMANDS_TABLE)?;
+        Ok(Arc::new(DynamoFailedCommandLog::new(self.db(), table)))
+    }
+
+    pub fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
+        let table = required(&self.config.tables.outbox, names::OUTBOX_TABLE)?;
+        Ok(Arc::new(DynamoOutboxStore::new(self.db(), table)))
+    }
+
+    pub fn inbound(&self) -> Result<Arc<dyn QueueSender>, ConfigError> {
+        let url = required(&self.config.queues.inbound, names::INBOUND_QUEUE_URL)?;
+        Ok(Arc::new(SqsQueue::new(self.clients.sqs.clone(), url)))
+    }
+
+    pub fn outbound(&self) -> Result<Arc<dyn QueueSender>, ConfigError> {
+        let url = required(&self.config.queues.outbound, names::OUTBOUND_QUEUE_URL)?;
+        Ok(Arc::new(SqsQueue::new(self.clients.sqs.clone(), url)))
+    }
+
+    /// Where notify parks what failed for good (the outbound dead-letter queue).
+    pub fn parked(&self) -> Result<Arc<dyn QueueSender>, ConfigError> {
+        let url = required(&self.config.queues.parked, names::PARKED_QUEUE_URL)?;
+        Ok(Arc::new(SqsQueue::new(self.clients.sqs.clone(), url)))
+    }
+
+    /// The AES-256-GCM key of the stored merchant secrets.
+    pub fn data_key(&self) -> Result<DataKey, WiringError> {
+        let key = self.config.data_key.as_ref().ok_or(ConfigError::Missing("DATA_KEY"))?;
+        Ok(DataKey::from_base64(key.expose())?)
+    }
+
+    /// One miaPOS client per process: it holds the merchants' token cache.
+    pub fn rail(&self) -> Result<Arc<MiaposClient>, WiringError> {
+        Ok(Arc::new(MiaposClient::new(MiaposClientConfig::from_config(&self.config.miapos))?))
+    }
+
+    pub fn cloud_api(&self) -> Result<Arc<CloudApiClient>, ConfigError> {
+        let token = Config::require_secret(&self.config.whatsapp.access_token, "WHATSAPP_ACCESS_TOKEN")?;
+        Ok(Arc::new(CloudApiClient::new(&self.config.whatsapp.api_base, token.clone())))
+    }
+}
