@@ -42,7 +42,7 @@ SENDER_BSUID = "MD.1234567890123456"
 
 TEXT_BODY = 'pay 100 "Cafea + croissant" #cafea'
 TEXT_BODY_RO = "plat\u0103 100 \u201eCafea \u0219i covrig\u201d #cafea"  # plată 100 „Cafea și covrig” #cafea
-LIST_REPLY = {"id": "lang:de", "title": "Deutsch"}
+LIST_REPLY = {"id": "core:lang:de", "title": "Deutsch"}
 
 # Unix seconds; the messages arrive one minute apart, the status last.
 TS_TEXT = 1763712000

@@ -9,8 +9,8 @@
 pub mod adapters;
 pub mod audit;
 pub mod batch;
+pub mod capabilities;
 pub mod clock;
-pub mod commands;
 pub mod config;
 pub mod crypto;
 pub mod directory_file;

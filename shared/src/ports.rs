@@ -262,23 +262,30 @@ pub trait Directory: Send + Sync {
     async fn put_seller(&self, seller: &crate::domain::Seller) -> StoreResult<()>;
 }
 
-/// What the bot remembers about one conversation besides its window.
+/// What the bot remembers about one conversation besides its window: what the core owns
+/// (the locale), and each capability's own state under its name, so that one capability's
+/// state (the seller's merchant picker, the wallet's pending confirmation) never meets
+/// another's.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ContactSettings {
-    /// Chosen with `/lang`; the directory's locale applies until then.
+    /// Chosen with `/lang`; the actor's own locale applies until then.
     pub locale: Option<crate::domain::Locale>,
-    /// Chosen in the merchant picker.
-    pub selected_merchant: Option<String>,
-    /// A command waiting for the user to pick from a list, as they wrote it.
-    pub pending_command: Option<String>,
+    /// Each capability's state as it wrote it (its own JSON), by capability name.
+    pub states: std::collections::BTreeMap<String, String>,
+}
+
+impl ContactSettings {
+    pub fn state(&self, namespace: &str) -> Option<&str> {
+        self.states.get(namespace).map(String::as_str)
+    }
 }
 
 #[async_trait]
 pub trait ContactStore: Send + Sync {
     async fn settings(&self, contact: &ContactKey) -> StoreResult<ContactSettings>;
     async fn set_locale(&self, contact: &ContactKey, locale: crate::domain::Locale) -> StoreResult<()>;
-    async fn set_selected_merchant(&self, contact: &ContactKey, merchant_id: &str) -> StoreResult<()>;
-    async fn set_pending_command(&self, contact: &ContactKey, command: Option<&str>) -> StoreResult<()>;
+    /// Replaces (or with `None` clears) one capability's state.
+    async fn set_state(&self, contact: &ContactKey, namespace: &str, state: Option<&str>) -> StoreResult<()>;
 }
 
 /// A forward move of a payment link, with what the rail said alongside the state.

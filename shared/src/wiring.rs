@@ -10,6 +10,7 @@ use crate::adapters::aws::{
     DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore,
     DynamoWindowStore, SqsQueue,
 };
+use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::config::{Config, ConfigError, names};
 use crate::crypto::DataKey;
 use crate::miapos::{MiaposClient, MiaposClientConfig};
@@ -115,6 +116,22 @@ impl AwsStores {
     /// One miaPOS client per process: it holds the merchants' token cache.
     pub fn rail(&self) -> Result<Arc<MiaposClient>, WiringError> {
         Ok(Arc::new(MiaposClient::new(MiaposClientConfig::from_config(&self.config.miapos))?))
+    }
+
+    /// The seller capability (payment links), with its stores, the rail and its settings.
+    pub fn seller(&self, clock: Arc<dyn crate::ports::Clock>) -> Result<SellerCapability, WiringError> {
+        Ok(SellerCapability::new(SellerDeps {
+            directory: self.directory()?,
+            contacts: self.contacts()?,
+            links: self.links()?,
+            idempotency: self.idempotency()?,
+            audit: self.audit()?,
+            failed_commands: self.failed_commands()?,
+            rail: self.rail()?,
+            clock,
+            data_key: self.data_key()?,
+            settings: SellerSettings::from_config(&self.config),
+        }))
     }
 
     pub fn cloud_api(&self) -> Result<Arc<CloudApiClient>, ConfigError> {

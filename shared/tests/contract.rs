@@ -364,14 +364,17 @@ mod records {
         let contact = ContactKey { business_number_id: "1065".into(), user_key: unique("+37369") };
         assert_eq!(store.settings(&contact).await.unwrap(), Default::default());
         store.set_locale(&contact, Locale::De).await.unwrap();
-        store.set_selected_merchant(&contact, "M-2").await.unwrap();
-        store.set_pending_command(&contact, Some("pay 100")).await.unwrap();
+        store.set_state(&contact, "payment_links", Some(r#"{"merchant":"M-2"}"#)).await.unwrap();
+        store.set_state(&contact, "wallet", Some(r#"{"pending":"yes"}"#)).await.unwrap();
         let settings = store.settings(&contact).await.unwrap();
         assert_eq!(settings.locale, Some(Locale::De));
-        assert_eq!(settings.selected_merchant.as_deref(), Some("M-2"));
-        assert_eq!(settings.pending_command.as_deref(), Some("pay 100"));
-        store.set_pending_command(&contact, None).await.unwrap();
-        assert_eq!(store.settings(&contact).await.unwrap().pending_command, None);
+        assert_eq!(settings.state("payment_links"), Some(r#"{"merchant":"M-2"}"#));
+        assert_eq!(settings.state("wallet"), Some(r#"{"pending":"yes"}"#), "namespaces never meet");
+        store.set_state(&contact, "payment_links", None).await.unwrap();
+        let settings = store.settings(&contact).await.unwrap();
+        assert_eq!(settings.state("payment_links"), None);
+        assert_eq!(settings.state("wallet"), Some(r#"{"pending":"yes"}"#));
+        assert_eq!(settings.locale, Some(Locale::De));
     }
 
     fn link(seller: &Phone, id: &str, created: i64) -> PaymentLink {

@@ -12,16 +12,12 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let deps = Arc::new(CommandDeps {
         directory: aws.directory()?,
         contacts: aws.contacts()?,
-        links: aws.links()?,
         idempotency: aws.idempotency()?,
-        audit: aws.audit()?,
-        failed_commands: aws.failed_commands()?,
         outbox: aws.outbox()?,
-        rail: aws.rail()?,
         outbound: aws.outbound()?,
         clock: Arc::new(SystemClock),
-        data_key: aws.data_key()?,
-        settings: CommandSettings::from_config(&aws.config),
+        capabilities: vec![Arc::new(aws.seller(Arc::new(SystemClock))?)],
+        settings: CommandSettings::default(),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
         let deps = deps.clone();

@@ -18,6 +18,7 @@ use paybot::adapters::memory::{
     MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemoryQueue,
     MemoryWindowStore,
 };
+use paybot::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use paybot::config::Secret;
 use paybot::crypto::DataKey;
 use paybot::directory_file::DirectoryFile;
@@ -282,22 +283,27 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         clock: clock.clone(),
     }));
 
-    let command = CommandDeps {
+    let seller = SellerCapability::new(SellerDeps {
         directory: stores.directory.clone(),
         contacts: stores.contacts.clone(),
         links: stores.links.clone(),
         idempotency: stores.idempotency.clone(),
         audit: stores.audit.clone(),
         failed_commands: Arc::new(MemoryFailedCommandLog::default()),
-        outbox: stores.outbox.clone(),
         rail: rail.clone(),
-        outbound: stores.outbound_sender.clone(),
         clock: clock.clone(),
         data_key: data_key.clone(),
-        settings: CommandSettings {
-            callback_url: Some(format!("{status_url}/miapos/callback")),
-            ..CommandSettings::from_config(&paybot::config::Config::from_lookup(|_| None).unwrap())
-        },
+        settings: SellerSettings { callback_url: Some(format!("{status_url}/miapos/callback")), checks },
+    });
+    let command = CommandDeps {
+        directory: stores.directory.clone(),
+        contacts: stores.contacts.clone(),
+        idempotency: stores.idempotency.clone(),
+        outbox: stores.outbox.clone(),
+        outbound: stores.outbound_sender.clone(),
+        clock: clock.clone(),
+        capabilities: vec![Arc::new(seller)],
+        settings: CommandSettings::default(),
     };
     let parked = Arc::new(MemoryQueue::standard(clock.clone()));
     let notify = NotifyDeps {

@@ -227,16 +227,12 @@ impl LocalStack {
         let command = Arc::new(CommandDeps {
             directory: a.directory.clone(),
             contacts: a.contacts.clone(),
-            links: a.links.clone(),
             idempotency: a.idempotency.clone(),
-            audit: a.audit.clone(),
-            failed_commands: a.failed_commands.clone(),
             outbox: a.outbox.clone(),
-            rail: a.rail.clone(),
             outbound: a.outbound.clone(),
             clock: a.clock.clone(),
-            data_key: a.data_key.clone(),
-            settings: CommandSettings::from_config(&a.config),
+            capabilities: vec![Arc::new(wiring::seller(a))],
+            settings: CommandSettings::default(),
         });
         let notify = Arc::new(NotifyDeps {
             sender: a.sender.clone(),

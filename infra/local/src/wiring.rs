@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
+use paybot::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use paybot::miapos::CallbackVerifier;
 use status::{CallbackKeys, StatusState};
 use templates::{TemplatesDeps, TemplatesSettings};
@@ -14,6 +15,22 @@ use crate::{Adapters, BuildError};
 
 /// One run of the template sender; the text is its report, shown on the simulator page.
 pub type TemplatesRun = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = String> + Send>> + Send + Sync>;
+
+/// The seller capability over the stack's adapters, as `AwsStores::seller` builds it on Lambda.
+pub fn seller(adapters: &Adapters) -> SellerCapability {
+    SellerCapability::new(SellerDeps {
+        directory: adapters.directory.clone(),
+        contacts: adapters.contacts.clone(),
+        links: adapters.links.clone(),
+        idempotency: adapters.idempotency.clone(),
+        audit: adapters.audit.clone(),
+        failed_commands: adapters.failed_commands.clone(),
+        rail: adapters.rail.clone(),
+        clock: adapters.clock.clone(),
+        data_key: adapters.data_key.clone(),
+        settings: SellerSettings::from_config(&adapters.config),
+    })
+}
 
 /// `POST /miapos/callback`. The sandbox's public key is in the configuration (unless
 /// `MIAPOS_PUBLIC_KEY` says otherwise), so callbacks are verified as on Lambda with a

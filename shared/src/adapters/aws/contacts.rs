@@ -44,25 +44,26 @@ impl DynamoContactStore {
     }
 }
 
+/// Each capability's state is one attribute, `state_<capability>`.
+const STATE_PREFIX: &str = "state_";
+
 #[async_trait]
 impl ContactStore for DynamoContactStore {
     async fn settings(&self, contact: &ContactKey) -> StoreResult<ContactSettings> {
         let Some(item) = get_item(&self.client, &self.table, "pk", contact.storage_key(), None).await? else {
             return Ok(ContactSettings::default());
         };
-        Ok(ContactSettings {
-            locale: string_attr(&item, "locale").and_then(|l| Locale::parse(&l)),
-            selected_merchant: string_attr(&item, "selected_merchant"),
-            pending_command: string_attr(&item, "pending_command"),
-        })
+        let states = item
+            .iter()
+            .filter_map(|(name, _)| name.strip_prefix(STATE_PREFIX).map(|ns| (ns.to_owned(), name)))
+            .filter_map(|(ns, name)| string_attr(&item, name).map(|json| (ns, json)))
+            .collect();
+        Ok(ContactSettings { locale: string_attr(&item, "locale").and_then(|l| Locale::parse(&l)), states })
     }
     async fn set_locale(&self, contact: &ContactKey, locale: Locale) -> StoreResult<()> {
         self.set(contact, "locale", Some(s(locale.code()))).await
     }
-    async fn set_selected_merchant(&self, contact: &ContactKey, merchant_id: &str) -> StoreResult<()> {
-        self.set(contact, "selected_merchant", Some(s(merchant_id))).await
-    }
-    async fn set_pending_command(&self, contact: &ContactKey, command: Option<&str>) -> StoreResult<()> {
-        self.set(contact, "pending_command", command.map(s)).await
+    async fn set_state(&self, contact: &ContactKey, namespace: &str, state: Option<&str>) -> StoreResult<()> {
+        self.set(contact, &format!("{STATE_PREFIX}{namespace}"), state.map(s)).await
     }
 }

@@ -30,10 +30,14 @@ impl ContactStore for MemoryContactStore {
     async fn set_locale(&self, contact: &ContactKey, locale: Locale) -> StoreResult<()> {
         self.update(contact, |s| s.locale = Some(locale))
     }
-    async fn set_selected_merchant(&self, contact: &ContactKey, merchant_id: &str) -> StoreResult<()> {
-        self.update(contact, |s| s.selected_merchant = Some(merchant_id.to_owned()))
-    }
-    async fn set_pending_command(&self, contact: &ContactKey, command: Option<&str>) -> StoreResult<()> {
-        self.update(contact, |s| s.pending_command = command.map(str::to_owned))
+    async fn set_state(&self, contact: &ContactKey, namespace: &str, state: Option<&str>) -> StoreResult<()> {
+        self.update(contact, |s| match state {
+            Some(json) => {
+                s.states.insert(namespace.to_owned(), json.to_owned());
+            }
+            None => {
+                s.states.remove(namespace);
+            }
+        })
     }
 }

@@ -1,15 +1,10 @@
-//! Every reply of the command function, rendered in the conversation's locale from the
+//! Every reply of the seller capability, rendered in the conversation's locale from the
 //! locale files (no user-facing text in code).
 
-use paybot::commands::{MarketRules, Refusal, RefusalKind};
-use paybot::domain::{Locale, MerchantBinding, Money, PaymentLink};
-use paybot::i18n::{Arg, Catalog, format_amount};
-use paybot::ports::{ListRow, ListSection, OutboundContent};
-
-/// Row ids of the language list: `lang:<code>`.
-pub const LANG_ROW_PREFIX: &str = "lang:";
-/// Row ids of the merchant list: `merchant:<merchantId>`.
-pub const MERCHANT_ROW_PREFIX: &str = "merchant:";
+use super::commands::{MarketRules, Refusal, RefusalKind};
+use crate::domain::{Locale, MerchantBinding, Money, PaymentLink};
+use crate::i18n::{Arg, Catalog, format_amount};
+use crate::ports::{ListRow, ListSection, OutboundContent};
 
 /// Meta's limits for list rows (characters).
 const ROW_TITLE_MAX: usize = 24;
@@ -20,8 +15,6 @@ pub enum Reply {
     UnknownSeller,
     SellerBlocked,
     Help { multi_merchant: bool },
-    LanguagePicker,
-    LanguageChanged,
     MerchantPicker { merchants: Vec<MerchantBinding> },
     MerchantSelected { name: String },
     NoMerchant,
@@ -51,23 +44,6 @@ pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
         Reply::UnknownSeller => text(t("unknown-seller", &[])),
         Reply::SellerBlocked => text(t("seller-blocked", &[])),
         Reply::Help { multi_merchant } => text(t("help", &[("multi_merchant", Arg::flag(*multi_merchant))])),
-        Reply::LanguagePicker => OutboundContent::List {
-            body: t("lang-prompt", &[]),
-            button: t("lang-button", &[]),
-            sections: vec![ListSection {
-                title: Some(t("lang-section", &[])),
-                rows: Locale::ALL
-                    .into_iter()
-                    .map(|l| ListRow {
-                        id: format!("{LANG_ROW_PREFIX}{}", l.code()),
-                        // Each language by its own name, whatever the current locale.
-                        title: catalog.text(l, "language-name", &[]),
-                        description: None,
-                    })
-                    .collect(),
-            }],
-        },
-        Reply::LanguageChanged => text(t("lang-changed", &[])),
         Reply::MerchantPicker { merchants } => OutboundContent::List {
             body: t("merchant-prompt", &[]),
             button: t("merchant-button", &[]),
@@ -77,7 +53,7 @@ pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
                     .iter()
                     .take(LIST_ROWS_MAX)
                     .map(|m| ListRow {
-                        id: format!("{MERCHANT_ROW_PREFIX}{}", m.merchant_id),
+                        id: super::merchant_row(&m.merchant_id),
                         title: truncate(&m.name, ROW_TITLE_MAX),
                         description: Some(truncate(&m.merchant_id, ROW_DESCRIPTION_MAX)),
                     })
