@@ -7,9 +7,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
 use paybot::StoreResult;
+use paybot::capabilities::seller::updates::{self, ResultSink};
 use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::miapos::{CallbackError, CallbackVerifier, MiaposClient};
-use paybot::payments::{self, CheckSchedule, RailResult, ResultSink};
+use paybot::payments::{CheckSchedule, RailResult};
 use paybot::ports::{
     AuditLog, Clock, ContactStore, Directory, IdempotencyStore, MerchantCredentials, PaymentLinkStore,
     QueueSender,
@@ -132,5 +133,5 @@ async fn handle_result(state: &StatusState, result: &RailResult) -> StoreResult<
         idempotency: state.idempotency.as_ref(),
         checks: state.checks,
     };
-    payments::record_result(&sink, result, state.clock.now()).await.map(|_| ())
+    updates::record_result(&sink, result, state.clock.now()).await.map(|_| ())
 }

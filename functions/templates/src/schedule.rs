@@ -2,11 +2,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Timelike, Utc};
+use paybot::capabilities::seller::updates::{self, ResultSink};
 use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::domain::{ContactKey, LinkState, Locale, PaymentLink, Phone};
 use paybot::i18n::{Catalog, format_amount};
 use paybot::outbound::OutboundJob;
-use paybot::payments::{self, Applied, CheckSchedule, RailResult, ResultSink};
+use paybot::payments::{Applied, CheckSchedule, RailResult};
 use paybot::ports::{
     AuditLog, Clock, ContactStore, Directory, DueCursor, IdempotencyStore, MerchantCredentials,
     OutboundContent, OutboundMessage, OutboxItem, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender,
@@ -146,8 +147,7 @@ async fn send_outbox(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResul
             continue;
         };
         let locale =
-            payments::seller_locale(deps.directory.as_ref(), deps.contacts.as_ref(), &contact, &phone)
-                .await?;
+            updates::seller_locale(deps.directory.as_ref(), deps.contacts.as_ref(), &contact, &phone).await?;
         let now = deps.clock.now();
         let window_open =
             deps.windows.last_inbound(&contact).await?.is_some_and(|at| now - at < deps.settings.window);
@@ -157,7 +157,7 @@ async fn send_outbox(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResul
             report.free_form_queued += items.len();
             items
                 .iter()
-                .map(|item| payments::late_job(item, locale, phone.clone()).to_queue_message())
+                .map(|item| updates::late_job(item, locale, phone.clone()).to_queue_message())
                 .collect()
         } else if in_quiet_hours(deps, &contact, now).await? {
             report.held_for_quiet_hours += 1;
@@ -282,7 +282,7 @@ async fn check_link(
     if link.state.is_final() {
         if deps.links.reschedule(&link.id, due, deps.checks.notify_by(now)).await? {
             report.notified_late += 1;
-            payments::queue_final_update(sink.directory, sink.contacts, sink.links, sink.outbound, link, now)
+            updates::queue_final_update(sink.directory, sink.contacts, sink.links, sink.outbound, link, now)
                 .await?;
         }
         return Ok(());
@@ -292,7 +292,7 @@ async fn check_link(
     }
     report.looked_up += 1;
     match look_up(deps, link).await {
-        Ok(result) => match payments::record_result(&sink, &result, deps.clock.now()).await? {
+        Ok(result) => match updates::record_result(&sink, &result, deps.clock.now()).await? {
             Applied::Moved(moved) if moved.state.is_final() => report.moved_by_lookup += 1,
             Applied::Mismatch { .. } | Applied::UnknownLink => {
                 refuse(deps, link, report, "disagreement").await?

@@ -6,9 +6,9 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
+use paybot::capabilities::seller::updates::{outbox_item, status_text};
 use paybot::domain::{LinkState, Locale, PaymentLink};
 use paybot::i18n::format_amount;
-use paybot::payments::{outbox_item, status_text};
 use paybot::ports::{OutboundContent, OutboxItem};
 use sandboxes::cloud_api::SentMessage;
 use serde_json::Value;

@@ -4,10 +4,12 @@
 //!
 //! - [`commands`]: the grammar of what a seller writes;
 //! - [`replies`]: everything the seller reads, from the locale files;
+//! - [`updates`]: how a payment ended, recorded and told;
 //! - this module: identifying the seller, the merchant picker, issuing links.
 
 pub mod commands;
 pub mod replies;
+pub mod updates;
 
 use std::sync::Arc;
 
