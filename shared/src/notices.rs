@@ -1,5 +1,5 @@
 //! Notices: what the bot tells a user that may arrive after the 24-hour window (today, a
-//! payment's final state). One notice has one delivery claim, its [`OutboxItem::notice_key`],
+//! payment's final state). One notice has one delivery claim, its [`Notice::notice_key`],
 //! taken by whichever path delivers it: free-form at once, free-form when the user writes
 //! again, or a template or digest from the outbox. So a notice reaches the user once, and a
 //! notice Meta accepted and then reported undelivered is reopened and delivered again.
@@ -7,7 +7,11 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::StoreResult;
-use crate::ports::{Claim, IdempotencyStore, OutboxItem, OutboxStore};
+use crate::domain::{Locale, Phone};
+use crate::outbound::OutboundJob;
+use crate::ports::{
+    Claim, ContactStore, IdempotencyStore, Notice, OutboundContent, OutboundMessage, OutboxStore,
+};
 
 /// Claiming every notice of one message.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,17 +21,17 @@ pub enum NoticeClaim {
     /// One is being delivered elsewhere right now: try again later. Nothing is held.
     Busy,
     /// These were delivered already (by another path): nothing is held.
-    Delivered(Vec<OutboxItem>),
+    Delivered(Vec<Notice>),
 }
 
 /// Claims all of `notices` or none.
 pub async fn claim(
     idempotency: &dyn IdempotencyStore,
-    notices: &[OutboxItem],
+    notices: &[Notice],
     now: DateTime<Utc>,
     lease: Duration,
 ) -> StoreResult<NoticeClaim> {
-    let mut acquired: Vec<&OutboxItem> = Vec::new();
+    let mut acquired: Vec<&Notice> = Vec::new();
     let mut delivered = Vec::new();
     let mut busy = false;
     for notice in notices {
@@ -50,7 +54,7 @@ pub async fn claim(
 
 pub async fn complete(
     idempotency: &dyn IdempotencyStore,
-    notices: &[OutboxItem],
+    notices: &[Notice],
     now: DateTime<Utc>,
     keep: Duration,
 ) -> StoreResult<()> {
@@ -62,7 +66,7 @@ pub async fn complete(
 
 pub async fn release<'a>(
     idempotency: &dyn IdempotencyStore,
-    notices: impl IntoIterator<Item = &'a OutboxItem>,
+    notices: impl IntoIterator<Item = &'a Notice>,
 ) -> StoreResult<()> {
     for notice in notices {
         idempotency.release(&notice.notice_key()).await?;
@@ -76,15 +80,45 @@ pub async fn release<'a>(
 pub async fn return_to_outbox(
     idempotency: &dyn IdempotencyStore,
     outbox: &dyn OutboxStore,
-    notice: &OutboxItem,
+    notice: &Notice,
 ) -> StoreResult<()> {
     idempotency.reopen(&notice.notice_key()).await?;
     outbox.add(notice).await?;
-    tracing::info!(link = %notice.link_id, "undelivered update back in the template outbox");
+    tracing::info!(notice = %notice.id, "undelivered update back in the template outbox");
     Ok(())
 }
 
-/// The outbox items of `contact` that are `notices` (by link), for removal once delivered.
-pub fn link_ids(notices: &[OutboxItem]) -> Vec<String> {
-    notices.iter().map(|n| n.link_id.clone()).collect()
+/// The ids of `notices`, for their removal from the outbox once delivered.
+pub fn ids(notices: &[Notice]) -> Vec<String> {
+    notices.iter().map(|n| n.id.clone()).collect()
+}
+
+/// A notice's first delivery, free-form, in the locale it was made in; outside the window
+/// notify moves it to the outbox.
+pub fn status_job(notice: Notice, to: Phone) -> OutboundJob {
+    let locale = notice.locale;
+    free_form(format!("status:{}", notice.id), notice, locale, to)
+}
+
+/// A waiting notice delivered free-form because the user wrote again (from the command
+/// function, or from a scheduled run that finds the window open), in the user's `locale` now.
+pub fn late_job(notice: &Notice, locale: Locale, to: Phone) -> OutboundJob {
+    free_form(format!("late:{}", notice.id), notice.clone(), locale, to)
+}
+
+fn free_form(id: String, notice: Notice, locale: Locale, to: Phone) -> OutboundJob {
+    OutboundJob {
+        id,
+        message: OutboundMessage {
+            business_number_id: notice.contact.business_number_id.clone(),
+            to,
+            content: OutboundContent::Text { body: notice.text.render(locale) },
+        },
+        notices: vec![notice],
+    }
+}
+
+/// The locale a waiting notice is sent in: a `/lang` choice made since, else its own.
+pub async fn locale_for(contacts: &dyn ContactStore, notice: &Notice) -> StoreResult<Locale> {
+    Ok(contacts.settings(&notice.contact).await?.locale.unwrap_or(notice.locale))
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::ContactKey;
 use crate::ingress::sqs_token;
-use crate::ports::{OutboundMessage, OutboxItem, QueueMessage};
+use crate::ports::{Notice, OutboundMessage, QueueMessage};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutboundJob {
@@ -17,7 +17,7 @@ pub struct OutboundJob {
     /// digest. Their delivery claims are shared by every path, so each reaches the user once.
     /// Replies to a message the user just sent have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub notices: Vec<OutboxItem>,
+    pub notices: Vec<Notice>,
 }
 
 impl OutboundJob {

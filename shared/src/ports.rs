@@ -45,9 +45,9 @@ pub trait DeliveryStatusStore: Send + Sync {
     /// keeps nothing, when that report is already stored: the caller then returns the notice
     /// to the outbox itself. Together with [`Self::take_fallback`] exactly one of the
     /// webhook and notify moves it, whichever order the two arrive in.
-    async fn attach_fallback(&self, message_id: &str, item: &OutboxItem) -> StoreResult<bool>;
+    async fn attach_fallback(&self, message_id: &str, item: &Notice) -> StoreResult<bool>;
     /// Takes the outbox form kept beside a message: a second call finds nothing.
-    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<OutboxItem>>;
+    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<Notice>>;
 }
 
 /// A message for a queue. On a FIFO queue `group` keeps order within a group and
@@ -442,42 +442,46 @@ pub trait FailedCommandLog: Send + Sync {
 
 // ---- the template outbox -----------------------------------------------------------------
 
-/// A payment-status update waiting for the seller's window to reopen, or for the scheduled
-/// template sender.
+/// A notice: what the bot tells a user that may arrive after the 24-hour window (a payment's
+/// final state; a wallet's money received, …), from any capability. It carries its words
+/// free-form and as an approved Utility template, rendered in the user's locale when sent,
+/// and waits in the outbox while the window is closed.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct OutboxItem {
+pub struct Notice {
+    /// Unique per update and stable across retries: `<capability>:<subject>:<event>`.
+    pub id: String,
     pub contact: ContactKey,
-    pub link_id: String,
-    pub state: crate::domain::LinkState,
-    pub amount: crate::domain::Money,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tag: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub payer_bank: Option<String>,
+    /// The free-form message.
+    pub text: crate::i18n::Words,
+    /// The approved Utility template of the same words, and its body parameters in order.
+    pub template: String,
+    pub parameters: Vec<crate::i18n::WordArg>,
+    /// This notice as one line of a digest of several (its parts joined by spaces).
+    pub digest_line: Vec<crate::i18n::WordArg>,
+    /// The user's locale when the notice was made; a `/lang` choice made since comes first.
+    pub locale: crate::domain::Locale,
     #[serde(with = "chrono::serde::ts_milliseconds")]
     pub at: DateTime<Utc>,
 }
 
-impl OutboxItem {
-    /// The key every delivery path claims before sending this update (free-form at once,
+impl Notice {
+    /// The key every delivery path claims before sending this notice (free-form at once,
     /// free-form when the user writes again, a template or a digest), so it reaches the user
     /// once whichever path gets there first.
     pub fn notice_key(&self) -> String {
-        format!("notice:{}:{}", self.link_id, self.state.as_str())
+        format!("notice:{}", self.id)
     }
 }
 
-/// Pending late updates per conversation.
+/// Notices waiting per conversation: for the window to reopen, or for the template sender.
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
-    /// Adds the item (once per link and state: adding it again changes nothing).
-    async fn add(&self, item: &OutboxItem) -> StoreResult<()>;
-    /// The conversation's pending items, oldest first.
-    async fn pending(&self, contact: &ContactKey) -> StoreResult<Vec<OutboxItem>>;
-    /// Conversations with at least one pending item.
+    /// Adds the notice (once per notice id: adding it again changes nothing).
+    async fn add(&self, notice: &Notice) -> StoreResult<()>;
+    /// The conversation's pending notices, oldest first.
+    async fn pending(&self, contact: &ContactKey) -> StoreResult<Vec<Notice>>;
+    /// Conversations with at least one pending notice.
     async fn contacts_with_pending(&self, limit: usize) -> StoreResult<Vec<ContactKey>>;
-    /// Removes the given items (those already delivered).
-    async fn remove(&self, contact: &ContactKey, link_ids: &[String]) -> StoreResult<()>;
+    /// Removes the given notices (those delivered).
+    async fn remove(&self, contact: &ContactKey, notice_ids: &[String]) -> StoreResult<()>;
 }

@@ -78,14 +78,15 @@ async fn delivery_status_only_moves_up(store: &dyn DeliveryStatusStore) {
 
     // A sent status update keeps its outbox form beside it, taken once.
     assert_eq!(store.take_fallback(&id).await.unwrap(), None);
-    let item = paybot::ports::OutboxItem {
+    let money = paybot::domain::Money::new(100.into(), paybot::domain::Currency::MDL).unwrap();
+    let item = paybot::ports::Notice {
+        id: "payment_links:pl-1:success".into(),
         contact: ContactKey { business_number_id: "1065".into(), user_key: "+37369123456".into() },
-        link_id: "pl-1".into(),
-        state: paybot::domain::LinkState::Success,
-        amount: paybot::domain::Money::new(100.into(), paybot::domain::Currency::MDL).unwrap(),
-        description: Some("Cafea".into()),
-        tag: None,
-        payer_bank: None,
+        text: paybot::i18n::Words::new("payment-paid").arg("amount", paybot::i18n::WordArg::Amount(money)),
+        template: "payment_update".into(),
+        parameters: vec![paybot::i18n::WordArg::Message("template-status-success".into())],
+        digest_line: vec![paybot::i18n::WordArg::Amount(money)],
+        locale: paybot::domain::Locale::Ro,
         at: at(50),
     };
     assert!(store.attach_fallback(&id, &item).await.unwrap());
@@ -603,26 +604,32 @@ mod records {
         assert!(all.iter().all(|e| !e.text.contains("069123456")), "phone numbers are masked");
     }
 
-    async fn outbox_keeps_one_item_per_link(store: &dyn paybot::ports::OutboxStore) {
-        use paybot::ports::OutboxItem;
+    async fn outbox_keeps_one_item_per_notice(store: &dyn paybot::ports::OutboxStore) {
+        use paybot::i18n::{WordArg, Words};
+        use paybot::ports::Notice;
         let contact = ContactKey { business_number_id: "1065".into(), user_key: unique("+37369") };
-        let item = |link: &str, state, seconds| OutboxItem {
-            contact: contact.clone(),
-            link_id: link.into(),
-            state,
-            amount: Money::new(Decimal::from(100), Currency::MDL).unwrap(),
-            description: Some("Cafea".into()),
-            tag: None,
-            payer_bank: Some("MAIB".into()),
-            at: at(seconds),
+        let item = |id: &str, seconds| {
+            let amount = WordArg::Amount(Money::new(Decimal::from(100), Currency::MDL).unwrap());
+            Notice {
+                id: id.into(),
+                contact: contact.clone(),
+                text: Words::new("payment-paid")
+                    .arg("amount", amount.clone())
+                    .arg("bank", WordArg::Text("MAIB".into())),
+                template: "payment_update".into(),
+                parameters: vec![WordArg::Message("template-status-success".into()), amount.clone()],
+                digest_line: vec![amount],
+                locale: Locale::Fr,
+                at: at(seconds),
+            }
         };
         assert!(store.pending(&contact).await.unwrap().is_empty());
-        store.add(&item("pl-b", LinkState::Expired, 20)).await.unwrap();
-        store.add(&item("pl-a", LinkState::Success, 10)).await.unwrap();
-        store.add(&item("pl-a", LinkState::Success, 10)).await.unwrap();
+        store.add(&item("pl-b", 20)).await.unwrap();
+        store.add(&item("pl-a", 10)).await.unwrap();
+        store.add(&item("pl-a", 10)).await.unwrap();
         let pending = store.pending(&contact).await.unwrap();
-        assert_eq!(pending.iter().map(|i| i.link_id.as_str()).collect::<Vec<_>>(), ["pl-a", "pl-b"]);
-        assert_eq!(pending[0], item("pl-a", LinkState::Success, 10));
+        assert_eq!(pending.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(), ["pl-a", "pl-b"]);
+        assert_eq!(pending[0], item("pl-a", 10), "kept as added, words and all");
         assert!(store.contacts_with_pending(10_000).await.unwrap().contains(&contact));
         store.remove(&contact, &["pl-a".to_string(), "pl-b".to_string()]).await.unwrap();
         assert!(store.pending(&contact).await.unwrap().is_empty());
@@ -631,7 +638,7 @@ mod records {
 
     #[tokio::test]
     async fn memory_records() {
-        outbox_keeps_one_item_per_link(&paybot::adapters::memory::MemoryOutboxStore::default()).await;
+        outbox_keeps_one_item_per_notice(&paybot::adapters::memory::MemoryOutboxStore::default()).await;
         directory_round_trips(&MemoryDirectory::default()).await;
         contact_settings_persist(&MemoryContactStore::default()).await;
         links_move_forward_only(&MemoryPaymentLinkStore::default()).await;
@@ -660,7 +667,7 @@ mod records {
         ))
         .await;
         audit_chains_verify(&DynamoAuditLog::new(db(), t.audit.clone().expect("AUDIT_TABLE"))).await;
-        outbox_keeps_one_item_per_link(&paybot::adapters::aws::DynamoOutboxStore::new(
+        outbox_keeps_one_item_per_notice(&paybot::adapters::aws::DynamoOutboxStore::new(
             db(),
             t.outbox.clone().expect("OUTBOX_TABLE"),
         ))

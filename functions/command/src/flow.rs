@@ -172,7 +172,7 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage) -> Result<(), Com
     // The window is open again: updates that waited for a template go now, free of charge,
     // before the answer to this message. They leave the outbox when notify has delivered them.
     for item in deps.outbox.pending(&contact).await? {
-        answer.push(paybot::capabilities::seller::updates::late_job(&item, locale, phone.clone()));
+        answer.push(paybot::notices::late_job(&item, locale, phone.clone()));
     }
 
     match row {

@@ -141,7 +141,7 @@ pub async fn deliver(deps: &NotifyDeps, job: &OutboundJob) -> Result<Delivery, N
             NoticeClaim::Delivered(done) => {
                 // Delivered by another path; a digest that included them is dropped, and the
                 // rest of its notices go in the next one.
-                deps.outbox.remove(&contact(job), &notices::link_ids(&done)).await?;
+                deps.outbox.remove(&contact(job), &notices::ids(&done)).await?;
                 return Ok(Delivery::AlreadySent);
             }
         }
@@ -223,7 +223,7 @@ async fn finish(deps: &NotifyDeps, job: &OutboundJob, held: &Held) -> StoreResul
         Held::Notices => {
             notices::complete(deps.idempotency.as_ref(), &job.notices, now, deps.settings.remember_sent)
                 .await?;
-            deps.outbox.remove(&contact(job), &notices::link_ids(&job.notices)).await
+            deps.outbox.remove(&contact(job), &notices::ids(&job.notices)).await
         }
     }
 }
@@ -296,8 +296,8 @@ mod tests {
         MemoryWindowStore,
     };
     use paybot::domain::Phone;
-    use paybot::domain::{Currency, LinkState, Money};
-    use paybot::ports::OutboxItem;
+
+    use paybot::ports::Notice;
     use paybot::ports::{DeliveryStatusStore, OutboundContent, OutboundMessage, QueueReceiver};
     use paybot::ports::{OutboxStore, WindowStore};
     use std::sync::Mutex;
@@ -374,15 +374,15 @@ mod tests {
         ContactKey { business_number_id: "1065".into(), user_key: "+37369123456".into() }
     }
 
-    fn notice(link: &str, clock: &ManualClock) -> OutboxItem {
-        OutboxItem {
+    fn notice(id: &str, clock: &ManualClock) -> Notice {
+        Notice {
+            id: id.into(),
             contact: contact(),
-            link_id: link.into(),
-            state: LinkState::Success,
-            amount: Money::new(100.into(), Currency::MDL).unwrap(),
-            description: None,
-            tag: None,
-            payer_bank: None,
+            text: paybot::i18n::Words::new("payment-paid"),
+            template: "payment_update".into(),
+            parameters: Vec::new(),
+            digest_line: Vec::new(),
+            locale: paybot::domain::Locale::En,
             at: clock.now(),
         }
     }
@@ -516,7 +516,7 @@ mod tests {
         ));
         assert_eq!(h.outbox.pending(&contact()).await.unwrap(), [notice("pl-1", &h.clock)]);
         // Reopened: the template path may deliver it.
-        let claim = h.deps.idempotency.claim("notice:pl-1:success", h.clock.now(), Duration::minutes(1));
+        let claim = h.deps.idempotency.claim("notice:pl-1", h.clock.now(), Duration::minutes(1));
         assert_eq!(claim.await.unwrap(), Claim::Acquired);
     }
 
@@ -560,7 +560,7 @@ mod tests {
         let parked = h.parked.receive(10).await.unwrap();
         let body: serde_json::Value = serde_json::from_str(&parked[0].body).unwrap();
         assert!(body["error"].as_str().unwrap().contains("132001"));
-        assert_eq!(body["job"]["notices"][0]["link_id"], "pl-1");
+        assert_eq!(body["job"]["notices"][0]["id"], "pl-1");
     }
 
     /// An idempotency store whose `complete` fails a given number of times.

@@ -25,6 +25,17 @@ fn the_sample_outbound_jobs_read_as_documented() {
     let keys: Vec<_> = digest.notices.iter().map(|n| n.notice_key()).collect();
     assert_eq!(
         keys,
-        ["notice:pl-0a1b2c3d4e5f60718293a4b5:success", "notice:pl-1b2c3d4e5f60718293a4b5c6:expired"]
+        [
+            "notice:payment_links:pl-0a1b2c3d4e5f60718293a4b5:success",
+            "notice:payment_links:pl-1b2c3d4e5f60718293a4b5c6:expired"
+        ]
     );
+    // Each notice renders its own words in the locale it is sent in.
+    let paid = digest.notices[0].text.render(paybot::domain::Locale::En);
+    assert!(paid.contains("100.00") && paid.contains("Cafea") && paid.contains("MAIB"), "{paid}");
+    let line = |n: &paybot::ports::Notice| {
+        n.digest_line.iter().map(|p| p.render(paybot::domain::Locale::Ro)).collect::<Vec<_>>().join(" ")
+    };
+    let summary = digest.notices.iter().map(line).collect::<Vec<_>>().join(" · ");
+    assert_eq!(summary.replace('\u{a0}', " "), body_parameters[1]);
 }

@@ -4,14 +4,14 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Timelike, Utc};
 use paybot::capabilities::seller::updates::{self, ResultSink};
 use paybot::crypto::{DataKey, merchant_secret_binding};
-use paybot::domain::{ContactKey, LinkState, Locale, PaymentLink, Phone};
-use paybot::i18n::{Catalog, format_amount};
+use paybot::domain::{ContactKey, Locale, PaymentLink, Phone};
+use paybot::i18n::WordArg;
 use paybot::outbound::OutboundJob;
 use paybot::payments::{Applied, CheckSchedule, RailResult};
 use paybot::ports::{
-    AuditLog, Clock, ContactStore, Directory, DueCursor, IdempotencyStore, MerchantCredentials,
-    OutboundContent, OutboundMessage, OutboxItem, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender,
-    RailError, WindowStore,
+    AuditLog, Clock, ContactStore, Directory, DueCursor, IdempotencyStore, MerchantCredentials, Notice,
+    OutboundContent, OutboundMessage, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, RailError,
+    WindowStore,
 };
 use paybot::{StoreError, StoreResult};
 use sha2::{Digest, Sha256};
@@ -22,7 +22,6 @@ pub struct TemplatesSettings {
     /// The exact, case-sensitive language code of each locale's approved translation
     /// (`TEMPLATE_LANGUAGES`, default `ro=ro,ru=ru,en=en_US,fr=fr,de=de`).
     pub languages: HashMap<Locale, String>,
-    pub update_template: String,
     pub digest_template: String,
     /// Local hours (start, end) in the business number's time zone when no template is sent
     /// (`QUIET_HOURS=22-8`); none by default.
@@ -37,7 +36,6 @@ impl Default for TemplatesSettings {
     fn default() -> Self {
         TemplatesSettings {
             languages: parse_languages("ro=ro,ru=ru,en=en_US,fr=fr,de=de").expect("the default parses"),
-            update_template: "payment_update".into(),
             digest_template: "payment_digest".into(),
             quiet_hours: None,
             window: Duration::hours(24),
@@ -126,7 +124,7 @@ pub async fn run(deps: &TemplatesDeps) -> StoreResult<RunReport> {
 
 // ---- the outbox ----------------------------------------------------------------------------
 
-fn digest_id(contact: &ContactKey, items: &[OutboxItem]) -> String {
+fn digest_id(contact: &ContactKey, items: &[Notice]) -> String {
     let mut hasher = Sha256::new();
     for item in items {
         hasher.update(item.notice_key().as_bytes());
@@ -143,11 +141,11 @@ async fn send_outbox(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResul
         }
         let Ok(phone) = Phone::parse_international(&contact.user_key) else {
             tracing::error!(contact = %contact.business_number_id, "outbox item for a user without a phone dropped");
-            deps.outbox.remove(&contact, &paybot::notices::link_ids(&items)).await?;
+            deps.outbox.remove(&contact, &paybot::notices::ids(&items)).await?;
             continue;
         };
-        let locale =
-            updates::seller_locale(deps.directory.as_ref(), deps.contacts.as_ref(), &contact, &phone).await?;
+        // A `/lang` choice, else the newest notice's locale.
+        let locale = paybot::notices::locale_for(deps.contacts.as_ref(), &items[items.len() - 1]).await?;
         let now = deps.clock.now();
         let window_open =
             deps.windows.last_inbound(&contact).await?.is_some_and(|at| now - at < deps.settings.window);
@@ -157,7 +155,7 @@ async fn send_outbox(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResul
             report.free_form_queued += items.len();
             items
                 .iter()
-                .map(|item| updates::late_job(item, locale, phone.clone()).to_queue_message())
+                .map(|item| paybot::notices::late_job(item, locale, phone.clone()).to_queue_message())
                 .collect()
         } else if in_quiet_hours(deps, &contact, now).await? {
             report.held_for_quiet_hours += 1;
@@ -193,48 +191,35 @@ async fn in_quiet_hours(deps: &TemplatesDeps, contact: &ContactKey, now: DateTim
     Ok(if start < end { (start..end).contains(&hour) } else { hour >= start || hour < end })
 }
 
-fn status_word(state: LinkState, locale: Locale) -> String {
-    let id = match state {
-        LinkState::Success => "template-status-success",
-        LinkState::Failed => "template-status-failed",
-        LinkState::Declined => "template-status-declined",
-        _ => "template-status-expired",
-    };
-    Catalog::global().text(locale, id, &[])
-}
-
 /// Meta refuses newlines, tabs and long runs of spaces in template parameters.
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// One update: the update template; several: one digest.
-pub fn template(settings: &TemplatesSettings, items: &[OutboxItem], locale: Locale) -> OutboundContent {
+/// One notice: its own template; several: one digest of their lines.
+pub fn template(settings: &TemplatesSettings, notices: &[Notice], locale: Locale) -> OutboundContent {
     let language = settings.languages.get(&locale).cloned().unwrap_or_else(|| "en_US".into());
-    if let [item] = items {
-        let description = item
-            .description
-            .clone()
-            .unwrap_or_else(|| Catalog::global().text(locale, "template-no-description", &[]));
+    if let [notice] = notices {
         return OutboundContent::Template {
-            name: settings.update_template.clone(),
+            name: notice.template.clone(),
             language,
-            body_parameters: vec![
-                status_word(item.state, locale),
-                format_amount(&item.amount, locale),
-                one_line(&description),
-            ],
+            // What a user typed may hold newlines; rendered amounts and words keep their spaces.
+            body_parameters: notice
+                .parameters
+                .iter()
+                .map(|p| match p {
+                    WordArg::Text(_) => one_line(&p.render(locale)),
+                    _ => p.render(locale),
+                })
+                .collect(),
         };
     }
-    let summary = items
-        .iter()
-        .map(|i| format!("{} {}", format_amount(&i.amount, locale), status_word(i.state, locale)))
-        .collect::<Vec<_>>()
-        .join(" · ");
+    let line = |n: &Notice| n.digest_line.iter().map(|p| p.render(locale)).collect::<Vec<_>>().join(" ");
+    let summary = notices.iter().map(line).collect::<Vec<_>>().join(" · ");
     OutboundContent::Template {
         name: settings.digest_template.clone(),
         language,
-        body_parameters: vec![items.len().to_string(), one_line(&summary)],
+        body_parameters: vec![notices.len().to_string(), one_line(&summary)],
     }
 }
 
@@ -403,31 +388,39 @@ mod tests {
     #[test]
     fn one_update_is_a_template_several_are_one_digest_with_single_line_parameters() {
         use paybot::domain::{Currency, Money};
-        let item = |link: &str, state| OutboxItem {
-            contact: ContactKey { business_number_id: "1".into(), user_key: "+37369000001".into() },
-            link_id: link.into(),
-            state,
-            amount: Money::new(100.into(), Currency::MDL).unwrap(),
-            description: Some("Cafea\n+  croissant".into()),
-            tag: None,
-            payer_bank: None,
-            at: DateTime::from_timestamp(0, 0).unwrap(),
+        use paybot::i18n::{WordArg, Words};
+        let item = |id: &str, word: &str| {
+            let amount = WordArg::Amount(Money::new(100.into(), Currency::MDL).unwrap());
+            let word = WordArg::Message(word.into());
+            Notice {
+                id: id.into(),
+                contact: ContactKey { business_number_id: "1".into(), user_key: "+37369000001".into() },
+                text: Words::new("payment-paid"),
+                template: "payment_update".into(),
+                parameters: vec![word.clone(), amount.clone(), WordArg::Text("Cafea\n+  croissant".into())],
+                digest_line: vec![amount, word],
+                locale: Locale::Ro,
+                at: DateTime::from_timestamp(0, 0).unwrap(),
+            }
         };
         let settings = TemplatesSettings::default();
         let OutboundContent::Template { name, language, body_parameters } =
-            template(&settings, &[item("a", LinkState::Success)], Locale::En)
+            template(&settings, &[item("a", "template-status-success")], Locale::En)
         else {
             panic!("a template")
         };
         assert_eq!((name.as_str(), language.as_str()), ("payment_update", "en_US"));
         assert_eq!(body_parameters, ["paid", "100.00\u{a0}MDL", "Cafea + croissant"]);
-        let OutboundContent::Template { name, language, body_parameters } =
-            template(&settings, &[item("a", LinkState::Success), item("b", LinkState::Expired)], Locale::Ro)
-        else {
+        let OutboundContent::Template { name, language, body_parameters } = template(
+            &settings,
+            &[item("a", "template-status-success"), item("b", "template-status-expired")],
+            Locale::Ro,
+        ) else {
             panic!("a template")
         };
         assert_eq!((name.as_str(), language.as_str()), ("payment_digest", "ro"));
         assert_eq!(body_parameters[0], "2");
         assert!(!body_parameters[1].contains('\n'));
+        assert_eq!(body_parameters[1], "100,00 MDL plătită · 100,00 MDL expirată neplătită");
     }
 }

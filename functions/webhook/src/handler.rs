@@ -362,20 +362,20 @@ mod tests {
 
     #[tokio::test]
     async fn a_status_update_failed_later_for_the_closed_window_goes_to_the_outbox() {
-        use paybot::domain::{Currency, LinkState, Money};
-        use paybot::ports::{OutboxItem, OutboxStore};
+        use paybot::i18n::Words;
+        use paybot::ports::{Notice, OutboxStore};
         let h = harness();
-        let item = OutboxItem {
+        let item = Notice {
+            id: "payment_links:pl-1:success".into(),
             contact: ContactKey {
                 business_number_id: "106540352242922".into(),
                 user_key: "+37369123456".into(),
             },
-            link_id: "pl-1".into(),
-            state: LinkState::Success,
-            amount: Money::new(100.into(), Currency::MDL).unwrap(),
-            description: None,
-            tag: None,
-            payer_bank: None,
+            text: Words::new("payment-paid"),
+            template: "payment_update".into(),
+            parameters: Vec::new(),
+            digest_line: Vec::new(),
+            locale: paybot::domain::Locale::Ro,
             at: DateTime::from_timestamp(1_763_700_000, 0).unwrap(),
         };
         // Delivered free-form: its claim is done and its outbox form kept beside the wamid.
@@ -393,7 +393,7 @@ mod tests {
             h.idempotency.claim(&item.notice_key(), now, chrono::Duration::minutes(2)).await.unwrap(),
             Claim::Acquired
         );
-        h.outbox.remove(&item.contact, &[item.link_id.clone()]).await.unwrap();
+        h.outbox.remove(&item.contact, &[item.id.clone()]).await.unwrap();
         assert_eq!(post_signed(&h.router, failed).await, StatusCode::OK);
         assert!(h.outbox.pending(&item.contact).await.unwrap().is_empty());
     }

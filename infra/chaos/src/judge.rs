@@ -1,15 +1,15 @@
 //! Telling what reached a seller, from the outside: every message the Cloud API sandbox
 //! accepted is matched against what the product itself would render for each payment and
-//! final state (its own `status_text` and template builder, so the run follows the product's
+//! final state (its own notice and template builder, so the run follows the product's
 //! wording rather than copies of it).
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use paybot::capabilities::seller::updates::{outbox_item, status_text};
+use paybot::capabilities::seller::updates::{UPDATE_TEMPLATE, notice};
 use paybot::domain::{LinkState, Locale, PaymentLink};
 use paybot::i18n::format_amount;
-use paybot::ports::{OutboundContent, OutboxItem};
+use paybot::ports::{Notice, OutboundContent};
 use sandboxes::cloud_api::SentMessage;
 use serde_json::Value;
 use templates::TemplatesSettings;
@@ -47,12 +47,18 @@ pub enum Recognised {
     Other,
 }
 
-/// The outbox form of `link` had it reached `state`, with the payer's bank `bank`.
-fn candidate(link: &PaymentLink, state: LinkState, bank: Option<&str>, at: DateTime<Utc>) -> OutboxItem {
+/// The notice of `link` had it reached `state`, with the payer's bank `bank`.
+fn candidate(
+    link: &PaymentLink,
+    state: LinkState,
+    bank: Option<&str>,
+    locale: Locale,
+    at: DateTime<Utc>,
+) -> Notice {
     let mut link = link.clone();
     link.state = state;
     link.payer_bank = bank.map(str::to_owned);
-    outbox_item(&link, at)
+    notice(&link, locale, at)
 }
 
 /// Every rendering of every payment's possible updates.
@@ -90,7 +96,7 @@ impl Catalogue {
             amounts: HashMap::new(),
             words: HashMap::new(),
             locales: HashMap::new(),
-            update_template: settings.update_template.clone(),
+            update_template: UPDATE_TEMPLATE.to_owned(),
             digest_template: settings.digest_template.clone(),
             collisions: Vec::new(),
         };
@@ -111,8 +117,8 @@ impl Catalogue {
                     _ => &[None],
                 };
                 for bank in banks {
-                    let item = candidate(entry.link, state, *bank, at);
-                    let text = status_text(&item, entry.locale);
+                    let item = candidate(entry.link, state, *bank, entry.locale, at);
+                    let text = item.text.render(entry.locale);
                     if let Some(previous) = catalogue.texts.insert((to.clone(), text), (entry.index, state))
                         && previous != (entry.index, state)
                     {

@@ -12,6 +12,7 @@
 //! - Counts that choose a plural form (`$count`) are [`Arg::Int`].
 
 mod amount;
+mod words;
 
 use std::sync::OnceLock;
 
@@ -24,6 +25,7 @@ use unic_langid::LanguageIdentifier;
 use crate::domain::Locale;
 
 pub use amount::format_amount;
+pub use words::{WordArg, Words};
 
 /// The bundled locale files, one per locale.
 const SOURCES: [(Locale, &str); 5] = [

@@ -78,7 +78,7 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
         }))
     }
 
-    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::OutboxItem) -> StoreResult<bool> {
+    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::Notice) -> StoreResult<bool> {
         let json = serde_json::to_string(item).map_err(|e| StoreError::Malformed(e.to_string()))?;
         let result = self
             .client
@@ -99,7 +99,7 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
         }
     }
 
-    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
+    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::Notice>> {
         let result = self
             .client
             .update_item()

@@ -8,7 +8,7 @@ use super::{Item, SERVICE, describe, is_condition_failure};
 use crate::domain::ContactKey;
 use crate::{StoreError, StoreResult};
 
-/// Outbox table (key `contact` + `link_id`): one item per pending update; the item's JSON in
+/// Outbox table (key `contact` + `notice_id`): one item per pending notice; the item's JSON in
 /// `item`, the oldest-first order from `at_ms`.
 #[derive(Debug, Clone)]
 pub struct DynamoOutboxStore {
@@ -24,17 +24,17 @@ impl DynamoOutboxStore {
 
 #[async_trait]
 impl crate::ports::OutboxStore for DynamoOutboxStore {
-    async fn add(&self, item: &crate::ports::OutboxItem) -> StoreResult<()> {
+    async fn add(&self, item: &crate::ports::Notice) -> StoreResult<()> {
         let json = serde_json::to_string(item).map_err(|e| StoreError::Malformed(e.to_string()))?;
         let result = self
             .client
             .put_item()
             .table_name(&self.table)
             .item("contact", s(item.contact.storage_key()))
-            .item("link_id", s(&item.link_id))
+            .item("notice_id", s(&item.id))
             .item("at_ms", n(item.at.timestamp_millis()))
             .item("item", s(json))
-            .condition_expression("attribute_not_exists(link_id)")
+            .condition_expression("attribute_not_exists(notice_id)")
             .send()
             .await;
         match result {
@@ -44,7 +44,7 @@ impl crate::ports::OutboxStore for DynamoOutboxStore {
         }
     }
 
-    async fn pending(&self, contact: &ContactKey) -> StoreResult<Vec<crate::ports::OutboxItem>> {
+    async fn pending(&self, contact: &ContactKey) -> StoreResult<Vec<crate::ports::Notice>> {
         let output = self
             .client
             .query()
@@ -64,8 +64,8 @@ impl crate::ports::OutboxStore for DynamoOutboxStore {
                     string_attr(item, "item").ok_or_else(|| StoreError::Malformed("outbox item".into()))?;
                 serde_json::from_str(&json).map_err(|e| StoreError::Malformed(e.to_string()))
             })
-            .collect::<StoreResult<Vec<crate::ports::OutboxItem>>>()?;
-        items.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.link_id.cmp(&b.link_id)));
+            .collect::<StoreResult<Vec<crate::ports::Notice>>>()?;
+        items.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
         Ok(items)
     }
 
@@ -86,7 +86,7 @@ impl crate::ports::OutboxStore for DynamoOutboxStore {
                 .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
             for item in output.items.unwrap_or_default() {
                 let Some(json) = string_attr(&item, "item") else { continue };
-                let parsed: crate::ports::OutboxItem =
+                let parsed: crate::ports::Notice =
                     serde_json::from_str(&json).map_err(|e| StoreError::Malformed(e.to_string()))?;
                 if !contacts.contains(&parsed.contact) {
                     contacts.push(parsed.contact);
@@ -102,13 +102,13 @@ impl crate::ports::OutboxStore for DynamoOutboxStore {
         Ok(contacts)
     }
 
-    async fn remove(&self, contact: &ContactKey, link_ids: &[String]) -> StoreResult<()> {
-        for link_id in link_ids {
+    async fn remove(&self, contact: &ContactKey, notice_ids: &[String]) -> StoreResult<()> {
+        for notice_id in notice_ids {
             self.client
                 .delete_item()
                 .table_name(&self.table)
                 .key("contact", s(contact.storage_key()))
-                .key("link_id", s(link_id))
+                .key("notice_id", s(notice_id))
                 .send()
                 .await
                 .map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;

@@ -15,7 +15,7 @@ use crate::ports::*;
 #[derive(Debug, Default)]
 struct StatusEntry {
     record: Option<DeliveryRecord>,
-    fallback: Option<crate::ports::OutboxItem>,
+    fallback: Option<crate::ports::Notice>,
 }
 
 #[derive(Debug, Default)]
@@ -39,7 +39,7 @@ impl DeliveryStatusStore for MemoryDeliveryStatusStore {
         Ok(locked(&self.entries).get(message_id).and_then(|e| e.record.clone()))
     }
 
-    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::OutboxItem) -> StoreResult<bool> {
+    async fn attach_fallback(&self, message_id: &str, item: &crate::ports::Notice) -> StoreResult<bool> {
         let mut map = locked(&self.entries);
         let entry = map.entry(message_id.to_owned()).or_default();
         if entry.record.as_ref().is_some_and(|r| r.error_code == Some(WINDOW_CLOSED_CODE)) {
@@ -49,7 +49,7 @@ impl DeliveryStatusStore for MemoryDeliveryStatusStore {
         Ok(true)
     }
 
-    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::OutboxItem>> {
+    async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::Notice>> {
         Ok(locked(&self.entries).get_mut(message_id).and_then(|e| e.fallback.take()))
     }
 }

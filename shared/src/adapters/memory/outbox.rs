@@ -11,22 +11,22 @@ use crate::domain::*;
 
 #[derive(Debug, Default)]
 pub struct MemoryOutboxStore {
-    items: Mutex<HashMap<ContactKey, Vec<crate::ports::OutboxItem>>>,
+    items: Mutex<HashMap<ContactKey, Vec<crate::ports::Notice>>>,
 }
 
 #[async_trait]
 impl crate::ports::OutboxStore for MemoryOutboxStore {
-    async fn add(&self, item: &crate::ports::OutboxItem) -> StoreResult<()> {
+    async fn add(&self, item: &crate::ports::Notice) -> StoreResult<()> {
         let mut items = locked(&self.items);
         let pending = items.entry(item.contact.clone()).or_default();
-        if !pending.iter().any(|p| p.link_id == item.link_id) {
+        if !pending.iter().any(|p| p.id == item.id) {
             pending.push(item.clone());
         }
         Ok(())
     }
-    async fn pending(&self, contact: &ContactKey) -> StoreResult<Vec<crate::ports::OutboxItem>> {
+    async fn pending(&self, contact: &ContactKey) -> StoreResult<Vec<crate::ports::Notice>> {
         let mut pending = locked(&self.items).get(contact).cloned().unwrap_or_default();
-        pending.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.link_id.cmp(&b.link_id)));
+        pending.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.id.cmp(&b.id)));
         Ok(pending)
     }
     async fn contacts_with_pending(&self, limit: usize) -> StoreResult<Vec<ContactKey>> {
@@ -37,9 +37,9 @@ impl crate::ports::OutboxStore for MemoryOutboxStore {
         contacts.truncate(limit);
         Ok(contacts)
     }
-    async fn remove(&self, contact: &ContactKey, link_ids: &[String]) -> StoreResult<()> {
+    async fn remove(&self, contact: &ContactKey, notice_ids: &[String]) -> StoreResult<()> {
         if let Some(pending) = locked(&self.items).get_mut(contact) {
-            pending.retain(|p| !link_ids.contains(&p.link_id));
+            pending.retain(|p| !notice_ids.contains(&p.id));
         }
         Ok(())
     }

@@ -5,12 +5,10 @@ use chrono::{DateTime, Utc};
 
 use crate::StoreResult;
 use crate::domain::{ContactKey, LinkState, Locale, PaymentLink};
-use crate::i18n::{Arg, Catalog, format_amount};
-use crate::outbound::OutboundJob;
+use crate::i18n::{WordArg, Words};
 use crate::payments::{Applied, CheckSchedule, RailResult, apply_result};
 use crate::ports::{
-    AuditEvent, AuditLog, ContactStore, Directory, IdempotencyStore, OutboundContent, OutboundMessage,
-    OutboxItem, PaymentLinkStore, QueueSender,
+    AuditEvent, AuditLog, ContactStore, Directory, IdempotencyStore, Notice, PaymentLinkStore, QueueSender,
 };
 
 /// What a rail result is recorded through: the link it moves, the audit chain of its seller,
@@ -102,7 +100,7 @@ pub async fn queue_final_update(
     }
     let contact = seller_contact(link);
     let locale = seller_locale(directory, contacts, &contact, &link.seller).await?;
-    let job = status_job(outbox_item(link, now), locale, link.seller.clone());
+    let job = crate::notices::status_job(notice(link, locale, now), link.seller.clone());
     outbound.send_batch(&[job.to_queue_message()]).await?;
     links.mark_notified(&link.id, link.state).await
 }
@@ -138,58 +136,48 @@ fn message_id(state: LinkState) -> &'static str {
     }
 }
 
-/// The free-form text of one status update in `locale`.
-pub fn status_text(item: &OutboxItem, locale: Locale) -> String {
-    let amount = format_amount(&item.amount, locale);
-    let args = [
-        ("amount", Arg::Str(&amount)),
-        ("description", Arg::Str(item.description.as_deref().unwrap_or_default())),
-        ("has_description", Arg::flag(item.description.is_some())),
-        ("tag", Arg::Str(item.tag.as_deref().unwrap_or_default())),
-        ("has_tag", Arg::flag(item.tag.is_some())),
-        ("bank", Arg::Str(item.payer_bank.as_deref().unwrap_or_default())),
-        ("has_bank", Arg::flag(item.payer_bank.is_some())),
-    ];
-    Catalog::global().text(locale, message_id(item.state), &args)
-}
-
-/// The outbox form of a finished link's update.
-pub fn outbox_item(link: &PaymentLink, at: DateTime<Utc>) -> OutboxItem {
-    OutboxItem {
-        contact: seller_contact(link),
-        link_id: link.id.clone(),
-        state: link.state,
-        amount: link.amount,
-        description: link.description.clone(),
-        tag: link.tag.clone(),
-        payer_bank: link.payer_bank.clone().filter(|_| link.state == LinkState::Success),
-        at,
+fn status_word(state: LinkState) -> &'static str {
+    match state {
+        LinkState::Success => "template-status-success",
+        LinkState::Failed => "template-status-failed",
+        LinkState::Declined => "template-status-declined",
+        _ => "template-status-expired",
     }
 }
 
-/// One notification per real transition, free-form; outside the window notify moves it to
-/// the template outbox. Every path that delivers this update claims its notice key, so it
-/// reaches the seller once.
-pub fn status_job(item: OutboxItem, locale: Locale, to: crate::domain::Phone) -> OutboundJob {
-    free_form_notice(format!("status:{}:{}", item.link_id, item.state.as_str()), item, locale, to)
-}
+/// The approved Utility template of one payment update: status word, amount, description.
+pub const UPDATE_TEMPLATE: &str = "payment_update";
 
-/// A waiting update delivered free-form because the seller wrote again (from the command
-/// function, or from a scheduled run that finds the window open); if the window has closed
-/// again meanwhile, notify puts it back in the outbox.
-pub fn late_job(item: &OutboxItem, locale: Locale, to: crate::domain::Phone) -> OutboundJob {
-    free_form_notice(format!("late:{}:{}", item.link_id, item.state.as_str()), item.clone(), locale, to)
-}
-
-fn free_form_notice(id: String, item: OutboxItem, locale: Locale, to: crate::domain::Phone) -> OutboundJob {
-    OutboundJob {
-        id,
-        message: OutboundMessage {
-            business_number_id: item.contact.business_number_id.clone(),
-            to,
-            content: OutboundContent::Text { body: status_text(&item, locale) },
-        },
-        notices: vec![item],
+/// A finished link's update as a notice: the free-form message, and the same words as the
+/// `payment_update` template (status word, amount, description) and as one digest line.
+pub fn notice(link: &PaymentLink, locale: Locale, at: DateTime<Utc>) -> Notice {
+    let bank = link.payer_bank.clone().filter(|_| link.state == LinkState::Success);
+    let text = |value: &Option<String>| WordArg::Text(value.clone().unwrap_or_default());
+    let words = Words::new(message_id(link.state))
+        .arg("amount", WordArg::Amount(link.amount))
+        .arg("description", text(&link.description))
+        .arg("has_description", WordArg::Flag(link.description.is_some()))
+        .arg("tag", text(&link.tag))
+        .arg("has_tag", WordArg::Flag(link.tag.is_some()))
+        .arg("bank", text(&bank))
+        .arg("has_bank", WordArg::Flag(bank.is_some()));
+    let description = match &link.description {
+        Some(description) => WordArg::Text(description.clone()),
+        None => WordArg::Message("template-no-description".into()),
+    };
+    Notice {
+        id: format!("{}:{}:{}", super::NAME, link.id, link.state.as_str()),
+        contact: seller_contact(link),
+        text: words,
+        template: UPDATE_TEMPLATE.into(),
+        parameters: vec![
+            WordArg::Message(status_word(link.state).into()),
+            WordArg::Amount(link.amount),
+            description,
+        ],
+        digest_line: vec![WordArg::Amount(link.amount), WordArg::Message(status_word(link.state).into())],
+        locale,
+        at,
     }
 }
 
@@ -228,15 +216,16 @@ mod tests {
     }
 
     #[test]
-    fn the_update_reads_in_the_sellers_language() {
-        let item = outbox_item(
-            &PaymentLink { state: LinkState::Success, payer_bank: Some("MAIB".into()), ..link() },
-            now(),
-        );
-        let ro = status_text(&item, Locale::Ro);
+    fn the_update_reads_in_the_sellers_language_free_form_and_as_a_template() {
+        let paid = PaymentLink { state: LinkState::Success, payer_bank: Some("MAIB".into()), ..link() };
+        let notice = notice(&paid, Locale::Ro, now());
+        assert_eq!(notice.id, "payment_links:pl-1:success");
+        let ro = notice.text.render(Locale::Ro);
         assert!(ro.contains("145,25") && ro.contains("MAIB"), "{ro}");
-        let job = status_job(item.clone(), Locale::De, link().seller);
-        assert_eq!(job.id, "status:pl-1:success");
-        assert_eq!(job.notices, [item]);
+        let params: Vec<_> = notice.parameters.iter().map(|p| p.render(Locale::En)).collect();
+        assert_eq!(params, ["paid", "145.25\u{a0}MDL", "Cafea"]);
+        let job = crate::notices::status_job(notice.clone(), link().seller);
+        assert_eq!(job.id, "status:payment_links:pl-1:success");
+        assert_eq!(job.notices, [notice]);
     }
 }
