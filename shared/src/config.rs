@@ -115,9 +115,38 @@ pub struct Config {
     /// When payment links are looked up on the rail again (`POLL_PENDING_AFTER_MINUTES`,
     /// `POLL_MAX_INTERVAL_MINUTES`).
     pub checks: crate::payments::CheckSchedule,
+    pub limits: Limits,
     /// `TEMPLATE_LANGUAGES` and `QUIET_HOURS` as written; the templates function parses them.
     pub template_languages: Option<String>,
     pub quiet_hours: Option<String>,
+}
+
+/// Limits of the functions, from configuration with safe defaults (see the README).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a claim on a message or a send holds before another worker may take it over
+    /// (`CLAIM_LEASE_SECONDS`, 120): longer than any function's timeout.
+    pub claim_lease: chrono::Duration,
+    /// Sends within one invocation before a job goes back to the queue (`SEND_ATTEMPTS`, 4).
+    pub send_attempts: u32,
+    /// Backoff between them: full jitter over `base * 2^attempt` up to `max`
+    /// (`SEND_BACKOFF_BASE_MS`, 250; `SEND_BACKOFF_MAX_MS`, 2000).
+    pub send_backoff_base: std::time::Duration,
+    pub send_backoff_max: std::time::Duration,
+    /// Conversations, and link lookups, one templates run handles at most (`TEMPLATES_BATCH`, 200).
+    pub templates_batch: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            claim_lease: chrono::Duration::minutes(2),
+            send_attempts: 4,
+            send_backoff_base: std::time::Duration::from_millis(250),
+            send_backoff_max: std::time::Duration::from_secs(2),
+            templates_batch: 200,
+        }
+    }
 }
 
 /// The settings that may come from the secret, as well as from the environment.
@@ -169,21 +198,42 @@ impl Config {
             })?,
         };
         let api_base = get("WHATSAPP_API_BASE").unwrap_or_else(|| DEFAULT_WHATSAPP_API_BASE.into());
-        let minutes = |name: &'static str| -> Result<Option<chrono::Duration>, ConfigError> {
+        // A whole number within `range`, or the setting's error naming the range.
+        let number = |name: &'static str,
+                      range: std::ops::RangeInclusive<i64>|
+         -> Result<Option<i64>, ConfigError> {
             get(name)
                 .map(|v| {
-                    v.parse::<i64>()
-                        .ok()
-                        .filter(|m| (1..=7 * 24 * 60).contains(m))
-                        .map(chrono::Duration::minutes)
-                        .ok_or(ConfigError::Invalid {
-                            name,
-                            reason: "expected whole minutes from 1 to 10080".into(),
-                        })
+                    v.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| ConfigError::Invalid {
+                        name,
+                        reason: format!("expected a whole number from {} to {}", range.start(), range.end()),
+                    })
                 })
                 .transpose()
         };
+        let minutes =
+            |name: &'static str| number(name, 1..=7 * 24 * 60).map(|m| m.map(chrono::Duration::minutes));
+        let defaults = Limits::default();
+        let limits = Limits {
+            claim_lease: number("CLAIM_LEASE_SECONDS", 30..=3600)?
+                .map(chrono::Duration::seconds)
+                .unwrap_or(defaults.claim_lease),
+            send_attempts: number("SEND_ATTEMPTS", 1..=10)?
+                .map(|n| n as u32)
+                .unwrap_or(defaults.send_attempts),
+            send_backoff_base: number("SEND_BACKOFF_BASE_MS", 1..=10_000)?
+                .map(|ms| std::time::Duration::from_millis(ms as u64))
+                .unwrap_or(defaults.send_backoff_base),
+            send_backoff_max: number("SEND_BACKOFF_MAX_MS", 1..=60_000)?
+                .map(|ms| std::time::Duration::from_millis(ms as u64))
+                .unwrap_or(defaults.send_backoff_max),
+            templates_batch: number("TEMPLATES_BATCH", 1..=10_000)?
+                .map(|n| n as usize)
+                .unwrap_or(defaults.templates_batch),
+        };
         let mut checks = crate::payments::CheckSchedule::default();
+        // A claim outlives the functions' work, and notifications are checked after it.
+        checks.notify_grace = limits.claim_lease;
         if let Some(first) = minutes("POLL_PENDING_AFTER_MINUTES")? {
             checks.first_lookup = first;
         }
@@ -223,6 +273,7 @@ impl Config {
             },
             webhook_max_body_bytes,
             checks,
+            limits,
             template_languages: get("TEMPLATE_LANGUAGES"),
             quiet_hours: get("QUIET_HOURS"),
         })
@@ -287,6 +338,28 @@ mod tests {
         assert_eq!(config.checks.max_interval, chrono::Duration::hours(6));
         let err = Config::from_lookup(lookup(&[("POLL_MAX_INTERVAL_MINUTES", "0")])).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { name: "POLL_MAX_INTERVAL_MINUTES", .. }));
+    }
+
+    #[test]
+    fn limits_are_settings_with_safe_defaults() {
+        let config = Config::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(config.limits, Limits::default());
+        let config = Config::from_lookup(lookup(&[
+            ("SEND_ATTEMPTS", "6"),
+            ("CLAIM_LEASE_SECONDS", "300"),
+            ("TEMPLATES_BATCH", "50"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            (config.limits.send_attempts, config.limits.claim_lease, config.limits.templates_batch),
+            (6, chrono::Duration::minutes(5), 50)
+        );
+        assert_eq!(config.checks.notify_grace, chrono::Duration::minutes(5));
+        for (name, bad) in [("SEND_ATTEMPTS", "0"), ("CLAIM_LEASE_SECONDS", "5"), ("TEMPLATES_BATCH", "many")]
+        {
+            let err = Config::from_lookup(lookup(&[(name, bad)])).unwrap_err();
+            assert!(matches!(err, ConfigError::Invalid { name: n, .. } if n == name), "{name}");
+        }
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub struct CommandSettings {
     pub remember_handled: Duration,
 }
 
+impl CommandSettings {
+    pub fn from_config(config: &paybot::config::Config) -> Self {
+        CommandSettings { lease: config.limits.claim_lease, ..CommandSettings::default() }
+    }
+}
+
 impl Default for CommandSettings {
     fn default() -> Self {
         CommandSettings { lease: Duration::minutes(2), remember_handled: Duration::days(8) }

@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         outbound: aws.outbound()?,
         clock: Arc::new(SystemClock),
         capabilities: vec![Arc::new(aws.seller(Arc::new(SystemClock))?)],
-        settings: CommandSettings::default(),
+        settings: CommandSettings::from_config(&aws.config),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
         let deps = deps.clone();

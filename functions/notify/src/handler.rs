@@ -35,6 +35,19 @@ pub struct NotifySettings {
     pub window: Duration,
 }
 
+impl NotifySettings {
+    pub fn from_config(config: &paybot::config::Config) -> Self {
+        let limits = &config.limits;
+        NotifySettings {
+            attempts: limits.send_attempts,
+            base_delay: limits.send_backoff_base,
+            max_delay: limits.send_backoff_max,
+            lease: limits.claim_lease,
+            ..NotifySettings::default()
+        }
+    }
+}
+
 impl Default for NotifySettings {
     fn default() -> Self {
         NotifySettings {

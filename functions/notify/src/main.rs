@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         windows: aws.windows()?,
         outbox: aws.outbox()?,
         clock: Arc::new(SystemClock),
-        settings: NotifySettings::default(),
+        settings: NotifySettings::from_config(&aws.config),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {
         let deps = deps.clone();

@@ -64,7 +64,8 @@ pub fn parse_quiet_hours(text: &str) -> Option<(u32, u32)> {
 impl TemplatesSettings {
     /// From the one configuration surface (so the Secrets Manager JSON applies here too).
     pub fn from_config(config: &paybot::config::Config) -> Result<Self, String> {
-        let mut settings = TemplatesSettings::default();
+        let mut settings =
+            TemplatesSettings { batch: config.limits.templates_batch, ..TemplatesSettings::default() };
         if let Some(text) = &config.template_languages {
             settings.languages = parse_languages(text).ok_or(
                 "TEMPLATE_LANGUAGES must map all five locales, e.g. ro=ro,ru=ru,en=en_US,fr=fr,de=de",

@@ -232,7 +232,7 @@ impl LocalStack {
             outbound: a.outbound.clone(),
             clock: a.clock.clone(),
             capabilities: vec![Arc::new(wiring::seller(a))],
-            settings: CommandSettings::default(),
+            settings: CommandSettings::from_config(&a.config),
         });
         let notify = Arc::new(NotifyDeps {
             sender: a.sender.clone(),
@@ -242,7 +242,7 @@ impl LocalStack {
             windows: a.windows.clone(),
             outbox: a.outbox.clone(),
             clock: a.clock.clone(),
-            settings: NotifySettings::default(),
+            settings: NotifySettings::from_config(&a.config),
         });
         let status = wiring::status_router(a)?;
         let templates = Arc::new(TemplateScheduler::new(wiring::templates_run(a)?));
