@@ -382,6 +382,29 @@ impl CloudApiSandbox {
         self.state().injected
     }
 
+    /// Waits until messages newer than `after` (a `seq`) are recorded and returns them, oldest
+    /// first; empty after `timeout`. Reads only what is new (the sends are in `seq` order), so
+    /// an observer that follows every send costs the senders nothing as the record grows.
+    pub async fn wait_for_after(&self, after: u64, timeout: Duration) -> Vec<SentMessage> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            // Registered before looking, so a message recorded in between is not missed.
+            let notified = self.inner.recorded.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let state = self.state();
+                let from = state.sent.partition_point(|m| m.seq <= after);
+                if from < state.sent.len() {
+                    return state.sent[from..].to_vec();
+                }
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                return Vec::new();
+            }
+        }
+    }
+
     /// Waits until an accepted message matches `predicate` (one already recorded counts) and
     /// returns it, or `None` after `timeout`.
     pub async fn wait_for(

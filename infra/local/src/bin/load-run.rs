@@ -24,7 +24,8 @@
 //!   `--drain-timeout`.
 //!
 //! The arrival of a reply is stamped in process by an observer thread parked on the sandbox's
-//! own `wait_for` (woken whenever it records a send), not by polling over HTTP. The stack runs
+//! own `wait_for_after` (woken whenever it records a send, reading only the new sends), not by
+//! polling over HTTP. The stack runs
 //! on its own tokio runtime (threads `stack`), the load on another (`load`), the observer on a
 //! thread of its own (`observer`), so that the per-thread CPU time shows who used the cores.
 //!
@@ -42,7 +43,7 @@ use local_stack::{DirectorySource, LocalSettings, RunningStack};
 use paybot::adapters::memory::MemoryQueue;
 use paybot::domain::link_id_for_message;
 use paybot::whatsapp::WebhookVerifier;
-use sandboxes::cloud_api::{CloudApiSandbox, SentMessage};
+use sandboxes::cloud_api::CloudApiSandbox;
 use serde_json::{Value, json};
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -211,9 +212,9 @@ struct Observer {
 }
 
 impl Observer {
-    /// Parks on the sandbox's `wait_for`, which is woken whenever a send is recorded; the
-    /// predicate never matches and stamps every send newer than the cursor as it goes by.
-    /// Messages are recorded in `seq` order under the sandbox's lock, so one cursor is enough.
+    /// Parks on the sandbox's `wait_for_after`, which is woken whenever a send is recorded, and
+    /// stamps every send newer than the cursor. Messages are recorded in `seq` order under the
+    /// sandbox's lock, so one cursor is enough, and only new ones are read.
     fn spawn(self: &Arc<Self>, cloud: CloudApiSandbox) -> std::io::Result<std::thread::JoinHandle<()>> {
         let observer = self.clone();
         let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build()?;
@@ -222,17 +223,16 @@ impl Observer {
             let deadline = Instant::now() + Duration::from_secs(2 * 3600);
             runtime.block_on(async {
                 while !observer.stop.load(Ordering::Relaxed) && Instant::now() < deadline {
-                    let seen = |m: &SentMessage| {
-                        if m.seq > observer.cursor.load(Ordering::Relaxed) {
-                            let now = Instant::now();
-                            observer.cursor.store(m.seq, Ordering::Relaxed);
-                            observer.arrivals.lock().unwrap_or_else(|e| e.into_inner()).push((m.seq, now));
-                            observer.count.fetch_add(1, Ordering::Relaxed);
-                        }
-                        false
-                    };
                     // Bounded wait, so that the stop flag is seen within 50 ms.
-                    cloud.wait_for(seen, Duration::from_millis(50)).await;
+                    let after = observer.cursor.load(Ordering::Relaxed);
+                    let new = cloud.wait_for_after(after, Duration::from_millis(50)).await;
+                    let now = Instant::now();
+                    if let Some(last) = new.last() {
+                        observer.cursor.store(last.seq, Ordering::Relaxed);
+                        let mut arrivals = observer.arrivals.lock().unwrap_or_else(|e| e.into_inner());
+                        arrivals.extend(new.iter().map(|m| (m.seq, now)));
+                        observer.count.fetch_add(new.len(), Ordering::Relaxed);
+                    }
                 }
             });
         })
