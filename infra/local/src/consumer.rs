@@ -18,7 +18,6 @@ use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use paybot::adapters::memory::MemoryQueue;
 use paybot::batch::RecordFailure;
 use paybot::ports::{QueueMessage, QueueReceiver, QueueSender, ReceivedMessage};
-use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Vec<RecordFailure>> + Send>>;
@@ -64,13 +63,7 @@ pub fn spawn(
     dead_letters: Arc<dyn QueueSender>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let finished = Arc::new(Notify::new());
         loop {
-            // Registered before receiving, so a group finishing in between is not missed.
-            let group_done = finished.notified();
-            tokio::pin!(group_done);
-            group_done.as_mut().enable();
-
             let batch = match queue.receive(10).await {
                 Ok(batch) => batch,
                 Err(err) => {
@@ -80,22 +73,17 @@ pub fn spawn(
                 }
             };
             if batch.is_empty() {
-                if queue.ready_len() == 0 {
-                    let _ = tokio::time::timeout(SAFETY_POLL, queue.wait_for_message()).await;
-                } else {
-                    // Every ready message belongs to a group still in flight.
-                    let _ = tokio::time::timeout(SAFETY_POLL, group_done).await;
-                }
+                // Until a message of a free group arrives, or a busy group's last message is
+                // deleted (its next one may go then).
+                let _ = tokio::time::timeout(SAFETY_POLL, queue.wait_for_message()).await;
                 continue;
             }
             for (_, messages) in by_group(batch) {
                 let queue = queue.clone();
                 let handler = handler.clone();
-                let finished = finished.clone();
                 let dead_letters = dead_letters.clone();
                 tokio::spawn(async move {
                     handle_group(name, &queue, &handler, redelivery, dead_letters.as_ref(), messages).await;
-                    finished.notify_waiters();
                 });
             }
         }

@@ -99,14 +99,19 @@ impl MemoryQueue {
         self.state().in_flight.len()
     }
 
-    /// Waits until a message may be ready; consumers call this between empty receives.
+    /// Waits until a receive would return something: a message of a group with nothing in
+    /// flight (or without a group). Consumers call this between empty receives; it wakes when
+    /// a message arrives and when a group's last in-flight message is deleted.
     pub async fn wait_for_message(&self) {
-        // Registered before the check, so a message queued in between still wakes us.
+        // Registered before the check, so a change in between still wakes us.
         let notified = self.arrived.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
-        if self.ready_len() > 0 {
-            return;
+        {
+            let state = self.state();
+            if !state.offered.is_empty() || !state.loose.is_empty() {
+                return;
+            }
         }
         notified.await;
     }
