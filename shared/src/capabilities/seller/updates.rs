@@ -184,32 +184,7 @@ pub fn notice(link: &PaymentLink, locale: Locale, at: DateTime<Utc>) -> Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Currency, LinkKind, Money, Phone};
-    use rust_decimal::Decimal;
-
-    fn link() -> PaymentLink {
-        let at = DateTime::from_timestamp(1_763_700_000, 0).unwrap();
-        PaymentLink {
-            id: "pl-1".into(),
-            seller: Phone::parse_international("+37369000001").unwrap(),
-            business_number_id: "1065".into(),
-            merchant_id: "M".into(),
-            terminal_id: "T-QR".into(),
-            amount: Money::new(Decimal::new(14525, 2), Currency::MDL).unwrap(),
-            description: Some("Cafea".into()),
-            tag: None,
-            kind: LinkKind::Qr,
-            payer: None,
-            state: LinkState::Created,
-            checkout_url: Some("https://checkout".into()),
-            payment_id: Some("pay-1".into()),
-            payer_bank: None,
-            next_check_at: None,
-            request_message_id: "wamid.1".into(),
-            created_at: at,
-            updated_at: at,
-        }
-    }
+    use crate::payments::tests::link;
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_763_700_100, 0).unwrap()
