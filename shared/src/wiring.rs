@@ -10,15 +10,100 @@ use crate::adapters::aws::{
     DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore,
     DynamoWindowStore, SqsQueue,
 };
+use crate::adapters::memory::{
+    MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory, MemoryFailedCommandLog,
+    MemoryIdempotencyStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemoryWindowStore,
+};
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::config::{Config, ConfigError, names};
 use crate::crypto::DataKey;
 use crate::miapos::{MiaposClient, MiaposClientConfig};
 use crate::ports::{
-    AuditLog, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore, OutboxStore,
-    PaymentLinkStore, QueueSender, WindowStore,
+    AuditLog, Clock, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore,
+    OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, WindowStore,
 };
 use crate::whatsapp::cloud_api::CloudApiClient;
+
+/// The stores of one deployment, by entity: DynamoDB on Lambda ([`AwsStores`]), the memory
+/// twins in tests and the local stack ([`MemoryStores`]). Capabilities and functions are built
+/// from them the same way whichever they are.
+pub trait Stores {
+    fn windows(&self) -> Result<Arc<dyn WindowStore>, ConfigError>;
+    fn contacts(&self) -> Result<Arc<dyn ContactStore>, ConfigError>;
+    fn statuses(&self) -> Result<Arc<dyn DeliveryStatusStore>, ConfigError>;
+    fn directory(&self) -> Result<Arc<dyn Directory>, ConfigError>;
+    fn links(&self) -> Result<Arc<dyn PaymentLinkStore>, ConfigError>;
+    fn idempotency(&self) -> Result<Arc<dyn IdempotencyStore>, ConfigError>;
+    fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError>;
+    fn failed_commands(&self) -> Result<Arc<dyn FailedCommandLog>, ConfigError>;
+    fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError>;
+}
+
+/// The seller capability over `stores`, the rail, the clock and the data key.
+pub fn seller(
+    stores: &dyn Stores,
+    rail: Arc<dyn PaymentRail>,
+    clock: Arc<dyn Clock>,
+    data_key: DataKey,
+    settings: SellerSettings,
+) -> Result<SellerCapability, ConfigError> {
+    Ok(SellerCapability::new(SellerDeps {
+        directory: stores.directory()?,
+        contacts: stores.contacts()?,
+        links: stores.links()?,
+        idempotency: stores.idempotency()?,
+        audit: stores.audit()?,
+        failed_commands: stores.failed_commands()?,
+        rail,
+        clock,
+        data_key,
+        settings,
+    }))
+}
+
+/// The memory twins of every store, shared by whoever is built from them.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryStores {
+    pub windows: Arc<MemoryWindowStore>,
+    pub contacts: Arc<MemoryContactStore>,
+    pub statuses: Arc<MemoryDeliveryStatusStore>,
+    pub directory: Arc<MemoryDirectory>,
+    pub links: Arc<MemoryPaymentLinkStore>,
+    pub idempotency: Arc<MemoryIdempotencyStore>,
+    pub audit: Arc<MemoryAuditLog>,
+    pub failed_commands: Arc<MemoryFailedCommandLog>,
+    pub outbox: Arc<MemoryOutboxStore>,
+}
+
+impl Stores for MemoryStores {
+    fn windows(&self) -> Result<Arc<dyn WindowStore>, ConfigError> {
+        Ok(self.windows.clone())
+    }
+    fn contacts(&self) -> Result<Arc<dyn ContactStore>, ConfigError> {
+        Ok(self.contacts.clone())
+    }
+    fn statuses(&self) -> Result<Arc<dyn DeliveryStatusStore>, ConfigError> {
+        Ok(self.statuses.clone())
+    }
+    fn directory(&self) -> Result<Arc<dyn Directory>, ConfigError> {
+        Ok(self.directory.clone())
+    }
+    fn links(&self) -> Result<Arc<dyn PaymentLinkStore>, ConfigError> {
+        Ok(self.links.clone())
+    }
+    fn idempotency(&self) -> Result<Arc<dyn IdempotencyStore>, ConfigError> {
+        Ok(self.idempotency.clone())
+    }
+    fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
+        Ok(self.audit.clone())
+    }
+    fn failed_commands(&self) -> Result<Arc<dyn FailedCommandLog>, ConfigError> {
+        Ok(self.failed_commands.clone())
+    }
+    fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
+        Ok(self.outbox.clone())
+    }
+}
 
 /// A function's error at cold start.
 pub type WiringError = Box<dyn std::error::Error + Send + Sync>;
@@ -44,51 +129,6 @@ impl AwsStores {
 
     fn db(&self) -> aws_sdk_dynamodb::Client {
         self.clients.dynamodb.clone()
-    }
-
-    pub fn windows(&self) -> Result<Arc<dyn WindowStore>, ConfigError> {
-        let table = required(&self.config.tables.contacts, names::CONTACTS_TABLE)?;
-        Ok(Arc::new(DynamoWindowStore::new(self.db(), table)))
-    }
-
-    pub fn contacts(&self) -> Result<Arc<dyn ContactStore>, ConfigError> {
-        let table = required(&self.config.tables.contacts, names::CONTACTS_TABLE)?;
-        Ok(Arc::new(DynamoContactStore::new(self.db(), table)))
-    }
-
-    pub fn statuses(&self) -> Result<Arc<dyn DeliveryStatusStore>, ConfigError> {
-        let table = required(&self.config.tables.message_status, names::MESSAGE_STATUS_TABLE)?;
-        Ok(Arc::new(DynamoDeliveryStatusStore::new(self.db(), table)))
-    }
-
-    pub fn directory(&self) -> Result<Arc<dyn Directory>, ConfigError> {
-        let table = required(&self.config.tables.directory, names::DIRECTORY_TABLE)?;
-        Ok(Arc::new(DynamoDirectory::new(self.db(), table)))
-    }
-
-    pub fn links(&self) -> Result<Arc<dyn PaymentLinkStore>, ConfigError> {
-        let table = required(&self.config.tables.payment_links, names::PAYMENT_LINKS_TABLE)?;
-        Ok(Arc::new(DynamoPaymentLinkStore::new(self.db(), table)))
-    }
-
-    pub fn idempotency(&self) -> Result<Arc<dyn IdempotencyStore>, ConfigError> {
-        let table = required(&self.config.tables.idempotency, names::IDEMPOTENCY_TABLE)?;
-        Ok(Arc::new(DynamoIdempotencyStore::new(self.db(), table)))
-    }
-
-    pub fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
-        let table = required(&self.config.tables.audit, names::AUDIT_TABLE)?;
-        Ok(Arc::new(DynamoAuditLog::new(self.db(), table)))
-    }
-
-    pub fn failed_commands(&self) -> Result<Arc<dyn FailedCommandLog>, ConfigError> {
-        let table = required(&self.config.tables.failed_commands, names::FAILED_COMMANDS_TABLE)?;
-        Ok(Arc::new(DynamoFailedCommandLog::new(self.db(), table)))
-    }
-
-    pub fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
-        let table = required(&self.config.tables.outbox, names::OUTBOX_TABLE)?;
-        Ok(Arc::new(DynamoOutboxStore::new(self.db(), table)))
     }
 
     pub fn inbound(&self) -> Result<Arc<dyn QueueSender>, ConfigError> {
@@ -118,24 +158,61 @@ impl AwsStores {
         Ok(Arc::new(MiaposClient::new(MiaposClientConfig::from_config(&self.config.miapos))?))
     }
 
-    /// The seller capability (payment links), with its stores, the rail and its settings.
-    pub fn seller(&self, clock: Arc<dyn crate::ports::Clock>) -> Result<SellerCapability, WiringError> {
-        Ok(SellerCapability::new(SellerDeps {
-            directory: self.directory()?,
-            contacts: self.contacts()?,
-            links: self.links()?,
-            idempotency: self.idempotency()?,
-            audit: self.audit()?,
-            failed_commands: self.failed_commands()?,
-            rail: self.rail()?,
-            clock,
-            data_key: self.data_key()?,
-            settings: SellerSettings::from_config(&self.config),
-        }))
+    /// The seller capability (payment links) as a Lambda runs it.
+    pub fn seller(&self, clock: Arc<dyn Clock>) -> Result<SellerCapability, WiringError> {
+        let settings = SellerSettings::from_config(&self.config);
+        Ok(seller(self, self.rail()?, clock, self.data_key()?, settings)?)
     }
 
     pub fn cloud_api(&self) -> Result<Arc<CloudApiClient>, ConfigError> {
         let token = Config::require_secret(&self.config.whatsapp.access_token, "WHATSAPP_ACCESS_TOKEN")?;
         Ok(Arc::new(CloudApiClient::new(&self.config.whatsapp.api_base, token.clone())))
+    }
+}
+
+impl Stores for AwsStores {
+    fn windows(&self) -> Result<Arc<dyn WindowStore>, ConfigError> {
+        let table = required(&self.config.tables.contacts, names::CONTACTS_TABLE)?;
+        Ok(Arc::new(DynamoWindowStore::new(self.db(), table)))
+    }
+
+    fn contacts(&self) -> Result<Arc<dyn ContactStore>, ConfigError> {
+        let table = required(&self.config.tables.contacts, names::CONTACTS_TABLE)?;
+        Ok(Arc::new(DynamoContactStore::new(self.db(), table)))
+    }
+
+    fn statuses(&self) -> Result<Arc<dyn DeliveryStatusStore>, ConfigError> {
+        let table = required(&self.config.tables.message_status, names::MESSAGE_STATUS_TABLE)?;
+        Ok(Arc::new(DynamoDeliveryStatusStore::new(self.db(), table)))
+    }
+
+    fn directory(&self) -> Result<Arc<dyn Directory>, ConfigError> {
+        let table = required(&self.config.tables.directory, names::DIRECTORY_TABLE)?;
+        Ok(Arc::new(DynamoDirectory::new(self.db(), table)))
+    }
+
+    fn links(&self) -> Result<Arc<dyn PaymentLinkStore>, ConfigError> {
+        let table = required(&self.config.tables.payment_links, names::PAYMENT_LINKS_TABLE)?;
+        Ok(Arc::new(DynamoPaymentLinkStore::new(self.db(), table)))
+    }
+
+    fn idempotency(&self) -> Result<Arc<dyn IdempotencyStore>, ConfigError> {
+        let table = required(&self.config.tables.idempotency, names::IDEMPOTENCY_TABLE)?;
+        Ok(Arc::new(DynamoIdempotencyStore::new(self.db(), table)))
+    }
+
+    fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
+        let table = required(&self.config.tables.audit, names::AUDIT_TABLE)?;
+        Ok(Arc::new(DynamoAuditLog::new(self.db(), table)))
+    }
+
+    fn failed_commands(&self) -> Result<Arc<dyn FailedCommandLog>, ConfigError> {
+        let table = required(&self.config.tables.failed_commands, names::FAILED_COMMANDS_TABLE)?;
+        Ok(Arc::new(DynamoFailedCommandLog::new(self.db(), table)))
+    }
+
+    fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
+        let table = required(&self.config.tables.outbox, names::OUTBOX_TABLE)?;
+        Ok(Arc::new(DynamoOutboxStore::new(self.db(), table)))
     }
 }

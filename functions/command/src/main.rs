@@ -3,7 +3,7 @@ use std::sync::Arc;
 use command::{CommandDeps, CommandSettings};
 use lambda_runtime::{LambdaEvent, service_fn};
 use paybot::clock::SystemClock;
-use paybot::wiring::AwsStores;
+use paybot::wiring::{AwsStores, Stores};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {

@@ -8,11 +8,8 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use chrono::DateTime;
 use command::{CommandDeps, CommandSettings, flow};
-use paybot::adapters::memory::{
-    ManualClock, MemoryAuditLog, MemoryContactStore, MemoryDirectory, MemoryFailedCommandLog,
-    MemoryIdempotencyStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemoryQueue,
-};
-use paybot::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
+use paybot::adapters::memory::{ManualClock, MemoryContactStore, MemoryQueue};
+use paybot::capabilities::seller::SellerSettings;
 use paybot::capabilities::{Actor, Answer, Capability, Turn, TurnFailure, row_id};
 use paybot::crypto::DataKey;
 use paybot::directory_file::DirectoryFile;
@@ -20,6 +17,7 @@ use paybot::domain::{InboundMessage, MessageContent, Phone, UserRef};
 use paybot::miapos::{MiaposClient, MiaposClientConfig};
 use paybot::outbound::OutboundJob;
 use paybot::ports::{ContactStore, ListRow, ListSection, OutboundContent, QueueReceiver};
+use paybot::wiring::MemoryStores;
 use paybot::{StoreResult, domain};
 
 const DIRECTORY: &str = include_str!("../../../infra/demo/directory.json");
@@ -101,34 +99,24 @@ async fn world() -> World {
     file.profiles[0].capabilities.push(domain::Capability::Wallet);
     let clock = Arc::new(ManualClock::starting_at(DateTime::from_timestamp(1_763_700_000, 0).unwrap()));
     let key = DataKey::from_base64(&DataKey::generate_base64()).unwrap();
-    let directory = Arc::new(MemoryDirectory::default());
-    file.import(&key, directory.as_ref()).await.unwrap();
-    let contacts = Arc::new(MemoryContactStore::default());
-    let idempotency = Arc::new(MemoryIdempotencyStore::default());
+    let stores = MemoryStores::default();
+    file.import(&key, stores.directory.as_ref()).await.unwrap();
+    let contacts = stores.contacts.clone();
     let outbound = Arc::new(MemoryQueue::fifo(clock.clone()));
-    let seller = SellerCapability::new(SellerDeps {
-        directory: directory.clone(),
-        contacts: contacts.clone(),
-        links: Arc::new(MemoryPaymentLinkStore::default()),
-        idempotency: idempotency.clone(),
-        audit: Arc::new(MemoryAuditLog::default()),
-        failed_commands: Arc::new(MemoryFailedCommandLog::default()),
-        // Nothing here reaches the rail.
-        rail: Arc::new(MiaposClient::new(MiaposClientConfig::new("http://127.0.0.1:9")).unwrap()),
-        clock: clock.clone(),
-        data_key: key,
-        settings: SellerSettings { callback_url: None, checks: Default::default() },
-    });
+    // Nothing here reaches the rail.
+    let rail = Arc::new(MiaposClient::new(MiaposClientConfig::new("http://127.0.0.1:9")).unwrap());
+    let settings = SellerSettings { callback_url: None, checks: Default::default() };
+    let seller = paybot::wiring::seller(&stores, rail, clock.clone(), key, settings).unwrap();
     let ping = Arc::new(PingCapability {
         members: HashSet::from([PINGER.to_owned()]),
         contacts: contacts.clone(),
         turns: Mutex::new(0),
     });
     let deps = CommandDeps {
-        directory,
+        directory: stores.directory.clone(),
         contacts: contacts.clone(),
-        idempotency,
-        outbox: Arc::new(MemoryOutboxStore::default()),
+        idempotency: stores.idempotency.clone(),
+        outbox: stores.outbox.clone(),
         outbound: outbound.clone(),
         clock,
         capabilities: vec![Arc::new(seller), ping.clone()],

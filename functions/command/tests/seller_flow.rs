@@ -193,6 +193,7 @@ fn memory_stores(clock: Arc<ManualClock>) -> Stores {
 async fn moto_stores() -> Stores {
     use paybot::adapters::aws::*;
     let aws = AwsClients::load().await;
+    use paybot::wiring::Stores as _;
     let stores = paybot::wiring::AwsStores {
         clients: aws.clone(),
         config: paybot::config::Config::from_env().unwrap(),

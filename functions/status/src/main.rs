@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use paybot::clock::SystemClock;
 use paybot::miapos::CallbackVerifier;
-use paybot::wiring::AwsStores;
+use paybot::wiring::{AwsStores, Stores};
 use status::{CallbackKeys, StatusState};
 
 #[tokio::main]

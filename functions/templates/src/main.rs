@@ -3,7 +3,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{LambdaEvent, service_fn};
 use paybot::clock::SystemClock;
-use paybot::wiring::AwsStores;
+use paybot::wiring::{AwsStores, Stores};
 use templates::{TemplatesDeps, TemplatesSettings};
 
 #[tokio::main]

@@ -124,6 +124,7 @@ async fn moto_stores(counter: Option<&paybot::adapters::aws::RequestCounter>) ->
         Some(counter) => AwsClients::load_counted(counter).await,
         None => AwsClients::load().await,
     };
+    use paybot::wiring::Stores as _;
     let stores = paybot::wiring::AwsStores {
         clients: aws.clone(),
         config: paybot::config::Config::from_env().unwrap(),

@@ -2,7 +2,7 @@ use std::sync::Arc;
 
 use paybot::clock::SystemClock;
 use paybot::config::Config;
-use paybot::wiring::AwsStores;
+use paybot::wiring::{AwsStores, Stores};
 use webhook::WebhookState;
 
 #[tokio::main]

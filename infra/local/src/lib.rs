@@ -231,7 +231,7 @@ impl LocalStack {
             outbox: a.outbox.clone(),
             outbound: a.outbound.clone(),
             clock: a.clock.clone(),
-            capabilities: vec![Arc::new(wiring::seller(a))],
+            capabilities: vec![Arc::new(wiring::seller(a)?)],
             settings: CommandSettings::from_config(&a.config),
         });
         let notify = Arc::new(NotifyDeps {

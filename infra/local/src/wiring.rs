@@ -6,8 +6,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::Router;
-use paybot::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
+use paybot::capabilities::seller::{SellerCapability, SellerSettings};
+use paybot::config::ConfigError;
 use paybot::miapos::CallbackVerifier;
+use paybot::ports::{
+    AuditLog, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore, OutboxStore,
+    PaymentLinkStore, WindowStore,
+};
+use paybot::wiring::Stores;
 use status::{CallbackKeys, StatusState};
 use templates::{TemplatesDeps, TemplatesSettings};
 
@@ -16,20 +22,47 @@ use crate::{Adapters, BuildError};
 /// One run of the template sender; the text is its report, shown on the simulator page.
 pub type TemplatesRun = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = String> + Send>> + Send + Sync>;
 
-/// The seller capability over the stack's adapters, as `AwsStores::seller` builds it on Lambda.
-pub fn seller(adapters: &Adapters) -> SellerCapability {
-    SellerCapability::new(SellerDeps {
-        directory: adapters.directory.clone(),
-        contacts: adapters.contacts.clone(),
-        links: adapters.links.clone(),
-        idempotency: adapters.idempotency.clone(),
-        audit: adapters.audit.clone(),
-        failed_commands: adapters.failed_commands.clone(),
-        rail: adapters.rail.clone(),
-        clock: adapters.clock.clone(),
-        data_key: adapters.data_key.clone(),
-        settings: SellerSettings::from_config(&adapters.config),
-    })
+/// The stack's stores, as the functions are built from them on Lambda.
+impl Stores for Adapters {
+    fn windows(&self) -> Result<Arc<dyn WindowStore>, ConfigError> {
+        Ok(self.windows.clone())
+    }
+    fn contacts(&self) -> Result<Arc<dyn ContactStore>, ConfigError> {
+        Ok(self.contacts.clone())
+    }
+    fn statuses(&self) -> Result<Arc<dyn DeliveryStatusStore>, ConfigError> {
+        Ok(self.statuses.clone())
+    }
+    fn directory(&self) -> Result<Arc<dyn Directory>, ConfigError> {
+        Ok(self.directory.clone())
+    }
+    fn links(&self) -> Result<Arc<dyn PaymentLinkStore>, ConfigError> {
+        Ok(self.links.clone())
+    }
+    fn idempotency(&self) -> Result<Arc<dyn IdempotencyStore>, ConfigError> {
+        Ok(self.idempotency.clone())
+    }
+    fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError> {
+        Ok(self.audit.clone())
+    }
+    fn failed_commands(&self) -> Result<Arc<dyn FailedCommandLog>, ConfigError> {
+        Ok(self.failed_commands.clone())
+    }
+    fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
+        Ok(self.outbox.clone())
+    }
+}
+
+/// The seller capability over the stack's stores, as `AwsStores::seller` builds it on Lambda.
+pub fn seller(adapters: &Adapters) -> Result<SellerCapability, ConfigError> {
+    let settings = SellerSettings::from_config(&adapters.config);
+    paybot::wiring::seller(
+        adapters,
+        adapters.rail.clone(),
+        adapters.clock.clone(),
+        adapters.data_key.clone(),
+        settings,
+    )
 }
 
 /// `POST /miapos/callback`. The sandbox's public key is in the configuration (unless

@@ -7,7 +7,7 @@
 
 use paybot::crypto::DataKey;
 use paybot::directory_file::DirectoryFile;
-use paybot::wiring::AwsStores;
+use paybot::wiring::{AwsStores, Stores};
 
 #[tokio::main]
 async fn main() -> Result<(), paybot::wiring::WiringError> {
