@@ -90,6 +90,9 @@ def free_port():
 def init_time(binary, timeout=10.0):
     port = free_port()
     server = ThreadingHTTPServer(("127.0.0.1", port), RuntimeApi)
+    # The held `next` request must not hold the measurement up when the server closes.
+    server.daemon_threads = True
+    server.block_on_close = False
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     RuntimeApi.first_next = None
