@@ -40,13 +40,13 @@ pub async fn claim(
             Ok(Claim::Done) => delivered.push(notice.clone()),
             Ok(Claim::InProgress) => busy = true,
             Err(err) => {
-                release(idempotency, acquired.into_iter()).await?;
+                release(idempotency, acquired).await?;
                 return Err(err);
             }
         }
     }
     if busy || !delivered.is_empty() {
-        release(idempotency, acquired.into_iter()).await?;
+        release(idempotency, acquired).await?;
         return Ok(if delivered.is_empty() { NoticeClaim::Busy } else { NoticeClaim::Delivered(delivered) });
     }
     Ok(NoticeClaim::Acquired)

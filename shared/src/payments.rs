@@ -320,11 +320,11 @@ pub(crate) mod tests {
                     let applied = apply_result(&store, &result(*status), &CheckSchedule::default(), now()).await.unwrap();
                     let current = store.get("pl-1").await.unwrap().unwrap().state;
                     prop_assert!(current == previous || previous.can_move_to(current));
-                    if let Applied::Moved(link) = applied {
-                        if link.state.is_final() {
-                            final_moves += 1;
-                            first_final.get_or_insert(link.state);
-                        }
+                    if let Applied::Moved(link) = applied
+                        && link.state.is_final()
+                    {
+                        final_moves += 1;
+                        first_final.get_or_insert(link.state);
                     }
                     previous = current;
                 }

@@ -134,15 +134,11 @@ async fn apply(state: &WebhookState, plan: &IngressPlan) -> StoreResult<()> {
             state.statuses.record(update).await?;
             // A status update Meta accepted and then failed for the closed window waits for a
             // template instead of being lost (taken once: notify may have seen it first).
-            if update.error_code == Some(WINDOW_CLOSED_CODE) {
-                if let Some(item) = state.statuses.take_fallback(&update.message_id).await? {
-                    paybot::notices::return_to_outbox(
-                        state.idempotency.as_ref(),
-                        state.outbox.as_ref(),
-                        &item,
-                    )
+            if update.error_code == Some(WINDOW_CLOSED_CODE)
+                && let Some(item) = state.statuses.take_fallback(&update.message_id).await?
+            {
+                paybot::notices::return_to_outbox(state.idempotency.as_ref(), state.outbox.as_ref(), &item)
                     .await?;
-                }
             }
         }
         Ok(())

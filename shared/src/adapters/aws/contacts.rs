@@ -54,8 +54,8 @@ impl ContactStore for DynamoContactStore {
             return Ok(ContactSettings::default());
         };
         let states = item
-            .iter()
-            .filter_map(|(name, _)| name.strip_prefix(STATE_PREFIX).map(|ns| (ns.to_owned(), name)))
+            .keys()
+            .filter_map(|name| name.strip_prefix(STATE_PREFIX).map(|ns| (ns.to_owned(), name)))
             .filter_map(|(ns, name)| string_attr(&item, name).map(|json| (ns, json)))
             .collect();
         Ok(ContactSettings { locale: string_attr(&item, "locale").and_then(|l| Locale::parse(&l)), states })

@@ -132,14 +132,14 @@ impl QueueSender for MemoryQueue {
                 }
             }
             for message in messages {
-                if self.fifo {
-                    if let Some(dedup) = &message.dedup_id {
-                        if state.seen.contains_key(dedup) {
-                            continue;
-                        }
-                        state.seen.insert(dedup.clone(), now);
-                        state.seen_order.push_back((now, dedup.clone()));
+                if self.fifo
+                    && let Some(dedup) = &message.dedup_id
+                {
+                    if state.seen.contains_key(dedup) {
+                        continue;
                     }
+                    state.seen.insert(dedup.clone(), now);
+                    state.seen_order.push_back((now, dedup.clone()));
                 }
                 state.next_receipt += 1;
                 let receipt = format!("r{}", state.next_receipt);
