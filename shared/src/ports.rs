@@ -485,3 +485,219 @@ pub trait OutboxStore: Send + Sync {
     /// Removes the given notices (those delivered).
     async fn remove(&self, contact: &ContactKey, notice_ids: &[String]) -> StoreResult<()>;
 }
+
+// ---- the wallet ---------------------------------------------------------------------------
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SmsError {
+    /// The number cannot receive SMS (not a mobile number, opted out): do not retry.
+    #[error("the SMS was refused: {0}")]
+    Refused(String),
+    /// Throttling, a timeout, a 5xx: retry later.
+    #[error("the SMS service is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Sends a text message by SMS (Amazon SNS in AWS; the local stack's SMS inbox).
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    /// Sends `text` to `to` as a transactional SMS. Returns the provider's message id.
+    async fn send_sms(&self, to: &crate::domain::Phone, text: &str) -> Result<String, SmsError>;
+}
+
+/// The wallet operator's accounts (imported from the wallet file; see the README).
+#[async_trait]
+pub trait WalletDirectory: Send + Sync {
+    async fn account(&self, id: &str) -> StoreResult<Option<crate::domain::WalletAccount>>;
+    /// The account opened with `phone` as its registered phone.
+    async fn account_by_phone(&self, phone: &crate::domain::Phone) -> StoreResult<Option<crate::domain::WalletAccount>>;
+    async fn put_account(&self, account: &crate::domain::WalletAccount) -> StoreResult<()>;
+    /// Every account (the console's "share of all wallet accounts", the import's check).
+    async fn count_accounts(&self) -> StoreResult<u64>;
+}
+
+/// A WhatsApp number bound to a wallet account, on one business number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalletLink {
+    pub contact: ContactKey,
+    pub account_id: String,
+    pub linked_at: DateTime<Utc>,
+    /// The last time this conversation proved its session (a code, or a message within the
+    /// idle time of the one before).
+    pub last_active: DateTime<Utc>,
+}
+
+/// Why a one-time code was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodePurpose {
+    /// Binding a WhatsApp number to the account.
+    Link,
+    /// A fresh proof before a money movement (an idle session, or the fraud score asked).
+    Session,
+}
+
+/// A one-time code waiting to be typed: only its keyed hash is kept. One live code per
+/// account: a new one replaces the old.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingCode {
+    pub account_id: String,
+    /// The conversation the code was asked from: it is valid only there.
+    pub contact: ContactKey,
+    pub purpose: CodePurpose,
+    /// HMAC-SHA256 of the code under the OTP key, hex.
+    pub code_hash: String,
+    pub expires_at: DateTime<Utc>,
+    pub attempts_left: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The outcome of typing a code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// The code matched and is spent now: it can never be used again.
+    Accepted(PendingCode),
+    /// It did not match; this many attempts remain (0: the code is spent).
+    Wrong { attempts_left: u32 },
+    Expired,
+    /// No live code for the account (never asked, used, replaced or out of attempts).
+    NoCode,
+}
+
+/// WhatsApp links, pending one-time codes, and how often a conversation asked for codes.
+#[async_trait]
+pub trait WalletLinkStore: Send + Sync {
+    async fn link(&self, contact: &ContactKey) -> StoreResult<Option<WalletLink>>;
+    /// The conversation linked to an account on a business number (where its notices go).
+    async fn link_of_account(&self, business_number_id: &str, account_id: &str) -> StoreResult<Option<WalletLink>>;
+    /// Binds the conversation to the account, replacing any earlier binding of either.
+    async fn bind(&self, contact: &ContactKey, account_id: &str, at: DateTime<Utc>) -> StoreResult<()>;
+    async fn unbind(&self, contact: &ContactKey) -> StoreResult<()>;
+    /// Records session activity (never moves it backwards).
+    async fn touch(&self, contact: &ContactKey, at: DateTime<Utc>) -> StoreResult<()>;
+    /// Stores a new code for its account, replacing any live one.
+    async fn put_code(&self, code: &PendingCode) -> StoreResult<()>;
+    /// Checks a typed code's hash against the account's live code, atomically: a match
+    /// spends the code; a miss spends one attempt (concurrent tries never get more attempts
+    /// than the budget).
+    async fn check_code(
+        &self,
+        account_id: &str,
+        contact: &ContactKey,
+        code_hash: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<CodeCheck>;
+    /// Counts one code request by the conversation in the window starting at `window_start`
+    /// and returns the count including this one (the LINK rate limit).
+    async fn count_code_request(&self, contact: &ContactKey, window_start: DateTime<Utc>) -> StoreResult<u32>;
+}
+
+/// What a MoMo operation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MomoKind {
+    /// A request-to-pay: the user tops up their wallet from their MoMo number.
+    TopUp,
+    /// A disbursement: a SEND to a number without a wallet.
+    Payout,
+}
+
+/// Where a MoMo operation stands, as far as the wallet knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MomoState {
+    /// Stored before the call; MoMo may or may not have it yet.
+    Requested,
+    /// MoMo queued it.
+    Pending,
+    Succeeded,
+    Failed,
+}
+
+impl MomoState {
+    pub fn is_final(self) -> bool {
+        matches!(self, MomoState::Succeeded | MomoState::Failed)
+    }
+}
+
+/// One top-up or payout, stored before MoMo is called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MomoOperation {
+    pub reference: uuid::Uuid,
+    pub kind: MomoKind,
+    pub account_id: String,
+    /// The conversation that asked: where the result is told.
+    pub contact: ContactKey,
+    /// The MoMo number paid from or to.
+    pub msisdn: crate::domain::Phone,
+    pub amount_minor: i64,
+    pub currency: crate::domain::Currency,
+    /// The fee charged on top (payouts), in minor units.
+    pub fee_minor: i64,
+    pub state: MomoState,
+    /// MoMo's reason on FAILED, as sent.
+    pub reason: Option<String>,
+    /// The ledger transfer this operation posts (or, for a payout, the hold it released).
+    pub transfer_id: String,
+    /// The secure execution layer's hash of the intent, for a payout.
+    pub hash: Option<String>,
+    pub created_at: DateTime<Utc>,
+    /// When the operation is next read back from MoMo, should no callback come; `None` once
+    /// final and told.
+    pub next_check_at: Option<DateTime<Utc>>,
+}
+
+/// Top-ups and payouts by reference id, and by when they next need reading back.
+#[async_trait]
+pub trait MomoOperationStore: Send + Sync {
+    /// Stores the operation unless its reference exists; returns the stored one and whether
+    /// it was inserted now.
+    async fn insert_if_absent(&self, operation: &MomoOperation) -> StoreResult<(MomoOperation, bool)>;
+    async fn get(&self, reference: uuid::Uuid) -> StoreResult<Option<MomoOperation>>;
+    /// Moves an open operation to `to` (Pending, or a final state with its reason); returns
+    /// the updated operation only when this call made the move. A final state never changes.
+    async fn transition(
+        &self,
+        reference: uuid::Uuid,
+        to: MomoState,
+        reason: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Option<MomoOperation>>;
+    /// Moves the next check from `expected` to `next` (`None`: nothing more to do), only if
+    /// it is still `expected`: the poller's claim.
+    async fn reschedule(
+        &self,
+        reference: uuid::Uuid,
+        expected: DateTime<Utc>,
+        next: Option<DateTime<Utc>>,
+    ) -> StoreResult<bool>;
+    /// Operations whose next check is due at `now`, oldest check first, at most `limit`.
+    async fn due(&self, now: DateTime<Utc>, limit: usize) -> StoreResult<Vec<MomoOperation>>;
+}
+
+/// Something an operator must look at: suspicious activity, a rail that contradicted itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alert {
+    /// Stable per cause (`fraud:<nonce>`): raising it again changes nothing.
+    pub id: String,
+    pub business_number_id: String,
+    /// `suspicious`, `rail_conflict`, …
+    pub kind: String,
+    /// The actor concerned (`wallet:<account id>`), never a phone number.
+    pub subject: String,
+    /// What happened, in the operator's words (the rules that fired and their weights).
+    pub detail: serde_json::Value,
+    pub raised_at: DateTime<Utc>,
+    /// Who acknowledged it, and when.
+    pub acknowledged: Option<(String, DateTime<Utc>)>,
+}
+
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Raises the alert once per id.
+    async fn raise(&self, alert: &Alert) -> StoreResult<()>;
+    /// Alerts of a business number, newest first.
+    async fn list(&self, business_number_id: &str, limit: usize) -> StoreResult<Vec<Alert>>;
+    /// Returns `false` when the alert is unknown.
+    async fn acknowledge(&self, id: &str, by: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+}

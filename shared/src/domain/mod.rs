@@ -7,6 +7,7 @@ pub mod locale;
 pub mod money;
 pub mod phone;
 pub mod seller;
+pub mod wallet;
 
 pub use delivery::{DeliveryState, DeliveryUpdate};
 pub use inbound::{ContactKey, InboundMessage, MessageContent, UserRef};
@@ -15,3 +16,4 @@ pub use locale::Locale;
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Phone, PhoneError};
 pub use seller::{BusinessProfile, Capability, MerchantBinding, Seller, SellerStatus};
+pub use wallet::{AccountStatus, WalletAccount};

@@ -1,0 +1,1 @@
+//! (client: see the MoMo issue work)
