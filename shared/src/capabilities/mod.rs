@@ -10,6 +10,8 @@
 
 pub mod conversation;
 pub mod seller;
+pub mod text;
+pub mod wallet;
 
 use std::any::Any;
 use std::sync::Arc;

@@ -5,14 +5,11 @@ use rust_decimal::Decimal;
 
 use super::lexicon::{self, CurrencyWord, Keyword};
 use super::{Command, MarketRules, Refusal, RefusalDetail, RefusalKind};
+use crate::capabilities::text::{NumberError, clean, is_minus, number};
 use crate::domain::{Money, MoneyError, Phone};
 
 /// How much of an unreadable token a refusal carries.
 const TOKEN_DETAIL_CHARS: usize = 32;
-
-/// More integer digits than any cap can have; beyond this a number is "above the cap"
-/// without being converted (a 10 KB run of digits must not reach `Decimal`).
-const MAX_INTEGER_DIGITS: usize = 20;
 
 /// Punctuation a chat message may put after a command word (`help?`, `pay:`).
 const TRAILING_PUNCTUATION: &[char] = &['.', ',', ';', ':', '!', '?'];
@@ -36,22 +33,6 @@ pub(super) fn parse(input: &str, rules: &MarketRules) -> Result<Command, Refusal
         return dispatch(keyword, &args, rules);
     }
     Err(unknown(&tokens))
-}
-
-/// Drops what a user cannot see and did not mean to type: the bidi marks WhatsApp wraps
-/// around a copied phone number, zero-width joiners of words, soft hyphens, control
-/// characters. A zero-width space still separates words.
-fn clean(input: &str) -> String {
-    input
-        .chars()
-        .filter_map(|c| match c {
-            '\u{200B}' => Some(' '),
-            '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{061C}' => None,
-            '\u{FEFF}' | '\u{2060}' | '\u{00AD}' => None,
-            c if c.is_control() && !c.is_whitespace() => None,
-            c => Some(c),
-        })
-        .collect()
 }
 
 fn refusal(kind: RefusalKind, suggestion: Option<Keyword>, detail: RefusalDetail) -> Refusal {
@@ -316,11 +297,6 @@ impl Ctx<'_> {
 // ---------------------------------------------------------------------------------------
 // amounts
 
-fn is_minus(c: char) -> bool {
-    // U+2212 is what some keyboards and autocorrect produce for a minus sign.
-    c == '-' || c == '\u{2212}'
-}
-
 fn is_number_char(c: char) -> bool {
     c.is_ascii_digit() || is_minus(c) || c == '.' || c == ','
 }
@@ -381,48 +357,6 @@ fn is_digit_group(token: &str, market: &str) -> bool {
             || (matches!(number[3], b'.' | b',')
                 && number.len() <= 6
                 && number[4..].iter().all(u8::is_ascii_digit)))
-}
-
-#[derive(Debug, PartialEq, Eq)]
-enum NumberError {
-    Invalid,
-    TooManyDecimals,
-    NotPositive,
-    Huge,
-}
-
-/// Digits, at most one `,` or `.`, at most `minor_units` decimals as written. A trailing
-/// separator (`100.`, `100,-` as prices are written in German) reads as a whole amount.
-fn number(written: &str, minor_units: u32) -> Result<Decimal, NumberError> {
-    let (negative, body) = match written.chars().next() {
-        Some(c) if is_minus(c) => (true, &written[c.len_utf8()..]),
-        _ => (false, written),
-    };
-    let body = body.strip_suffix(",-").or_else(|| body.strip_suffix(".-")).unwrap_or(body);
-    let (integer, fraction) = match body.find(['.', ',']) {
-        Some(at) => (&body[..at], &body[at + 1..]),
-        None => (body, ""),
-    };
-    if integer.is_empty()
-        || !integer.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-    {
-        return Err(NumberError::Invalid);
-    }
-    if fraction.len() > minor_units as usize {
-        return Err(NumberError::TooManyDecimals);
-    }
-    let significant = integer.trim_start_matches('0');
-    let is_zero = significant.is_empty() && fraction.bytes().all(|b| b == b'0');
-    if negative || is_zero {
-        return Err(NumberError::NotPositive);
-    }
-    if significant.len() > MAX_INTEGER_DIGITS {
-        return Err(NumberError::Huge);
-    }
-    // At most 20 + minor-unit digits: well inside i128 and Decimal's 96-bit mantissa.
-    let mantissa: i128 = format!("{significant}{fraction}").parse().map_err(|_| NumberError::Invalid)?;
-    Decimal::try_from_i128_with_scale(mantissa, fraction.len() as u32).map_err(|_| NumberError::Huge)
 }
 
 // ---------------------------------------------------------------------------------------

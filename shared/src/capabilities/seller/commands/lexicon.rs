@@ -1,6 +1,11 @@
 //! The words of the grammar: command keywords and their localized aliases, the near-synonyms
 //! that only earn a suggestion, currency words, and the folding that makes matching forgiving
-//! (case, diacritics, look-alike letters from the other script, the wrong keyboard layout).
+//! (case, diacritics, look-alike letters from the other script, the wrong keyboard layout:
+//! [`crate::capabilities::text`]).
+
+pub(super) use crate::capabilities::text::{fold, nearest, readings};
+#[cfg(test)]
+use crate::capabilities::text::{osa_distance, other_layout};
 
 /// The commands a first word can name. Payment commands are distinguished from the others
 /// because they take arguments; the rest ignore whatever follows them.
@@ -201,129 +206,6 @@ pub(super) fn currency_word(word: &str, market_code: &str) -> Option<CurrencyWor
     Some(if code.eq_ignore_ascii_case(market_code) { CurrencyWord::Market } else { CurrencyWord::Other })
 }
 
-/// Lowercase and strip the diacritics of our five languages, so that a seller whose keyboard
-/// has no `ă` or `ü` is not refused. `ё` becomes `е` (Russian writers drop it freely).
-pub(super) fn fold(word: &str) -> String {
-    let mut out = String::with_capacity(word.len());
-    for c in word.chars().flat_map(char::to_lowercase) {
-        match c {
-            'ă' | 'â' | 'à' | 'á' | 'ä' => out.push('a'),
-            'î' | 'ï' | 'í' => out.push('i'),
-            'ș' | 'ş' => out.push('s'),
-            'ț' | 'ţ' => out.push('t'),
-            'é' | 'è' | 'ê' | 'ë' => out.push('e'),
-            'ô' | 'ö' | 'ó' => out.push('o'),
-            'ù' | 'û' | 'ü' | 'ú' => out.push('u'),
-            'ç' => out.push('c'),
-            'ß' => out.push_str("ss"),
-            'œ' => out.push_str("oe"),
-            'ё' => out.push('е'),
-            // The combining marks a decomposed `ă` or `ș` leaves behind.
-            '\u{0300}'..='\u{036F}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn is_cyrillic(c: char) -> bool {
-    ('\u{0400}'..='\u{04FF}').contains(&c)
-}
-
-/// Cyrillic letters that look like Latin ones, lowercase.
-const HOMOGLYPHS: &[(char, char)] = &[
-    ('а', 'a'),
-    ('е', 'e'),
-    ('о', 'o'),
-    ('р', 'p'),
-    ('с', 'c'),
-    ('у', 'y'),
-    ('х', 'x'),
-    ('к', 'k'),
-    ('м', 'm'),
-    ('т', 't'),
-    ('і', 'i'),
-    ('ј', 'j'),
-    ('ѕ', 's'),
-    ('һ', 'h'),
-    ('ԁ', 'd'),
-];
-
-/// The readings of a folded word to try: itself, and when it mixes Latin and Cyrillic
-/// letters (a seller switching keyboards mid-word: `pаy` with a Cyrillic `а`), the word with
-/// the look-alikes turned into one script and then into the other.
-pub(super) fn readings(folded: &str) -> Vec<String> {
-    let has_cyrillic = folded.chars().any(is_cyrillic);
-    let has_latin = folded.chars().any(|c| c.is_ascii_alphabetic());
-    let mut out = vec![folded.to_owned()];
-    if has_cyrillic && has_latin {
-        let to_latin = folded
-            .chars()
-            .map(|c| HOMOGLYPHS.iter().find(|(cy, _)| *cy == c).map_or(c, |(_, la)| *la))
-            .collect();
-        let to_cyrillic = folded
-            .chars()
-            .map(|c| HOMOGLYPHS.iter().find(|(_, la)| *la == c).map_or(c, |(cy, _)| *cy))
-            .collect();
-        out.push(to_latin);
-        out.push(to_cyrillic);
-    }
-    out
-}
-
-/// ЙЦУКЕН against QWERTY, key by key.
-const LAYOUT: &[(char, char)] = &[
-    ('q', 'й'),
-    ('w', 'ц'),
-    ('e', 'у'),
-    ('r', 'к'),
-    ('t', 'е'),
-    ('y', 'н'),
-    ('u', 'г'),
-    ('i', 'ш'),
-    ('o', 'щ'),
-    ('p', 'з'),
-    ('[', 'х'),
-    (']', 'ъ'),
-    ('a', 'ф'),
-    ('s', 'ы'),
-    ('d', 'в'),
-    ('f', 'а'),
-    ('g', 'п'),
-    ('h', 'р'),
-    ('j', 'о'),
-    ('k', 'л'),
-    ('l', 'д'),
-    (';', 'ж'),
-    ('\'', 'э'),
-    ('z', 'я'),
-    ('x', 'ч'),
-    ('c', 'с'),
-    ('v', 'м'),
-    ('b', 'и'),
-    ('n', 'т'),
-    ('m', 'ь'),
-    (',', 'б'),
-    ('.', 'ю'),
-    ('`', 'е'),
-];
-
-/// The word as it would have come out on the other keyboard layout (`зфн` → `pay`,
-/// `gjvjom` → `помощь`), when every character has a key on it.
-fn other_layout(folded: &str) -> Option<String> {
-    let cyrillic = folded.chars().any(is_cyrillic);
-    folded
-        .chars()
-        .map(|c| {
-            if cyrillic {
-                LAYOUT.iter().find(|(_, cy)| *cy == c).map(|(la, _)| *la)
-            } else {
-                LAYOUT.iter().find(|(la, _)| *la == c).map(|(_, cy)| *cy)
-            }
-        })
-        .collect()
-}
-
 /// The command a first word names exactly (after folding), if any.
 pub(super) fn keyword(word: &str) -> Option<Keyword> {
     let folded = fold(word);
@@ -333,31 +215,7 @@ pub(super) fn keyword(word: &str) -> Option<Keyword> {
 /// A word that names a command only loosely: a synonym, a typo, the wrong keyboard layout.
 /// Only ever used to suggest, never to act.
 pub(super) fn near_miss(word: &str) -> Option<Keyword> {
-    let folded = fold(word);
-    let len = folded.chars().count();
-    // Long words are text, not mistyped commands; the bound also keeps the work constant.
-    if len == 0 || len > 24 {
-        return None;
-    }
-    if let Some(swapped) = other_layout(&folded)
-        && let Some(k) = ALIASES.iter().find(|(alias, _)| *alias == swapped).map(|(_, k)| *k)
-    {
-        return Some(k);
-    }
-    let mut best: Option<(usize, Keyword)> = None;
-    for reading in readings(&folded) {
-        let reading: Vec<char> = reading.chars().collect();
-        for (candidate, keyword) in ALIASES.iter().chain(SYNONYMS) {
-            let candidate: Vec<char> = candidate.chars().collect();
-            let distance = osa_distance(&reading, &candidate);
-            if distance <= allowed_distance(reading.len(), candidate.len())
-                && best.is_none_or(|(d, _)| distance < d)
-            {
-                best = Some((distance, *keyword));
-            }
-        }
-    }
-    best.map(|(_, k)| k)
+    nearest(word, ALIASES, SYNONYMS)
 }
 
 /// A word that names a command exactly or as a synonym: for the words after an unknown first
@@ -367,43 +225,6 @@ pub(super) fn mentions(word: &str) -> Option<Keyword> {
     readings(&folded)
         .iter()
         .find_map(|r| ALIASES.iter().chain(SYNONYMS).find(|(alias, _)| alias == r).map(|(_, k)| *k))
-}
-
-/// How many edits still count as the same word. Scaled by the shorter word so that `pa`
-/// finds `pay` but two-letter words are not all near some keyword, and four-letter ones do
-/// not wander too far (`send` is two edits from `menu`).
-fn allowed_distance(a: usize, b: usize) -> usize {
-    match a.min(b) {
-        0..=1 => 0,
-        2..=4 => 1,
-        _ => 2,
-    }
-}
-
-/// Damerau-Levenshtein distance, optimal-string-alignment variant: insertions, deletions,
-/// substitutions and transpositions of adjacent letters (`lnag` → `lang` is one edit).
-pub(super) fn osa_distance(a: &[char], b: &[char]) -> usize {
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        d[i * width] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
 }
 
 #[cfg(test)]
