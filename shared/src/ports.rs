@@ -415,6 +415,8 @@ pub struct AuditRecord {
 pub trait AuditLog: Send + Sync {
     async fn append(&self, event: AuditEvent) -> StoreResult<AuditRecord>;
     async fn chain(&self, chain: &str) -> StoreResult<Vec<AuditRecord>>;
+    /// The chain's newest record: what the next one will follow.
+    async fn last(&self, chain: &str) -> StoreResult<Option<AuditRecord>>;
 }
 
 /// One line of the operator's failed-command log.

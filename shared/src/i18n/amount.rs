@@ -26,10 +26,18 @@ fn separators(locale: Locale) -> (char, char) {
 /// above). The amount keeps the currency's scale (`100,00 MDL`); the space before the code is
 /// U+00A0 everywhere.
 pub fn format_amount(money: &Money, locale: Locale) -> String {
+    format_decimal(money.amount(), money.currency(), locale)
+}
+
+/// [`format_amount`] of any amount (zero and negative included: a balance, a statement line),
+/// at the currency's scale.
+pub fn format_decimal(amount: rust_decimal::Decimal, currency: crate::domain::Currency, locale: Locale) -> String {
     let (group, decimal) = separators(locale);
-    // `Money` already carries the currency's scale, so `Decimal`'s own rendering has exactly
-    // the digits to show; only the separators change. Its `Display` never uses an exponent.
-    let plain = money.amount().to_string();
+    let mut amount = amount;
+    amount.rescale(currency.minor_units());
+    // The amount has the currency's scale now, so `Decimal`'s own rendering has exactly the
+    // digits to show; only the separators change. Its `Display` never uses an exponent.
+    let plain = amount.to_string();
     let (sign, unsigned) = match plain.strip_prefix('-') {
         Some(rest) => ("-", rest),
         None => ("", plain.as_str()),
@@ -55,7 +63,7 @@ pub fn format_amount(money: &Money, locale: Locale) -> String {
         out.push_str(frac);
     }
     out.push(NBSP);
-    out.push_str(money.currency().code());
+    out.push_str(currency.code());
     out
 }
 

@@ -19,6 +19,8 @@ pub enum WordArg {
     Amount(Money),
     /// Another message of the locale files, without arguments (a status word).
     Message(String),
+    /// Any amount, zero and negative included (a balance, a statement line), in minor units.
+    Minor { minor: i64, currency: crate::domain::Currency },
 }
 
 impl WordArg {
@@ -28,6 +30,9 @@ impl WordArg {
             WordArg::Flag(on) => if *on { "yes" } else { "no" }.to_owned(),
             WordArg::Amount(money) => format_amount(money, locale),
             WordArg::Message(id) => Catalog::global().text(locale, id, &[]),
+            WordArg::Minor { minor, currency } => {
+                super::amount::format_decimal(crate::ledger::from_minor(*minor, *currency), *currency, locale)
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ impl DynamoAuditLog {
         })
     }
 
-    async fn last(&self, chain: &str) -> StoreResult<Option<AuditRecord>> {
+    async fn newest(&self, chain: &str) -> StoreResult<Option<AuditRecord>> {
         let output = self
             .client
             .query()
@@ -58,7 +58,7 @@ impl DynamoAuditLog {
 impl AuditLog for DynamoAuditLog {
     async fn append(&self, event: AuditEvent) -> StoreResult<AuditRecord> {
         for _ in 0..AUDIT_APPEND_ATTEMPTS {
-            let record = audit::next_record(self.last(&event.chain).await?.as_ref(), event.clone());
+            let record = audit::next_record(self.newest(&event.chain).await?.as_ref(), event.clone());
             let detail =
                 serde_json::to_string(&record.event).map_err(|e| StoreError::Malformed(e.to_string()))?;
             let result = self
@@ -108,5 +108,9 @@ impl AuditLog for DynamoAuditLog {
                 _ => return Ok(records),
             }
         }
+    }
+
+    async fn last(&self, chain: &str) -> StoreResult<Option<AuditRecord>> {
+        self.newest(chain).await
     }
 }

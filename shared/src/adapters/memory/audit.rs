@@ -27,4 +27,7 @@ impl AuditLog for MemoryAuditLog {
     async fn chain(&self, chain: &str) -> StoreResult<Vec<AuditRecord>> {
         Ok(locked(&self.chains).get(chain).cloned().unwrap_or_default())
     }
+    async fn last(&self, chain: &str) -> StoreResult<Option<AuditRecord>> {
+        Ok(locked(&self.chains).get(chain).and_then(|c| c.last().cloned()))
+    }
 }

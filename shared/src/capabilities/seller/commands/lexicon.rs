@@ -5,7 +5,7 @@
 
 pub(super) use crate::capabilities::text::{fold, nearest, readings};
 #[cfg(test)]
-use crate::capabilities::text::{osa_distance, other_layout};
+use crate::capabilities::text::osa_distance;
 
 /// The commands a first word can name. Payment commands are distinguished from the others
 /// because they take arguments; the rest ignore whatever follows them.

@@ -1,0 +1,527 @@
+//! The wallet grammar: what a wallet user writes, turned into a typed [`WalletCommand`] or a
+//! [`Unrecognized`] with the command most likely meant.
+//!
+//! ```text
+//! BAL · STATEMENT · HELP · LINK [<account phone or id>] · UNLINK · YES · NO · <6-digit code>
+//! SEND <amount> <phone> [note]        (phone in local form 0244123456 or international)
+//! TOPUP <amount> [<MoMo number>]
+//! ```
+//! Keywords in English and in each of the five chat languages (`SOLD`, `БАЛАНС`, `SOLDE`,
+//! `KONTOSTAND`, …), case and diacritics ignored. The seed's corrections are accepted on
+//! purpose and reported to the failed-command log so operators see them: `CHECK BALANCE`,
+//! `BALLANCE` → BAL; `SENDD`, `TRANSFER` → SEND; `SHOW TRANSACTIONS` → STATEMENT; `ADD MONEY`
+//! → TOPUP. Other near misses of a read-only command (`BLANCE`) run it too; a near miss of a
+//! money command only earns a suggestion: money never moves on a guess.
+
+use rust_decimal::Decimal;
+
+use crate::capabilities::text::{NumberError, clean, fold, nearest, number, readings};
+use crate::domain::{Currency, Phone};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keyword {
+    Balance,
+    Send,
+    Statement,
+    TopUp,
+    Help,
+    Link,
+    Unlink,
+    Yes,
+    No,
+    Lang,
+}
+
+impl Keyword {
+    /// The canonical spelling (the failed-command log's suggestion, the metrics' name).
+    pub fn canonical(self) -> &'static str {
+        match self {
+            Keyword::Balance => "BAL",
+            Keyword::Send => "SEND",
+            Keyword::Statement => "STATEMENT",
+            Keyword::TopUp => "TOPUP",
+            Keyword::Help => "HELP",
+            Keyword::Link => "LINK",
+            Keyword::Unlink => "UNLINK",
+            Keyword::Yes => "YES",
+            Keyword::No => "NO",
+            Keyword::Lang => "LANG",
+        }
+    }
+
+    /// Whether acting on a guessed spelling is harmless (nothing moves, nothing changes).
+    fn read_only(self) -> bool {
+        matches!(self, Keyword::Balance | Keyword::Statement | Keyword::Help | Keyword::Lang)
+    }
+}
+
+/// Accepted spellings, folded (lowercase, no diacritics).
+const KEYWORDS: &[(&str, Keyword)] = &[
+    ("bal", Keyword::Balance),
+    ("balance", Keyword::Balance),
+    ("sold", Keyword::Balance),
+    ("баланс", Keyword::Balance),
+    ("solde", Keyword::Balance),
+    ("saldo", Keyword::Balance),
+    ("kontostand", Keyword::Balance),
+    ("send", Keyword::Send),
+    ("trimite", Keyword::Send),
+    ("отправить", Keyword::Send),
+    ("перевести", Keyword::Send),
+    ("envoyer", Keyword::Send),
+    ("senden", Keyword::Send),
+    ("statement", Keyword::Statement),
+    ("extras", Keyword::Statement),
+    ("выписка", Keyword::Statement),
+    ("releve", Keyword::Statement),
+    ("auszug", Keyword::Statement),
+    ("kontoauszug", Keyword::Statement),
+    ("topup", Keyword::TopUp),
+    ("top-up", Keyword::TopUp),
+    ("alimentare", Keyword::TopUp),
+    ("alimenteaza", Keyword::TopUp),
+    ("пополнить", Keyword::TopUp),
+    ("recharger", Keyword::TopUp),
+    ("aufladen", Keyword::TopUp),
+    ("help", Keyword::Help),
+    ("?", Keyword::Help),
+    ("menu", Keyword::Help),
+    ("start", Keyword::Help),
+    ("ajutor", Keyword::Help),
+    ("помощь", Keyword::Help),
+    ("меню", Keyword::Help),
+    ("aide", Keyword::Help),
+    ("hilfe", Keyword::Help),
+    ("link", Keyword::Link),
+    ("leaga", Keyword::Link),
+    ("conecteaza", Keyword::Link),
+    ("привязать", Keyword::Link),
+    ("lier", Keyword::Link),
+    ("verknupfen", Keyword::Link),
+    ("verbinden", Keyword::Link),
+    ("unlink", Keyword::Unlink),
+    ("dezleaga", Keyword::Unlink),
+    ("deconecteaza", Keyword::Unlink),
+    ("отвязать", Keyword::Unlink),
+    ("delier", Keyword::Unlink),
+    ("trennen", Keyword::Unlink),
+    ("yes", Keyword::Yes),
+    ("da", Keyword::Yes),
+    ("да", Keyword::Yes),
+    ("oui", Keyword::Yes),
+    ("ja", Keyword::Yes),
+    ("no", Keyword::No),
+    ("nu", Keyword::No),
+    ("нет", Keyword::No),
+    ("non", Keyword::No),
+    ("nein", Keyword::No),
+    ("cancel", Keyword::No),
+    ("lang", Keyword::Lang),
+    ("/lang", Keyword::Lang),
+    ("language", Keyword::Lang),
+    ("limba", Keyword::Lang),
+    ("язык", Keyword::Lang),
+    ("langue", Keyword::Lang),
+    ("sprache", Keyword::Lang),
+];
+
+/// How a correction was classified in the failed-command log: the seed's two error types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorType {
+    /// A misspelled command (`SENDD`, `BALLANCE`).
+    Typo,
+    /// Words that are not a command but say which one was meant (`CHECK BALANCE`).
+    Unrecognized,
+}
+
+impl ErrorType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::Typo => "typo",
+            ErrorType::Unrecognized => "unrecognized",
+        }
+    }
+}
+
+/// The seed's corrections, accepted as the command they name (one or two folded words).
+const CORRECTIONS: &[(&str, Keyword, ErrorType)] = &[
+    ("ballance", Keyword::Balance, ErrorType::Typo),
+    ("check balance", Keyword::Balance, ErrorType::Unrecognized),
+    ("my balance", Keyword::Balance, ErrorType::Unrecognized),
+    ("sendd", Keyword::Send, ErrorType::Typo),
+    ("transfer", Keyword::Send, ErrorType::Unrecognized),
+    ("show transactions", Keyword::Statement, ErrorType::Unrecognized),
+    ("transactions", Keyword::Statement, ErrorType::Unrecognized),
+    ("add money", Keyword::TopUp, ErrorType::Unrecognized),
+];
+
+/// Words that only earn a suggestion.
+const SYNONYMS: &[(&str, Keyword)] = &[
+    ("pay", Keyword::Send),
+    ("history", Keyword::Statement),
+    ("deposit", Keyword::TopUp),
+    ("money", Keyword::Balance),
+];
+
+/// What a wallet user asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalletCommand {
+    Balance,
+    Send { amount: Decimal, payee: Phone, note: Option<String> },
+    Statement,
+    TopUp { amount: Decimal, momo_number: Option<Phone> },
+    Help,
+    /// `LINK` alone (the WhatsApp number is the account's phone) or with the account's phone
+    /// or id, as written.
+    Link { target: Option<String> },
+    Unlink,
+    Yes,
+    No,
+    Lang,
+    /// A one-time code.
+    Code(String),
+}
+
+/// A command the grammar read through a correction: logged for the operator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub error_type: ErrorType,
+    pub meant: Keyword,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parsed {
+    pub command: WalletCommand,
+    pub correction: Option<Correction>,
+}
+
+/// Why a message is not a command, and what it most likely meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unrecognized {
+    Empty,
+    Unknown { suggestion: Option<Keyword> },
+    AmountMissing { command: Keyword },
+    /// The amount as written (at most 32 characters of it).
+    AmountInvalid { command: Keyword, written: String },
+    TooManyDecimals { command: Keyword },
+    AmountNotPositive { command: Keyword },
+    PayeeMissing,
+    PayeeInvalid { written: String },
+}
+
+impl Unrecognized {
+    /// The failed-command log's error type.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Unrecognized::Empty => "empty",
+            Unrecognized::Unknown { suggestion: Some(_) } => "typo",
+            Unrecognized::Unknown { suggestion: None } => "unrecognized",
+            Unrecognized::AmountMissing { .. } => "amount_missing",
+            Unrecognized::AmountInvalid { .. } => "amount_invalid",
+            Unrecognized::TooManyDecimals { .. } => "too_many_decimals",
+            Unrecognized::AmountNotPositive { .. } => "amount_not_positive",
+            Unrecognized::PayeeMissing => "payee_missing",
+            Unrecognized::PayeeInvalid { .. } => "payee_invalid",
+        }
+    }
+
+    /// The command to suggest in the failed-command log.
+    pub fn suggestion(&self) -> Option<Keyword> {
+        match self {
+            Unrecognized::Empty => None,
+            Unrecognized::Unknown { suggestion } => *suggestion,
+            Unrecognized::AmountMissing { command }
+            | Unrecognized::AmountInvalid { command, .. }
+            | Unrecognized::TooManyDecimals { command }
+            | Unrecognized::AmountNotPositive { command } => Some(*command),
+            Unrecognized::PayeeMissing | Unrecognized::PayeeInvalid { .. } => Some(Keyword::Send),
+        }
+    }
+}
+
+/// The market a grammar reads amounts and phones for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Market {
+    pub currency: Currency,
+    /// Country calling code, digits only (`233`).
+    pub country_code: String,
+}
+
+const DETAIL_CHARS: usize = 32;
+
+pub fn parse(input: &str, market: &Market) -> Result<Parsed, Unrecognized> {
+    let text = clean(input);
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let Some(&first) = tokens.first() else { return Err(Unrecognized::Empty) };
+    if tokens.len() == 1 && first.len() == 6 && first.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Parsed { command: WalletCommand::Code(first.to_owned()), correction: None });
+    }
+    let word = |t: &str| fold(t.trim_end_matches(['.', ',', '!', '?', ':']).trim_start_matches('/'));
+    // Two-word corrections first (`CHECK BALANCE`, `ADD MONEY 50`).
+    if let Some(&second) = tokens.get(1) {
+        let pair = format!("{} {}", word(first), word(second));
+        if let Some((_, keyword, error_type)) = CORRECTIONS.iter().find(|(w, _, _)| *w == pair) {
+            let correction = Correction { error_type: *error_type, meant: *keyword };
+            return arguments(*keyword, &tokens[2..], market, Some(correction));
+        }
+    }
+    let first_word = if first == "?" { "?".to_owned() } else { word(first) };
+    let exact = readings(&first_word)
+        .into_iter()
+        .find_map(|r| KEYWORDS.iter().find(|(w, _)| *w == r).map(|(_, k)| *k));
+    if let Some(keyword) = exact {
+        return arguments(keyword, &tokens[1..], market, None);
+    }
+    if let Some((_, keyword, error_type)) = CORRECTIONS.iter().find(|(w, _, _)| *w == first_word) {
+        let correction = Correction { error_type: *error_type, meant: *keyword };
+        return arguments(*keyword, &tokens[1..], market, Some(correction));
+    }
+    let guess = nearest(&first_word, KEYWORDS, SYNONYMS);
+    match guess {
+        Some(keyword) if keyword.read_only() && tokens.len() == 1 && !SYNONYMS.iter().any(|(w, _)| *w == first_word) => {
+            let correction = Correction { error_type: ErrorType::Typo, meant: keyword };
+            arguments(keyword, &[], market, Some(correction))
+        }
+        _ => Err(Unrecognized::Unknown { suggestion: guess }),
+    }
+}
+
+fn arguments(
+    keyword: Keyword,
+    args: &[&str],
+    market: &Market,
+    correction: Option<Correction>,
+) -> Result<Parsed, Unrecognized> {
+    let command = match keyword {
+        Keyword::Balance => WalletCommand::Balance,
+        Keyword::Statement => WalletCommand::Statement,
+        Keyword::Help => WalletCommand::Help,
+        Keyword::Unlink => WalletCommand::Unlink,
+        Keyword::Yes => WalletCommand::Yes,
+        Keyword::No => WalletCommand::No,
+        Keyword::Lang => WalletCommand::Lang,
+        Keyword::Link => WalletCommand::Link { target: args.first().map(|t| (*t).to_owned()) },
+        Keyword::Send => {
+            let mut i = 0;
+            let amount = amount(keyword, args, &mut i, market)?;
+            let (payee, next) = phone_at(args, i, market).ok_or_else(|| match args.get(i) {
+                None => Unrecognized::PayeeMissing,
+                Some(t) => Unrecognized::PayeeInvalid { written: t.chars().take(DETAIL_CHARS).collect() },
+            })?;
+            let note = args[next..].join(" ");
+            let note = note.trim_matches(['"', '“', '”', '«', '»', '\'']).trim();
+            WalletCommand::Send { amount, payee, note: (!note.is_empty()).then(|| note.chars().take(80).collect()) }
+        }
+        Keyword::TopUp => {
+            let mut i = 0;
+            let amount = amount(keyword, args, &mut i, market)?;
+            let momo_number = match args.get(i) {
+                None => None,
+                Some(t) => Some(phone_at(args, i, market).map(|(p, _)| p).ok_or_else(|| {
+                    Unrecognized::PayeeInvalid { written: t.chars().take(DETAIL_CHARS).collect() }
+                })?),
+            };
+            WalletCommand::TopUp { amount, momo_number }
+        }
+    };
+    Ok(Parsed { command, correction })
+}
+
+/// The amount at `args[*i]`, with the market's currency code before or after it.
+fn amount(command: Keyword, args: &[&str], i: &mut usize, market: &Market) -> Result<Decimal, Unrecognized> {
+    let is_currency = |t: &str| {
+        let t = fold(t);
+        t == fold(market.currency.code()) || (market.currency == Currency::GHS && matches!(t.as_str(), "cedi" | "cedis" | "ghc" | "gh₵" | "₵"))
+    };
+    if args.get(*i).is_some_and(|t| is_currency(t)) {
+        *i += 1;
+    }
+    let written = *args.get(*i).ok_or(Unrecognized::AmountMissing { command })?;
+    let code = market.currency.code();
+    let bare = written
+        .strip_prefix(code)
+        .or_else(|| written.strip_suffix(code))
+        .or_else(|| written.strip_prefix("₵"))
+        .unwrap_or(written);
+    let value = number(bare, market.currency.minor_units()).map_err(|e| match e {
+        NumberError::TooManyDecimals => Unrecognized::TooManyDecimals { command },
+        NumberError::NotPositive => Unrecognized::AmountNotPositive { command },
+        NumberError::Invalid | NumberError::Huge => {
+            Unrecognized::AmountInvalid { command, written: written.chars().take(DETAIL_CHARS).collect() }
+        }
+    })?;
+    *i += 1;
+    if args.get(*i).is_some_and(|t| is_currency(t)) {
+        *i += 1;
+    }
+    Ok(value)
+}
+
+/// A phone at `args[i]`: one token, or digit groups (`024 412 3456`) up to a full number.
+/// Returns the phone and the index after it.
+fn phone_at(args: &[&str], i: usize, market: &Market) -> Option<(Phone, usize)> {
+    let digits = |t: &str| t.bytes().filter(u8::is_ascii_digit).count();
+    let phone_like = |t: &str| {
+        let body = t.strip_prefix('+').unwrap_or(t);
+        !body.is_empty() && body.chars().all(|c| c.is_ascii_digit() || matches!(c, '-' | '(' | ')' | '.'))
+    };
+    let first = *args.get(i)?;
+    if !phone_like(first) {
+        return None;
+    }
+    let mut end = i + 1;
+    let mut joined = first.to_owned();
+    // A national number has 10 digits here (0 + 9); keep joining groups until it is whole.
+    while digits(&joined) < 10 && args.get(end).is_some_and(|t| !t.starts_with('+') && phone_like(t)) {
+        joined.push_str(args[end]);
+        end += 1;
+    }
+    if digits(&joined) < 9 {
+        return None;
+    }
+    Phone::parse_in_market(&joined, &market.country_code).ok().map(|p| (p, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn ghana() -> Market {
+        Market { currency: Currency::GHS, country_code: "233".into() }
+    }
+
+    fn parse_ok(text: &str) -> Parsed {
+        parse(text, &ghana()).unwrap_or_else(|e| panic!("{text}: {e:?}"))
+    }
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn phone(s: &str) -> Phone {
+        Phone::parse_international(s).unwrap()
+    }
+
+    #[test]
+    fn commands_in_every_language() {
+        let table: &[(&str, WalletCommand)] = &[
+            ("BAL", WalletCommand::Balance),
+            ("balance", WalletCommand::Balance),
+            ("Sold", WalletCommand::Balance),
+            ("баланс", WalletCommand::Balance),
+            ("SOLDE", WalletCommand::Balance),
+            ("Kontostand", WalletCommand::Balance),
+            ("STATEMENT", WalletCommand::Statement),
+            ("extras", WalletCommand::Statement),
+            ("Выписка", WalletCommand::Statement),
+            ("relevé", WalletCommand::Statement),
+            ("Kontoauszug", WalletCommand::Statement),
+            ("help", WalletCommand::Help),
+            ("?", WalletCommand::Help),
+            ("Hilfe", WalletCommand::Help),
+            ("UNLINK", WalletCommand::Unlink),
+            ("yes", WalletCommand::Yes),
+            ("Да", WalletCommand::Yes),
+            ("oui!", WalletCommand::Yes),
+            ("NEIN", WalletCommand::No),
+            ("/lang", WalletCommand::Lang),
+            ("123456", WalletCommand::Code("123456".into())),
+            ("LINK", WalletCommand::Link { target: None }),
+            ("link ACC-1001", WalletCommand::Link { target: Some("ACC-1001".into()) }),
+            ("verknüpfen 0244000101", WalletCommand::Link { target: Some("0244000101".into()) }),
+        ];
+        for (text, expected) in table {
+            let parsed = parse_ok(text);
+            assert_eq!(&parsed.command, expected, "{text}");
+            assert_eq!(parsed.correction, None, "{text}");
+        }
+    }
+
+    #[test]
+    fn send_reads_amounts_and_local_phones() {
+        let table: &[(&str, &str, &str, Option<&str>)] = &[
+            ("SEND 50 0244123456", "50", "+233244123456", None),
+            ("send 50.5 +233244123456 lunch", "50.5", "+233244123456", Some("lunch")),
+            ("SEND GHS 20 024 412 3456 \"for rent\"", "20", "+233244123456", Some("for rent")),
+            ("trimite 10,25 0244123456", "10.25", "+233244123456", None),
+            ("senden 5 233244123456", "5", "+233244123456", None),
+        ];
+        for (text, amount, payee, note) in table {
+            let parsed = parse_ok(text);
+            assert_eq!(
+                parsed.command,
+                WalletCommand::Send { amount: dec(amount), payee: phone(payee), note: note.map(str::to_owned) },
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_seeds_corrections_are_accepted_and_reported() {
+        let table: &[(&str, Keyword, ErrorType)] = &[
+            ("SENDD 50 0244123456", Keyword::Send, ErrorType::Typo),
+            ("BALLANCE", Keyword::Balance, ErrorType::Typo),
+            ("CHECK BALANCE", Keyword::Balance, ErrorType::Unrecognized),
+            ("TRANSFER 100 0244123456", Keyword::Send, ErrorType::Unrecognized),
+            ("SHOW TRANSACTIONS", Keyword::Statement, ErrorType::Unrecognized),
+            ("ADD MONEY 20", Keyword::TopUp, ErrorType::Unrecognized),
+            ("blance", Keyword::Balance, ErrorType::Typo),
+        ];
+        for (text, meant, error_type) in table {
+            let parsed = parse_ok(text);
+            assert_eq!(parsed.correction, Some(Correction { error_type: *error_type, meant: *meant }), "{text}");
+        }
+        assert_eq!(parse_ok("ADD MONEY 20").command, WalletCommand::TopUp { amount: dec("20"), momo_number: None });
+    }
+
+    #[test]
+    fn money_never_moves_on_a_guess() {
+        assert_eq!(parse("sned 50 0244123456", &ghana()), Err(Unrecognized::Unknown { suggestion: Some(Keyword::Send) }));
+        assert_eq!(parse("topp 50", &ghana()), Err(Unrecognized::Unknown { suggestion: Some(Keyword::TopUp) }));
+        assert_eq!(parse("what is this", &ghana()), Err(Unrecognized::Unknown { suggestion: None }));
+        assert_eq!(parse("pay 5", &ghana()), Err(Unrecognized::Unknown { suggestion: Some(Keyword::Send) }));
+    }
+
+    #[test]
+    fn bad_amounts_and_payees_are_explained() {
+        let table: &[(&str, Unrecognized)] = &[
+            ("SEND", Unrecognized::AmountMissing { command: Keyword::Send }),
+            ("SEND abc 0244123456", Unrecognized::AmountInvalid { command: Keyword::Send, written: "abc".into() }),
+            ("SEND 1.005 0244123456", Unrecognized::TooManyDecimals { command: Keyword::Send }),
+            ("SEND 0 0244123456", Unrecognized::AmountNotPositive { command: Keyword::Send }),
+            ("SEND -5 0244123456", Unrecognized::AmountNotPositive { command: Keyword::Send }),
+            ("SEND 50", Unrecognized::PayeeMissing),
+            ("SEND 50 kwame", Unrecognized::PayeeInvalid { written: "kwame".into() }),
+            ("SEND 50 0244", Unrecognized::PayeeInvalid { written: "0244".into() }),
+            ("TOPUP", Unrecognized::AmountMissing { command: Keyword::TopUp }),
+            ("", Unrecognized::Empty),
+        ];
+        for (text, expected) in table {
+            assert_eq!(&parse(text, &ghana()).unwrap_err(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn topup_takes_an_optional_momo_number() {
+        assert_eq!(parse_ok("TOPUP 100").command, WalletCommand::TopUp { amount: dec("100"), momo_number: None });
+        assert_eq!(
+            parse_ok("topup 100 0244000101").command,
+            WalletCommand::TopUp { amount: dec("100"), momo_number: Some(phone("+233244000101")) }
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parsing_never_panics(text in "\\PC{0,60}") {
+            let _ = parse(&text, &ghana());
+        }
+    }
+
+    #[test]
+    fn keywords_are_stored_folded() {
+        for (word, _) in KEYWORDS {
+            assert_eq!(fold(word), *word, "{word}");
+        }
+    }
+}

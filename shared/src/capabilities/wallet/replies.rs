@@ -1,0 +1,258 @@
+//! Everything a wallet user reads, from the locale files (`shared/locales/wallet/*.ftl`).
+
+use chrono_tz::Tz;
+
+use super::commands::{Keyword, Unrecognized};
+use super::secure::{Intent, IntentKind};
+use crate::domain::{Currency, Locale};
+use crate::i18n::{Catalog, WordArg, Words};
+use crate::ledger::{Entry, TransferKind};
+use crate::ports::{CodePurpose, MomoKind, OutboundContent};
+
+/// Why a money movement was refused, by step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    Frozen,
+    NoTier,
+    AmountInvalid,
+    SelfSend,
+    OverTransferLimit { limit_minor: i64, currency: Currency },
+    OverDailyLimit { limit_minor: i64, left_minor: i64, currency: Currency },
+    InsufficientFunds { total_minor: i64, fee_minor: i64, balance_minor: i64, currency: Currency },
+    Blocked,
+}
+
+impl Refusal {
+    /// The audit record's reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Refusal::Frozen => "frozen",
+            Refusal::NoTier => "no_tier",
+            Refusal::AmountInvalid => "amount_invalid",
+            Refusal::SelfSend => "self_send",
+            Refusal::OverTransferLimit { .. } => "over_transfer_limit",
+            Refusal::OverDailyLimit { .. } => "over_daily_limit",
+            Refusal::InsufficientFunds { .. } => "insufficient_funds",
+            Refusal::Blocked => "fraud_blocked",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reply {
+    HelpUnlinked,
+    Help,
+    NotLinked,
+    AlreadyLinked,
+    Unlinked,
+    LinkCodeSent { minutes: i64 },
+    CodeRateLimited,
+    CodeWrong { attempts_left: u32 },
+    CodeExpired,
+    CodeSpent,
+    NoCodeWaiting,
+    Linked { first_name: String, frozen: bool },
+    SessionCodeSent { minutes: i64 },
+    SessionRenewed,
+    Balance { minor: i64, currency: Currency },
+    Statement { entries: Vec<Entry>, currency: Currency, zone: Tz },
+    Refused(Refusal),
+    Confirm { intent: Intent, minutes: i64 },
+    Replaced { intent: Intent },
+    NothingPending,
+    ConfirmExpired,
+    Cancelled,
+    Sent { intent: Intent, balance_minor: i64, reference: String },
+    TopUpStarted { amount_minor: i64, currency: Currency, number: String },
+    PayoutStarted { amount_minor: i64, currency: Currency, number: String },
+    MomoRefused { kind: MomoKind, reason: String },
+    Unrecognized { unrecognized: Unrecognized, linked: bool },
+}
+
+fn money(minor: i64, currency: Currency) -> WordArg {
+    WordArg::Minor { minor, currency }
+}
+
+fn text(value: impl Into<String>) -> WordArg {
+    WordArg::Text(value.into())
+}
+
+/// The words of a reply.
+pub fn words(reply: &Reply) -> Words {
+    match reply {
+        Reply::HelpUnlinked => Words::new("wallet-help-unlinked"),
+        Reply::Help => Words::new("wallet-help"),
+        Reply::NotLinked => Words::new("wallet-not-linked"),
+        Reply::AlreadyLinked => Words::new("wallet-already-linked"),
+        Reply::Unlinked => Words::new("wallet-unlinked"),
+        Reply::LinkCodeSent { minutes } => Words::new("wallet-link-code-sent").arg("minutes", text(minutes.to_string())),
+        Reply::CodeRateLimited => Words::new("wallet-code-rate-limited"),
+        Reply::CodeWrong { attempts_left } => {
+            Words::new("wallet-code-wrong").arg("attempts", text(attempts_left.to_string()))
+        }
+        Reply::CodeExpired => Words::new("wallet-code-expired"),
+        Reply::CodeSpent => Words::new("wallet-code-spent"),
+        Reply::NoCodeWaiting => Words::new("wallet-no-code-waiting"),
+        Reply::Linked { first_name, frozen } => Words::new("wallet-linked")
+            .arg("name", text(first_name.clone()))
+            .arg("frozen", WordArg::Flag(*frozen)),
+        Reply::SessionCodeSent { minutes } => {
+            Words::new("wallet-session-code-sent").arg("minutes", text(minutes.to_string()))
+        }
+        Reply::SessionRenewed => Words::new("wallet-session-renewed"),
+        Reply::Balance { minor, currency } => Words::new("wallet-balance").arg("amount", money(*minor, *currency)),
+        Reply::Statement { .. } => Words::new("wallet-statement-empty"),
+        Reply::Refused(refusal) => refusal_words(refusal),
+        Reply::Confirm { intent, minutes } => {
+            let message = match intent.kind {
+                IntentKind::WalletSend => "wallet-confirm-send",
+                IntentKind::Payout => "wallet-confirm-payout",
+                IntentKind::TopUp => "wallet-confirm-topup",
+            };
+            intent_words(message, intent).arg("minutes", text(minutes.to_string()))
+        }
+        Reply::Replaced { intent } => intent_words("wallet-replaced", intent),
+        Reply::NothingPending => Words::new("wallet-nothing-pending"),
+        Reply::ConfirmExpired => Words::new("wallet-confirm-expired"),
+        Reply::Cancelled => Words::new("wallet-cancelled"),
+        Reply::Sent { intent, balance_minor, reference } => intent_words("wallet-sent", intent)
+            .arg("balance", money(*balance_minor, intent.currency))
+            .arg("reference", text(short_reference(reference))),
+        Reply::TopUpStarted { amount_minor, currency, number } => Words::new("wallet-topup-started")
+            .arg("amount", money(*amount_minor, *currency))
+            .arg("number", text(number.clone())),
+        Reply::PayoutStarted { amount_minor, currency, number } => Words::new("wallet-payout-started")
+            .arg("amount", money(*amount_minor, *currency))
+            .arg("number", text(number.clone())),
+        Reply::MomoRefused { kind, reason } => Words::new("wallet-momo-refused")
+            .arg("topup", WordArg::Flag(*kind == MomoKind::TopUp))
+            .arg("reason", WordArg::Message(reason.clone())),
+        Reply::Unrecognized { unrecognized, linked } => unrecognized_words(unrecognized, *linked),
+    }
+}
+
+fn intent_words(message: &str, intent: &Intent) -> Words {
+    Words::new(message)
+        .arg("amount", money(intent.amount_minor, intent.currency))
+        .arg("fee", money(intent.fee_minor, intent.currency))
+        .arg("total", money(intent.total_minor(), intent.currency))
+        .arg("payee", text(intent.payee.display.clone()))
+}
+
+fn refusal_words(refusal: &Refusal) -> Words {
+    match refusal {
+        Refusal::Frozen => Words::new("wallet-refused-frozen"),
+        Refusal::NoTier => Words::new("wallet-refused-no-tier"),
+        Refusal::AmountInvalid => Words::new("wallet-refused-amount"),
+        Refusal::SelfSend => Words::new("wallet-refused-self"),
+        Refusal::OverTransferLimit { limit_minor, currency } => {
+            Words::new("wallet-refused-transfer-limit").arg("limit", money(*limit_minor, *currency))
+        }
+        Refusal::OverDailyLimit { limit_minor, left_minor, currency } => Words::new("wallet-refused-daily-limit")
+            .arg("limit", money(*limit_minor, *currency))
+            .arg("left", money(*left_minor, *currency)),
+        Refusal::InsufficientFunds { total_minor, fee_minor, balance_minor, currency } => {
+            Words::new("wallet-refused-funds")
+                .arg("total", money(*total_minor, *currency))
+                .arg("fee", money(*fee_minor, *currency))
+                .arg("balance", money(*balance_minor, *currency))
+        }
+        Refusal::Blocked => Words::new("wallet-refused-blocked"),
+    }
+}
+
+fn example(command: Keyword) -> &'static str {
+    match command {
+        Keyword::TopUp => "TOPUP 50",
+        _ => "SEND 50 0244123456",
+    }
+}
+
+fn unrecognized_words(unrecognized: &Unrecognized, linked: bool) -> Words {
+    match unrecognized {
+        Unrecognized::Empty | Unrecognized::Unknown { .. } => {
+            let suggestion = unrecognized.suggestion().map(Keyword::canonical);
+            Words::new("wallet-unknown")
+                .arg("has_suggestion", WordArg::Flag(suggestion.is_some()))
+                .arg("suggestion", text(suggestion.unwrap_or_default()))
+                .arg("linked", WordArg::Flag(linked))
+        }
+        Unrecognized::AmountMissing { command } => Words::new("wallet-amount-missing")
+            .arg("command", text(command.canonical()))
+            .arg("example", text(example(*command))),
+        Unrecognized::AmountInvalid { command, written } => Words::new("wallet-amount-invalid")
+            .arg("written", text(written.clone()))
+            .arg("example", text(example(*command))),
+        Unrecognized::TooManyDecimals { command } => {
+            Words::new("wallet-amount-decimals").arg("example", text(example(*command)))
+        }
+        Unrecognized::AmountNotPositive { command } => {
+            Words::new("wallet-amount-not-positive").arg("example", text(example(*command)))
+        }
+        Unrecognized::PayeeMissing => Words::new("wallet-payee-missing").arg("example", text(example(Keyword::Send))),
+        Unrecognized::PayeeInvalid { written } => Words::new("wallet-payee-invalid")
+            .arg("written", text(written.clone()))
+            .arg("example", text(example(Keyword::Send))),
+    }
+}
+
+/// The last characters of a transfer id, enough to quote to support.
+fn short_reference(id: &str) -> String {
+    let tail: String = id.chars().rev().take(8).collect::<Vec<_>>().into_iter().rev().collect();
+    tail.to_uppercase()
+}
+
+pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
+    let body = match reply {
+        Reply::Statement { entries, currency, zone } if !entries.is_empty() => statement(entries, *currency, *zone, locale),
+        other => words(other).render(locale),
+    };
+    OutboundContent::Text { body }
+}
+
+fn statement(entries: &[Entry], currency: Currency, zone: Tz, locale: Locale) -> String {
+    let catalog = Catalog::global();
+    let mut lines = vec![Words::new("wallet-statement-header").arg("count", text(entries.len().to_string())).render(locale)];
+    for entry in entries {
+        let what = match (entry.kind, entry.amount < 0) {
+            (TransferKind::Opening, _) => "wallet-kind-opening",
+            (TransferKind::Send, true) => "wallet-kind-sent",
+            (TransferKind::Send, false) => "wallet-kind-received",
+            (TransferKind::TopUp, _) => "wallet-kind-topup",
+            (TransferKind::PayoutHold, _) => "wallet-kind-payout",
+            (TransferKind::PayoutRelease, _) => "wallet-kind-payout",
+            (TransferKind::PayoutReturn, _) => "wallet-kind-payout-return",
+        };
+        let sign = if entry.amount > 0 { "+" } else { "" };
+        let line = Words::new("wallet-statement-line")
+            .arg("date", text(entry.at.with_timezone(&zone).format("%d.%m %H:%M").to_string()))
+            .arg("amount", text(format!("{sign}{}", money(entry.amount, currency).render(locale))))
+            .arg("what", WordArg::Message(what.into()))
+            .arg("has_note", WordArg::Flag(entry.memo.is_some()))
+            .arg("note", text(entry.memo.clone().unwrap_or_default()))
+            .arg("balance", money(entry.balance_after, currency));
+        lines.push(line.render(locale));
+    }
+    let _ = catalog;
+    lines.join("\n")
+}
+
+/// The message id of a MoMo failure reason, as the user reads it.
+pub fn reason_message(reason: Option<&str>) -> &'static str {
+    match reason.unwrap_or_default() {
+        "APPROVAL_REJECTED" => "wallet-reason-rejected",
+        "EXPIRED" | "COULD_NOT_PERFORM_TRANSACTION" => "wallet-reason-expired",
+        "NOT_ENOUGH_FUNDS" | "PAYER_LIMIT_REACHED" | "INTERNAL_PROCESSING_ERROR" => "wallet-reason-funds",
+        "PAYER_NOT_FOUND" | "PAYEE_NOT_FOUND" | "SENDER_ACCOUNT_NOT_ACTIVE" => "wallet-reason-not-found",
+        _ => "wallet-reason-other",
+    }
+}
+
+/// The SMS carrying a one-time code.
+pub fn sms_text(code: &str, purpose: CodePurpose, minutes: i64, locale: Locale) -> String {
+    let message = match purpose {
+        CodePurpose::Link => "wallet-sms-link",
+        CodePurpose::Session => "wallet-sms-session",
+    };
+    Words::new(message).arg("code", text(code)).arg("minutes", text(minutes.to_string())).render(locale)
+}
