@@ -1,13 +1,14 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use bytes::Bytes;
 use paybot::StoreResult;
 use paybot::capabilities::seller::updates::{self, ResultSink};
+use paybot::capabilities::wallet::settlement::{self, SettlementDeps};
 use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::miapos::{CallbackError, CallbackVerifier, MiaposClient};
 use paybot::payments::{CheckSchedule, RailResult};
@@ -46,11 +47,37 @@ pub struct StatusState {
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub checks: CheckSchedule,
     pub clock: Arc<dyn Clock>,
+    /// The wallet's MoMo operations, where a deployment runs the wallet.
+    pub momo: Option<SettlementDeps>,
 }
 
-/// `POST /miapos/callback`.
+/// `POST /miapos/callback`; `POST|PUT /momo/callback/{reference}`.
 pub fn router(state: Arc<StatusState>) -> Router {
-    Router::new().route("/miapos/callback", post(receive_callback)).with_state(state)
+    Router::new()
+        .route("/miapos/callback", post(receive_callback))
+        .route("/momo/callback/{reference}", post(receive_momo_callback).put(receive_momo_callback))
+        .with_state(state)
+}
+
+/// MoMo's callbacks are unsigned: the body is never read. The reference in the path only
+/// says which operation to read back from MoMo; what MoMo answers then is what moves money.
+/// 200 once handled (an unknown reference included: nothing to do), 500 when the read or a
+/// store failed so MoMo may call again (the poller also reads it).
+pub async fn receive_momo_callback(State(state): State<Arc<StatusState>>, Path(reference): Path<String>) -> Response {
+    let Some(momo) = &state.momo else { return StatusCode::NOT_FOUND.into_response() };
+    let Ok(reference) = uuid::Uuid::parse_str(&reference) else {
+        return (StatusCode::BAD_REQUEST, "not a reference").into_response();
+    };
+    match settlement::settle(momo, reference).await {
+        Ok(settled) => {
+            tracing::info!(%reference, ?settled, "MoMo callback handled");
+            (StatusCode::OK, "OK").into_response()
+        }
+        Err(err) => {
+            tracing::warn!(%reference, error = %err, "MoMo callback not handled; MoMo or the poller retries");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// 400 for a malformed body, 403 for a bad signature (nothing changes), 200 once the result

@@ -1,4 +1,4 @@
-//! The status function: miaPOS posts payment results here.
+//! The status function: miaPOS posts payment results here, and MoMo calls back here.
 
 pub mod handler;
 

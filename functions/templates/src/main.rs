@@ -23,6 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         data_key: aws.data_key()?,
         clock: Arc::new(SystemClock),
         checks: aws.config.checks,
+        momo: None,
         settings: TemplatesSettings::from_config(&aws.config)?,
     });
     lambda_runtime::run(service_fn(move |_: LambdaEvent<EventBridgeEvent>| {

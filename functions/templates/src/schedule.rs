@@ -94,6 +94,9 @@ pub struct TemplatesDeps {
     pub clock: Arc<dyn Clock>,
     pub checks: CheckSchedule,
     pub settings: TemplatesSettings,
+    /// The wallet's MoMo operations, where a deployment runs the wallet: those no callback
+    /// finished are read back from MoMo.
+    pub momo: Option<paybot::capabilities::wallet::settlement::SettlementDeps>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -111,6 +114,9 @@ pub struct RunReport {
     pub notified_late: usize,
     /// Lookups that cannot succeed as things stand (alerted, retried at the slowest rate).
     pub refused: usize,
+    /// MoMo top-ups and payouts read back, and those that ended with the read.
+    pub momo_read: usize,
+    pub momo_finished: usize,
 }
 
 /// One scheduled run. Overlapping runs are safe: a link is claimed by moving its next check
@@ -119,6 +125,12 @@ pub struct RunReport {
 pub async fn run(deps: &TemplatesDeps) -> StoreResult<RunReport> {
     let mut report = RunReport::default();
     check_due_links(deps, &mut report).await?;
+    if let Some(momo) = &deps.momo {
+        let polled =
+            paybot::capabilities::wallet::settlement::poll_due(momo, deps.clock.now(), deps.settings.batch).await?;
+        report.momo_read += polled.read;
+        report.momo_finished += polled.finished;
+    }
     send_outbox(deps, &mut report).await?;
     Ok(report)
 }

@@ -271,6 +271,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         idempotency: stores.idempotency.clone(),
         checks,
         clock: clock.clone(),
+        momo: None,
     };
     let status_url = serve(status::router(Arc::new(status_state))).await;
     let webhook = webhook::router(Arc::new(WebhookState {
@@ -336,6 +337,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         data_key,
         clock: clock.clone(),
         checks,
+        momo: None,
         settings: TemplatesSettings::default(),
     };
     World {

@@ -83,6 +83,7 @@ pub fn status_router(adapters: &Adapters) -> Result<Router, BuildError> {
         idempotency: adapters.idempotency.clone(),
         checks: adapters.config.checks,
         clock: adapters.clock.clone(),
+        momo: None,
     };
     Ok(status::router(Arc::new(state)))
 }
@@ -103,6 +104,7 @@ pub fn templates_run(adapters: &Adapters) -> Result<TemplatesRun, BuildError> {
         data_key: adapters.data_key.clone(),
         clock: adapters.clock.clone(),
         checks: adapters.config.checks,
+        momo: None,
         settings: TemplatesSettings::from_config(&adapters.config)?,
     });
     Ok(Arc::new(move || {
