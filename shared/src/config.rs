@@ -76,6 +76,10 @@ pub mod names {
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
     pub const FAILED_COMMANDS_TABLE: &str = "FAILED_COMMANDS_TABLE";
     pub const OUTBOX_TABLE: &str = "OUTBOX_TABLE";
+    pub const WALLET_ACCOUNTS_TABLE: &str = "WALLET_ACCOUNTS_TABLE";
+    pub const WALLET_LINKS_TABLE: &str = "WALLET_LINKS_TABLE";
+    pub const MOMO_OPERATIONS_TABLE: &str = "MOMO_OPERATIONS_TABLE";
+    pub const ALERTS_TABLE: &str = "ALERTS_TABLE";
     pub const INBOUND_QUEUE_URL: &str = "INBOUND_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const PARKED_QUEUE_URL: &str = "PARKED_QUEUE_URL";
@@ -91,6 +95,10 @@ pub struct Tables {
     pub audit: Option<String>,
     pub failed_commands: Option<String>,
     pub outbox: Option<String>,
+    pub wallet_accounts: Option<String>,
+    pub wallet_links: Option<String>,
+    pub momo_operations: Option<String>,
+    pub alerts: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -119,6 +127,8 @@ pub struct Config {
     /// `TEMPLATE_LANGUAGES` and `QUIET_HOURS` as written; the templates function parses them.
     pub template_languages: Option<String>,
     pub quiet_hours: Option<String>,
+    /// `SMS_SENDER_ID`: the sender the one-time code SMS show, where the country allows one.
+    pub sms_sender_id: Option<String>,
 }
 
 /// Limits of the functions, from configuration with safe defaults (see the README).
@@ -265,6 +275,10 @@ impl Config {
                 audit: get(names::AUDIT_TABLE),
                 failed_commands: get(names::FAILED_COMMANDS_TABLE),
                 outbox: get(names::OUTBOX_TABLE),
+                wallet_accounts: get(names::WALLET_ACCOUNTS_TABLE),
+                wallet_links: get(names::WALLET_LINKS_TABLE),
+                momo_operations: get(names::MOMO_OPERATIONS_TABLE),
+                alerts: get(names::ALERTS_TABLE),
             },
             queues: Queues {
                 inbound: get(names::INBOUND_QUEUE_URL),
@@ -276,6 +290,7 @@ impl Config {
             limits,
             template_languages: get("TEMPLATE_LANGUAGES"),
             quiet_hours: get("QUIET_HOURS"),
+            sms_sender_id: get("SMS_SENDER_ID"),
         })
     }
 

@@ -29,6 +29,7 @@ pub mod payments;
 pub mod ports;
 pub mod redact;
 pub mod telemetry;
+pub mod wallet_file;
 pub mod whatsapp;
 pub mod wiring;
 

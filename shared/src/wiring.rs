@@ -6,21 +6,24 @@
 use std::sync::Arc;
 
 use crate::adapters::aws::{
-    AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDeliveryStatusStore, DynamoDirectory,
-    DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore,
-    DynamoWindowStore, SqsQueue,
+    AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoContactStore, DynamoDeliveryStatusStore,
+    DynamoDirectory, DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoMomoOperationStore,
+    DynamoOutboxStore, DynamoPaymentLinkStore, DynamoWalletDirectory, DynamoWalletLinkStore,
+    DynamoWindowStore, SnsSmsSender, SqsQueue,
 };
 use crate::adapters::memory::{
-    MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory, MemoryFailedCommandLog,
-    MemoryIdempotencyStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemoryWindowStore,
+    MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory,
+    MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryMomoOperationStore, MemoryOutboxStore,
+    MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
 };
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::config::{Config, ConfigError, names};
 use crate::crypto::DataKey;
 use crate::miapos::{MiaposClient, MiaposClientConfig};
 use crate::ports::{
-    AuditLog, Clock, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore,
-    OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, WindowStore,
+    AlertStore, AuditLog, Clock, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog,
+    IdempotencyStore, MomoOperationStore, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, SmsSender,
+    WalletDirectory, WalletLinkStore, WindowStore,
 };
 use crate::whatsapp::cloud_api::CloudApiClient;
 
@@ -37,6 +40,10 @@ pub trait Stores {
     fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError>;
     fn failed_commands(&self) -> Result<Arc<dyn FailedCommandLog>, ConfigError>;
     fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError>;
+    fn wallet_accounts(&self) -> Result<Arc<dyn WalletDirectory>, ConfigError>;
+    fn wallet_links(&self) -> Result<Arc<dyn WalletLinkStore>, ConfigError>;
+    fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError>;
+    fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError>;
 }
 
 /// The seller capability over `stores`, the rail, the clock and the data key.
@@ -73,6 +80,12 @@ pub struct MemoryStores {
     pub audit: Arc<MemoryAuditLog>,
     pub failed_commands: Arc<MemoryFailedCommandLog>,
     pub outbox: Arc<MemoryOutboxStore>,
+    pub wallet_accounts: Arc<MemoryWalletDirectory>,
+    pub wallet_links: Arc<MemoryWalletLinkStore>,
+    pub momo_operations: Arc<MemoryMomoOperationStore>,
+    pub alerts: Arc<MemoryAlertStore>,
+    /// Not a store: the SMS that would have been sent, for tests to read the codes.
+    pub sms: Arc<MemorySmsInbox>,
 }
 
 impl Stores for MemoryStores {
@@ -102,6 +115,18 @@ impl Stores for MemoryStores {
     }
     fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
         Ok(self.outbox.clone())
+    }
+    fn wallet_accounts(&self) -> Result<Arc<dyn WalletDirectory>, ConfigError> {
+        Ok(self.wallet_accounts.clone())
+    }
+    fn wallet_links(&self) -> Result<Arc<dyn WalletLinkStore>, ConfigError> {
+        Ok(self.wallet_links.clone())
+    }
+    fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError> {
+        Ok(self.momo_operations.clone())
+    }
+    fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {
+        Ok(self.alerts.clone())
     }
 }
 
@@ -164,6 +189,11 @@ impl AwsStores {
         Ok(seller(self, self.rail()?, clock, self.data_key()?, settings)?)
     }
 
+    /// One-time codes by SMS through SNS (`SMS_SENDER_ID` as the sender, where allowed).
+    pub fn sms(&self) -> Arc<dyn SmsSender> {
+        Arc::new(SnsSmsSender::new(self.clients.sns.clone(), self.config.sms_sender_id.clone()))
+    }
+
     pub fn cloud_api(&self) -> Result<Arc<CloudApiClient>, ConfigError> {
         let token = Config::require_secret(&self.config.whatsapp.access_token, "WHATSAPP_ACCESS_TOKEN")?;
         Ok(Arc::new(CloudApiClient::new(&self.config.whatsapp.api_base, token.clone())))
@@ -214,5 +244,25 @@ impl Stores for AwsStores {
     fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
         let table = required(&self.config.tables.outbox, names::OUTBOX_TABLE)?;
         Ok(Arc::new(DynamoOutboxStore::new(self.db(), table)))
+    }
+
+    fn wallet_accounts(&self) -> Result<Arc<dyn WalletDirectory>, ConfigError> {
+        let table = required(&self.config.tables.wallet_accounts, names::WALLET_ACCOUNTS_TABLE)?;
+        Ok(Arc::new(DynamoWalletDirectory::new(self.db(), table)))
+    }
+
+    fn wallet_links(&self) -> Result<Arc<dyn WalletLinkStore>, ConfigError> {
+        let table = required(&self.config.tables.wallet_links, names::WALLET_LINKS_TABLE)?;
+        Ok(Arc::new(DynamoWalletLinkStore::new(self.db(), table)))
+    }
+
+    fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError> {
+        let table = required(&self.config.tables.momo_operations, names::MOMO_OPERATIONS_TABLE)?;
+        Ok(Arc::new(DynamoMomoOperationStore::new(self.db(), table)))
+    }
+
+    fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {
+        let table = required(&self.config.tables.alerts, names::ALERTS_TABLE)?;
+        Ok(Arc::new(DynamoAlertStore::new(self.db(), table)))
     }
 }

@@ -29,9 +29,10 @@ use command::{CommandDeps, CommandSettings};
 use notify::{NotifyDeps, NotifySettings};
 use paybot::StoreResult;
 use paybot::adapters::memory::{
-    ManualClock, MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory,
-    MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemoryQueue,
-    MemoryWindowStore,
+    ManualClock, MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore,
+    MemoryDirectory, MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryMomoOperationStore,
+    MemoryOutboxStore, MemoryPaymentLinkStore, MemoryQueue, MemorySmsInbox, MemoryWalletDirectory,
+    MemoryWalletLinkStore, MemoryWindowStore,
 };
 use paybot::config::{Config, DEFAULT_WHATSAPP_API_BASE};
 use paybot::crypto::DataKey;
@@ -75,6 +76,12 @@ pub struct Adapters {
     pub audit: Arc<MemoryAuditLog>,
     pub failed_commands: Arc<MemoryFailedCommandLog>,
     pub outbox: Arc<MemoryOutboxStore>,
+    pub wallet_accounts: Arc<MemoryWalletDirectory>,
+    pub wallet_links: Arc<MemoryWalletLinkStore>,
+    pub momo_operations: Arc<MemoryMomoOperationStore>,
+    pub alerts: Arc<MemoryAlertStore>,
+    /// The SMS sandbox: every SMS the wallet sends (one-time codes), shown on the simulator.
+    pub sms: Arc<MemorySmsInbox>,
     pub inbound: Arc<MemoryQueue>,
     pub outbound: Arc<MemoryQueue>,
     /// The outbound dead-letter queue: notify's permanent failures, and outbound records that
@@ -202,6 +209,11 @@ impl LocalStack {
             audit: Arc::new(MemoryAuditLog::default()),
             failed_commands: Arc::new(MemoryFailedCommandLog::default()),
             outbox: Arc::new(MemoryOutboxStore::default()),
+            wallet_accounts: Arc::new(MemoryWalletDirectory::default()),
+            wallet_links: Arc::new(MemoryWalletLinkStore::default()),
+            momo_operations: Arc::new(MemoryMomoOperationStore::default()),
+            alerts: Arc::new(MemoryAlertStore::default()),
+            sms: Arc::new(MemorySmsInbox::new(clock.clone())),
             inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             outbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             parked: Arc::new(MemoryQueue::standard(clock.clone())),

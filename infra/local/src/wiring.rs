@@ -10,8 +10,8 @@ use paybot::capabilities::seller::{SellerCapability, SellerSettings};
 use paybot::config::ConfigError;
 use paybot::miapos::CallbackVerifier;
 use paybot::ports::{
-    AuditLog, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore, OutboxStore,
-    PaymentLinkStore, WindowStore,
+    AlertStore, AuditLog, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore,
+    MomoOperationStore, OutboxStore, PaymentLinkStore, WalletDirectory, WalletLinkStore, WindowStore,
 };
 use paybot::wiring::Stores;
 use status::{CallbackKeys, StatusState};
@@ -50,6 +50,18 @@ impl Stores for Adapters {
     }
     fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
         Ok(self.outbox.clone())
+    }
+    fn wallet_accounts(&self) -> Result<Arc<dyn WalletDirectory>, ConfigError> {
+        Ok(self.wallet_accounts.clone())
+    }
+    fn wallet_links(&self) -> Result<Arc<dyn WalletLinkStore>, ConfigError> {
+        Ok(self.wallet_links.clone())
+    }
+    fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError> {
+        Ok(self.momo_operations.clone())
+    }
+    fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {
+        Ok(self.alerts.clone())
     }
 }
 

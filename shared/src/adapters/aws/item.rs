@@ -57,3 +57,32 @@ pub(super) fn read_number(
 pub(super) fn from_unix(seconds: i64, name: &str) -> StoreResult<DateTime<Utc>> {
     DateTime::from_timestamp(seconds, 0).ok_or_else(|| StoreError::Malformed(format!("{name} out of range")))
 }
+
+/// A time as epoch milliseconds: the form every time is kept in where a condition or an index
+/// compares it.
+pub(super) fn ms(at: DateTime<Utc>) -> AttributeValue {
+    n(at.timestamp_millis())
+}
+
+pub(super) fn time_ms(item: &Item, name: &str) -> StoreResult<DateTime<Utc>> {
+    optional_time_ms(item, name)?.ok_or_else(|| StoreError::Malformed(format!("{name} is missing")))
+}
+
+pub(super) fn optional_time_ms(item: &Item, name: &str) -> StoreResult<Option<DateTime<Utc>>> {
+    read_number(item, name)?
+        .map(|ms| {
+            DateTime::from_timestamp_millis(ms)
+                .ok_or_else(|| StoreError::Malformed(format!("{name} out of range")))
+        })
+        .transpose()
+}
+
+pub(super) fn required_string(item: &Item, name: &str) -> StoreResult<String> {
+    string_attr(item, name).ok_or_else(|| StoreError::Malformed(format!("{name} is missing")))
+}
+
+/// A required attribute read back through its serde form (enums, phones, currencies).
+pub(super) fn value_attr<T: serde::de::DeserializeOwned>(item: &Item, name: &str) -> StoreResult<T> {
+    let value = item.get(name).cloned().ok_or_else(|| StoreError::Malformed(format!("{name} is missing")))?;
+    serde_dynamo::from_attribute_value(value).map_err(|e| StoreError::Malformed(format!("{name}: {e}")))
+}

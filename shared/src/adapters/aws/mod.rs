@@ -1,9 +1,10 @@
 //! AWS adapters. Every client is built from one `SdkConfig`, which honours
-//! `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_DYNAMODB`, …) so moto can
-//! stand in for AWS.
+//! `AWS_ENDPOINT_URL` (and the per-service `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_SNS`,
+//! …) so moto can stand in for AWS.
 
 //! One module per entity, as in the memory twins.
 
+mod alerts;
 mod audit;
 mod contacts;
 mod delivery;
@@ -12,12 +13,17 @@ mod failed_commands;
 mod idempotency;
 mod item;
 mod links;
+mod momo_operations;
 mod outbox;
 mod queue;
 mod requests;
 mod secrets;
+mod sms;
+mod wallet_accounts;
+mod wallet_links;
 mod window;
 
+pub use alerts::{ALERTS_BY_BUSINESS_INDEX, DynamoAlertStore};
 pub use audit::DynamoAuditLog;
 pub use contacts::DynamoContactStore;
 pub use delivery::DynamoDeliveryStatusStore;
@@ -25,10 +31,14 @@ pub use directory::DynamoDirectory;
 pub use failed_commands::DynamoFailedCommandLog;
 pub use idempotency::DynamoIdempotencyStore;
 pub use links::{DUE_LINKS_INDEX, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX};
+pub use momo_operations::{DUE_OPERATIONS_INDEX, DynamoMomoOperationStore};
 pub use outbox::DynamoOutboxStore;
 pub use queue::SqsQueue;
 pub use requests::RequestCounter;
 pub use secrets::SecretsManagerSource;
+pub use sms::SnsSmsSender;
+pub use wallet_accounts::{DynamoWalletDirectory, WALLET_BY_PHONE_INDEX};
+pub use wallet_links::DynamoWalletLinkStore;
 pub use window::DynamoWindowStore;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
@@ -42,6 +52,8 @@ pub struct AwsClients {
     pub dynamodb: aws_sdk_dynamodb::Client,
     pub sqs: aws_sdk_sqs::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// One-time codes by SMS.
+    pub sns: aws_sdk_sns::Client,
 }
 
 impl AwsClients {
@@ -53,18 +65,21 @@ impl AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+            sns: aws_sdk_sns::Client::new(&sdk),
         }
     }
 
-    /// The same clients with `counter` seeing every DynamoDB and SQS request they send.
+    /// The same clients with `counter` seeing every DynamoDB, SQS and SNS request they send.
     pub async fn load_counted(counter: &RequestCounter) -> Self {
         let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let dynamodb = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
         let sqs = aws_sdk_sqs::config::Builder::from(&sdk).interceptor(counter.clone()).build();
+        let sns = aws_sdk_sns::config::Builder::from(&sdk).interceptor(counter.clone()).build();
         AwsClients {
             dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb),
             sqs: aws_sdk_sqs::Client::from_conf(sqs),
             secrets: aws_sdk_secretsmanager::Client::new(&sdk),
+            sns: aws_sdk_sns::Client::from_conf(sns),
         }
     }
 
@@ -120,4 +135,39 @@ pub(crate) fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetad
     err: &aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
 ) -> bool {
     err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+/// A `TransactWriteItems` that DynamoDB cancelled: each item's reason code, in the order of
+/// the items (`ConditionalCheckFailed`, `TransactionConflict`, `None` for an item that was not
+/// the cause).
+#[derive(Debug)]
+pub(crate) struct Cancelled(pub Vec<String>);
+
+impl Cancelled {
+    /// Whether the item at `index` failed its condition.
+    pub(crate) fn condition_failed(&self, index: usize) -> bool {
+        self.0.get(index).map(String::as_str) == Some("ConditionalCheckFailed")
+    }
+}
+
+/// The one way the adapters write several items at once, all or none: `Err(Cancelled)` when a
+/// condition failed or another transaction held an item, an error when the call failed.
+pub(crate) async fn transact(
+    client: &aws_sdk_dynamodb::Client,
+    items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+) -> crate::StoreResult<Result<(), Cancelled>> {
+    use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+    match client.transact_write_items().set_transact_items(Some(items)).send().await {
+        Ok(_) => Ok(Ok(())),
+        Err(err) => match err.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => Ok(Err(Cancelled(
+                cancelled
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|reason| reason.code().unwrap_or("None").to_owned())
+                    .collect(),
+            ))),
+            _ => Err(crate::StoreError::unavailable(SERVICE, describe(&err))),
+        },
+    }
 }

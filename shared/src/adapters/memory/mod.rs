@@ -1,6 +1,7 @@
 //! In-memory twins of the AWS adapters, with the same observable behaviour; one module per
 //! entity, as the AWS adapters.
 
+mod alerts;
 mod audit;
 mod clock;
 mod contacts;
@@ -9,13 +10,18 @@ mod directory;
 mod failed_commands;
 mod idempotency;
 mod links;
+mod momo_operations;
 mod outbox;
 mod queue;
 mod secrets;
+mod sms;
+mod wallet_accounts;
+mod wallet_links;
 mod window;
 
 use std::sync::Mutex;
 
+pub use alerts::MemoryAlertStore;
 pub use audit::MemoryAuditLog;
 pub use clock::ManualClock;
 pub use contacts::MemoryContactStore;
@@ -24,9 +30,13 @@ pub use directory::MemoryDirectory;
 pub use failed_commands::MemoryFailedCommandLog;
 pub use idempotency::MemoryIdempotencyStore;
 pub use links::MemoryPaymentLinkStore;
+pub use momo_operations::MemoryMomoOperationStore;
 pub use outbox::MemoryOutboxStore;
 pub use queue::MemoryQueue;
 pub use secrets::MemorySecrets;
+pub use sms::{MemorySmsInbox, SMS_MAX_BYTES, Sms};
+pub use wallet_accounts::MemoryWalletDirectory;
+pub use wallet_links::MemoryWalletLinkStore;
 pub use window::MemoryWindowStore;
 
 pub(super) fn locked<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
