@@ -76,6 +76,7 @@ pub mod names {
     pub const AUDIT_TABLE: &str = "AUDIT_TABLE";
     pub const FAILED_COMMANDS_TABLE: &str = "FAILED_COMMANDS_TABLE";
     pub const OUTBOX_TABLE: &str = "OUTBOX_TABLE";
+    pub const LEDGER_TABLE: &str = "LEDGER_TABLE";
     pub const INBOUND_QUEUE_URL: &str = "INBOUND_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const PARKED_QUEUE_URL: &str = "PARKED_QUEUE_URL";
@@ -91,6 +92,7 @@ pub struct Tables {
     pub audit: Option<String>,
     pub failed_commands: Option<String>,
     pub outbox: Option<String>,
+    pub ledger: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -265,6 +267,7 @@ impl Config {
                 audit: get(names::AUDIT_TABLE),
                 failed_commands: get(names::FAILED_COMMANDS_TABLE),
                 outbox: get(names::OUTBOX_TABLE),
+                ledger: get(names::LEDGER_TABLE),
             },
             queues: Queues {
                 inbound: get(names::INBOUND_QUEUE_URL),

@@ -7,16 +7,17 @@ use std::sync::Arc;
 
 use crate::adapters::aws::{
     AwsClients, DynamoAuditLog, DynamoContactStore, DynamoDeliveryStatusStore, DynamoDirectory,
-    DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoOutboxStore, DynamoPaymentLinkStore,
+    DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoLedger, DynamoOutboxStore, DynamoPaymentLinkStore,
     DynamoWindowStore, SqsQueue,
 };
 use crate::adapters::memory::{
     MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory, MemoryFailedCommandLog,
-    MemoryIdempotencyStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemoryWindowStore,
+    MemoryIdempotencyStore, MemoryLedger, MemoryOutboxStore, MemoryPaymentLinkStore, MemoryWindowStore,
 };
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::config::{Config, ConfigError, names};
 use crate::crypto::DataKey;
+use crate::ledger::Ledger;
 use crate::miapos::{MiaposClient, MiaposClientConfig};
 use crate::ports::{
     AuditLog, Clock, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore,
@@ -37,6 +38,7 @@ pub trait Stores {
     fn audit(&self) -> Result<Arc<dyn AuditLog>, ConfigError>;
     fn failed_commands(&self) -> Result<Arc<dyn FailedCommandLog>, ConfigError>;
     fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError>;
+    fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError>;
 }
 
 /// The seller capability over `stores`, the rail, the clock and the data key.
@@ -73,6 +75,7 @@ pub struct MemoryStores {
     pub audit: Arc<MemoryAuditLog>,
     pub failed_commands: Arc<MemoryFailedCommandLog>,
     pub outbox: Arc<MemoryOutboxStore>,
+    pub ledger: Arc<MemoryLedger>,
 }
 
 impl Stores for MemoryStores {
@@ -102,6 +105,9 @@ impl Stores for MemoryStores {
     }
     fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
         Ok(self.outbox.clone())
+    }
+    fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
+        Ok(self.ledger.clone())
     }
 }
 
@@ -214,5 +220,10 @@ impl Stores for AwsStores {
     fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
         let table = required(&self.config.tables.outbox, names::OUTBOX_TABLE)?;
         Ok(Arc::new(DynamoOutboxStore::new(self.db(), table)))
+    }
+
+    fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
+        let table = required(&self.config.tables.ledger, names::LEDGER_TABLE)?;
+        Ok(Arc::new(DynamoLedger::new(self.db(), table)))
     }
 }

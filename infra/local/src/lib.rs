@@ -75,6 +75,7 @@ pub struct Adapters {
     pub audit: Arc<MemoryAuditLog>,
     pub failed_commands: Arc<MemoryFailedCommandLog>,
     pub outbox: Arc<MemoryOutboxStore>,
+    pub ledger: Arc<paybot::adapters::memory::MemoryLedger>,
     pub inbound: Arc<MemoryQueue>,
     pub outbound: Arc<MemoryQueue>,
     /// The outbound dead-letter queue: notify's permanent failures, and outbound records that
@@ -202,6 +203,7 @@ impl LocalStack {
             audit: Arc::new(MemoryAuditLog::default()),
             failed_commands: Arc::new(MemoryFailedCommandLog::default()),
             outbox: Arc::new(MemoryOutboxStore::default()),
+            ledger: Default::default(),
             inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             outbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             parked: Arc::new(MemoryQueue::standard(clock.clone())),

@@ -51,6 +51,9 @@ impl Stores for Adapters {
     fn outbox(&self) -> Result<Arc<dyn OutboxStore>, ConfigError> {
         Ok(self.outbox.clone())
     }
+    fn ledger(&self) -> Result<Arc<dyn paybot::ledger::Ledger>, ConfigError> {
+        Ok(self.ledger.clone())
+    }
 }
 
 /// The seller capability over the stack's stores, as `AwsStores::seller` builds it on Lambda.
