@@ -5,8 +5,8 @@
 #   bash scripts/test.sh
 #
 # Steps: formatting, cfn-lint on template.yaml, the signed sample events, unit and
-# contract tests (memory and moto), the webhook end to end under `cargo lambda watch`, the
-# phone simulator in headless Chromium.
+# contract tests (memory and moto; concurrent ledger posts on a second, serial moto), the
+# webhook end to end under `cargo lambda watch`, the phone simulator in headless Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,27 +34,40 @@ cfn-lint template.yaml
 step "signed sample events are current"
 python3 events/sign_events.py --check
 
-step "moto on a free loopback port"
-MOTO_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-MOTO_LOG=target/moto.log
+step "moto on a free loopback port, and a serial moto (one request at a time) on another"
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+MOTO_PORT=$(free_port)
+SERIAL_MOTO_PORT=$(free_port)
 mkdir -p target
-python3 -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+python3 -m moto.server -H 127.0.0.1 -p "$MOTO_PORT" >target/moto.log 2>&1 &
 MOTO_PID=$!
-cleanup() { kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; }
+python3 infra/moto_serial.py --port "$SERIAL_MOTO_PORT" >target/moto-serial.log 2>&1 &
+SERIAL_MOTO_PID=$!
+cleanup() {
+  kill "$MOTO_PID" "$SERIAL_MOTO_PID" 2>/dev/null || true
+  wait "$MOTO_PID" "$SERIAL_MOTO_PID" 2>/dev/null || true
+}
 trap cleanup EXIT INT TERM
 export AWS_ENDPOINT_URL="http://127.0.0.1:$MOTO_PORT"
+# moto's threaded server runs concurrent transactions unsafely; the ledger's concurrency
+# tests and its benchmark use this one (see infra/moto_serial.py).
+export PAYBOT_SERIAL_MOTO_URL="http://127.0.0.1:$SERIAL_MOTO_PORT"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
 export AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 unset PAYBOT_SECRET_ID AWS_PROFILE
-for _ in $(seq 1 50); do
-  python3 - <<PY 2>/dev/null && break
-import urllib.request; urllib.request.urlopen("$AWS_ENDPOINT_URL/moto-api/", timeout=1)
+for endpoint in "$AWS_ENDPOINT_URL" "$PAYBOT_SERIAL_MOTO_URL"; do
+  for _ in $(seq 1 50); do
+    python3 - <<PY 2>/dev/null && break
+import urllib.request; urllib.request.urlopen("$endpoint/moto-api/", timeout=1)
 PY
-  sleep 0.2
+    sleep 0.2
+  done
 done
 
 step "tables and queues from template.yaml"
 eval "$(python3 infra/moto_bootstrap.py --endpoint "$AWS_ENDPOINT_URL")"
+# The same names on the serial moto: LEDGER_TABLE names a table on both.
+python3 infra/moto_bootstrap.py --endpoint "$PAYBOT_SERIAL_MOTO_URL" >/dev/null
 
 step "cargo test (unit, contract on memory and moto, benches once)"
 PAYBOT_REQUIRE_MOTO=1 cargo test --workspace --all-targets

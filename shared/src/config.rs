@@ -80,6 +80,7 @@ pub mod names {
     pub const WALLET_LINKS_TABLE: &str = "WALLET_LINKS_TABLE";
     pub const MOMO_OPERATIONS_TABLE: &str = "MOMO_OPERATIONS_TABLE";
     pub const ALERTS_TABLE: &str = "ALERTS_TABLE";
+    pub const LEDGER_TABLE: &str = "LEDGER_TABLE";
     pub const INBOUND_QUEUE_URL: &str = "INBOUND_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const PARKED_QUEUE_URL: &str = "PARKED_QUEUE_URL";
@@ -99,6 +100,7 @@ pub struct Tables {
     pub wallet_links: Option<String>,
     pub momo_operations: Option<String>,
     pub alerts: Option<String>,
+    pub ledger: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -279,6 +281,7 @@ impl Config {
                 wallet_links: get(names::WALLET_LINKS_TABLE),
                 momo_operations: get(names::MOMO_OPERATIONS_TABLE),
                 alerts: get(names::ALERTS_TABLE),
+                ledger: get(names::LEDGER_TABLE),
             },
             queues: Queues {
                 inbound: get(names::INBOUND_QUEUE_URL),

@@ -110,7 +110,8 @@ pub struct Transfer {
     pub id: String,
     pub kind: TransferKind,
     pub currency: Currency,
-    /// At least one leg; no leg moves zero or less, and no leg goes from an account to itself.
+    /// At least one leg; no leg moves zero or less, and no leg goes from an account to itself;
+    /// at most [`MAX_ACCOUNTS`] accounts in all.
     pub legs: Vec<Leg>,
     /// The secure execution layer's transaction hash, when the movement passed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -147,9 +148,38 @@ impl Transfer {
                 return Err(LedgerError::Invalid("a leg moves between two accounts".into()));
             }
         }
+        if self.net_changes().len() > MAX_ACCOUNTS {
+            return Err(LedgerError::Invalid(format!("a transfer moves at most {MAX_ACCOUNTS} accounts")));
+        }
         Ok(())
     }
+
+    /// The statement entry of `account` for its net change `amount`. The counterparty is the
+    /// other end of the first leg moving money the way `amount` does (out of a debited account,
+    /// into a credited one; any leg for an account the transfer only passes through).
+    pub fn entry(&self, account: &AccountId, amount: i64, balance_after: Option<i64>) -> Entry {
+        let other_end = |leg: &Leg| match amount.signum() {
+            -1 => (&leg.from == account).then(|| leg.to.clone()),
+            1 => (&leg.to == account).then(|| leg.from.clone()),
+            _ if &leg.from == account => Some(leg.to.clone()),
+            _ => (&leg.to == account).then(|| leg.from.clone()),
+        };
+        Entry {
+            account: account.clone(),
+            transfer_id: self.id.clone(),
+            kind: self.kind,
+            amount,
+            balance_after,
+            counterparty: self.legs.iter().find_map(other_end),
+            memo: self.memo.clone(),
+            at: self.at,
+        }
+    }
 }
+
+/// The most accounts one transfer moves: DynamoDB's transaction holds 100 items, and a
+/// transfer writes its own record plus each account's balance and entry.
+pub const MAX_ACCOUNTS: usize = 49;
 
 /// One line of an account's statement: one transfer's net change to the account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,8 +189,12 @@ pub struct Entry {
     pub kind: TransferKind,
     /// The net change (debits negative), in minor units.
     pub amount: i64,
-    /// The account's balance right after this entry.
-    pub balance_after: i64,
+    /// A wallet account's balance right after this entry: exact, its statement's running
+    /// balance. `None` for a system account: every transfer of the deployment credits or
+    /// debits one (fees, MoMo settlement), so their balances move by unconditional adds that
+    /// never wait on each other, and no transfer learns the balance it left behind. A system
+    /// account's balance is [`Ledger::balance`], its history the entries' amounts.
+    pub balance_after: Option<i64>,
     /// The other side: the first account of the transfer on the other side of this one.
     pub counterparty: Option<AccountId>,
     pub memo: Option<String>,

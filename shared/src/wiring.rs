@@ -7,18 +7,19 @@ use std::sync::Arc;
 
 use crate::adapters::aws::{
     AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoContactStore, DynamoDeliveryStatusStore,
-    DynamoDirectory, DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoMomoOperationStore,
+    DynamoDirectory, DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoLedger, DynamoMomoOperationStore,
     DynamoOutboxStore, DynamoPaymentLinkStore, DynamoWalletDirectory, DynamoWalletLinkStore,
     DynamoWindowStore, SnsSmsSender, SqsQueue,
 };
 use crate::adapters::memory::{
     MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory,
-    MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryMomoOperationStore, MemoryOutboxStore,
+    MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger, MemoryMomoOperationStore, MemoryOutboxStore,
     MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
 };
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::config::{Config, ConfigError, names};
 use crate::crypto::DataKey;
+use crate::ledger::Ledger;
 use crate::miapos::{MiaposClient, MiaposClientConfig};
 use crate::ports::{
     AlertStore, AuditLog, Clock, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog,
@@ -44,6 +45,7 @@ pub trait Stores {
     fn wallet_links(&self) -> Result<Arc<dyn WalletLinkStore>, ConfigError>;
     fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError>;
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError>;
+    fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError>;
 }
 
 /// The seller capability over `stores`, the rail, the clock and the data key.
@@ -86,6 +88,7 @@ pub struct MemoryStores {
     pub alerts: Arc<MemoryAlertStore>,
     /// Not a store: the SMS that would have been sent, for tests to read the codes.
     pub sms: Arc<MemorySmsInbox>,
+    pub ledger: Arc<MemoryLedger>,
 }
 
 impl Stores for MemoryStores {
@@ -127,6 +130,10 @@ impl Stores for MemoryStores {
     }
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {
         Ok(self.alerts.clone())
+    }
+
+    fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
+        Ok(self.ledger.clone())
     }
 }
 
@@ -264,5 +271,10 @@ impl Stores for AwsStores {
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {
         let table = required(&self.config.tables.alerts, names::ALERTS_TABLE)?;
         Ok(Arc::new(DynamoAlertStore::new(self.db(), table)))
+    }
+
+    fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
+        let table = required(&self.config.tables.ledger, names::LEDGER_TABLE)?;
+        Ok(Arc::new(DynamoLedger::new(self.db(), table)))
     }
 }

@@ -82,6 +82,7 @@ pub struct Adapters {
     pub alerts: Arc<MemoryAlertStore>,
     /// The SMS sandbox: every SMS the wallet sends (one-time codes), shown on the simulator.
     pub sms: Arc<MemorySmsInbox>,
+    pub ledger: Arc<paybot::adapters::memory::MemoryLedger>,
     pub inbound: Arc<MemoryQueue>,
     pub outbound: Arc<MemoryQueue>,
     /// The outbound dead-letter queue: notify's permanent failures, and outbound records that
@@ -214,6 +215,7 @@ impl LocalStack {
             momo_operations: Arc::new(MemoryMomoOperationStore::default()),
             alerts: Arc::new(MemoryAlertStore::default()),
             sms: Arc::new(MemorySmsInbox::new(clock.clone())),
+            ledger: Default::default(),
             inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             outbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             parked: Arc::new(MemoryQueue::standard(clock.clone())),

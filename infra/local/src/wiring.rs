@@ -63,6 +63,10 @@ impl Stores for Adapters {
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {
         Ok(self.alerts.clone())
     }
+
+    fn ledger(&self) -> Result<Arc<dyn paybot::ledger::Ledger>, ConfigError> {
+        Ok(self.ledger.clone())
+    }
 }
 
 /// The seller capability over the stack's stores, as `AwsStores::seller` builds it on Lambda.

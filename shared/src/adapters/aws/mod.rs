@@ -12,6 +12,7 @@ mod directory;
 mod failed_commands;
 mod idempotency;
 mod item;
+mod ledger;
 mod links;
 mod momo_operations;
 mod outbox;
@@ -30,6 +31,7 @@ pub use delivery::DynamoDeliveryStatusStore;
 pub use directory::DynamoDirectory;
 pub use failed_commands::DynamoFailedCommandLog;
 pub use idempotency::DynamoIdempotencyStore;
+pub use ledger::DynamoLedger;
 pub use links::{DUE_LINKS_INDEX, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX};
 pub use momo_operations::{DUE_OPERATIONS_INDEX, DynamoMomoOperationStore};
 pub use outbox::DynamoOutboxStore;
@@ -118,10 +120,21 @@ pub(crate) async fn get_item(
     value: impl Into<String>,
     projection: Option<&str>,
 ) -> crate::StoreResult<Option<Item>> {
+    let key = Item::from([(key.to_owned(), aws_sdk_dynamodb::types::AttributeValue::S(value.into()))]);
+    get_item_by_key(client, table, key, projection).await
+}
+
+/// [`get_item`] by a whole key (a partition and a sort key).
+pub(crate) async fn get_item_by_key(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: Item,
+    projection: Option<&str>,
+) -> crate::StoreResult<Option<Item>> {
     client
         .get_item()
         .table_name(table)
-        .key(key, aws_sdk_dynamodb::types::AttributeValue::S(value.into()))
+        .set_key(Some(key))
         .set_projection_expression(projection.map(str::to_owned))
         .consistent_read(true)
         .send()

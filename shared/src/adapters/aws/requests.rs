@@ -33,8 +33,8 @@ impl RequestCounter {
     }
 }
 
-/// The table or queue a request names: `TableName`, the tables of a transaction, or the last
-/// segment of `QueueUrl`. Both DynamoDB and SQS speak JSON.
+/// The table or queue a request names: `TableName`, the tables of a transaction or a batch,
+/// or the last segment of `QueueUrl`. Both DynamoDB and SQS speak JSON.
 fn target(body: &[u8]) -> String {
     let Ok(json) = serde_json::from_slice::<serde_json::Value>(body) else { return "?".into() };
     if let Some(table) = json.get("TableName").and_then(|t| t.as_str()) {
@@ -51,6 +51,9 @@ fn target(body: &[u8]) -> String {
         tables.sort_unstable();
         tables.dedup();
         return tables.join("+");
+    }
+    if let Some(items) = json.get("RequestItems").and_then(|i| i.as_object()) {
+        return items.keys().map(String::as_str).collect::<Vec<_>>().join("+");
     }
     "?".into()
 }
@@ -90,6 +93,7 @@ mod tests {
             target(br#"{"TransactItems":[{"Put":{"TableName":"B"}},{"Update":{"TableName":"A"}},{"Put":{"TableName":"B"}}]}"#),
             "A+B"
         );
+        assert_eq!(target(br#"{"RequestItems":{"Ledger":{"Keys":[]}}}"#), "Ledger");
         assert_eq!(target(b"not json"), "?");
     }
 }

@@ -230,7 +230,8 @@ fn statement(entries: &[Entry], currency: Currency, zone: Tz, locale: Locale) ->
             .arg("what", WordArg::Message(what.into()))
             .arg("has_note", WordArg::Flag(entry.memo.is_some()))
             .arg("note", text(entry.memo.clone().unwrap_or_default()))
-            .arg("balance", money(entry.balance_after, currency));
+            // Wallet accounts always carry their running balance (only system accounts do not).
+            .arg("balance", money(entry.balance_after.unwrap_or_default(), currency));
         lines.push(line.render(locale));
     }
     let _ = catalog;

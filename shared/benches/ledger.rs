@@ -1,0 +1,188 @@
+//! The ledger's throughput: 1,000 transfers one after the other, and 1,000 at once (tasks
+//! over 100 wallet accounts, at most 100 in flight, so that some race on one account), each
+//! a SEND with a fee. On memory always; on moto when `AWS_ENDPOINT_URL` (moto's threaded
+//! server) or `PAYBOT_SERIAL_MOTO_URL` (`infra/moto_serial.py`, one request at a time) is set,
+//! each run on a fresh table made like `LEDGER_TABLE`. Prints the time, transfers a second,
+//! and AWS requests per transfer (retries included).
+//!
+//! Run: `cargo bench -p paybot --bench ledger`. Without `--bench` (as `cargo test
+//! --all-targets` runs it) it makes a smoke pass of 20 transfers per case.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use paybot::adapters::aws::{DynamoLedger, RequestCounter};
+use paybot::adapters::memory::MemoryLedger;
+use paybot::domain::Currency;
+use paybot::ledger::*;
+use tokio::sync::Semaphore;
+
+struct Size {
+    transfers: usize,
+    accounts: usize,
+    in_flight: usize,
+}
+
+#[derive(Default)]
+struct Figures {
+    elapsed: Duration,
+    applied: usize,
+    refused: usize,
+    failed: usize,
+    requests: Option<u64>,
+}
+
+fn send(id: String, from: &AccountId, to: &AccountId, at: DateTime<Utc>) -> Transfer {
+    Transfer {
+        id,
+        kind: TransferKind::Send,
+        currency: Currency::GHS,
+        legs: vec![
+            Leg { from: from.clone(), to: to.clone(), amount: 100 },
+            Leg { from: from.clone(), to: system::fees(), amount: 1 },
+        ],
+        hash: None,
+        memo: None,
+        at,
+    }
+}
+
+/// Opens `accounts` wallet accounts with enough for every transfer of the run (not timed).
+async fn fund(ledger: &dyn Ledger, run: &str, size: &Size) -> Vec<AccountId> {
+    let accounts: Vec<AccountId> =
+        (0..size.accounts).map(|i| AccountId::wallet(&format!("{run}-{i}"))).collect();
+    for account in &accounts {
+        let opening = Transfer {
+            id: format!("opening:{account}"),
+            kind: TransferKind::Opening,
+            currency: Currency::GHS,
+            legs: vec![Leg {
+                from: system::opening(),
+                to: account.clone(),
+                amount: 101 * size.transfers as i64,
+            }],
+            hash: None,
+            memo: None,
+            at: Utc::now(),
+        };
+        ledger.post(&opening).await.expect("opening balance");
+    }
+    accounts
+}
+
+fn tally(figures: &mut Figures, result: Result<Posted, LedgerError>) {
+    match result {
+        Ok(Posted::Applied) => figures.applied += 1,
+        Ok(Posted::AlreadyApplied(_)) | Err(LedgerError::InsufficientFunds { .. }) => figures.refused += 1,
+        Err(_) => figures.failed += 1,
+    }
+}
+
+async fn sequential(ledger: Arc<dyn Ledger>, counter: Option<&RequestCounter>, size: &Size) -> Figures {
+    let accounts = fund(ledger.as_ref(), "seq", size).await;
+    counter.inspect(|c| c.reset());
+    let mut figures = Figures::default();
+    let start = Instant::now();
+    for i in 0..size.transfers {
+        let from = &accounts[i % accounts.len()];
+        let to = &accounts[(i + 1) % accounts.len()];
+        tally(&mut figures, ledger.post(&send(format!("send:seq-{i}"), from, to, Utc::now())).await);
+    }
+    figures.elapsed = start.elapsed();
+    figures.requests = counter.map(RequestCounter::total);
+    figures
+}
+
+async fn concurrent(ledger: Arc<dyn Ledger>, counter: Option<&RequestCounter>, size: &Size) -> Figures {
+    let accounts = fund(ledger.as_ref(), "par", size).await;
+    counter.inspect(|c| c.reset());
+    let permits = Arc::new(Semaphore::new(size.in_flight));
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..size.transfers)
+        .map(|i| {
+            let n = accounts.len();
+            let transfer =
+                send(format!("send:par-{i}"), &accounts[i % n], &accounts[(i * 7 + 1) % n], Utc::now());
+            let (ledger, permits) = (ledger.clone(), permits.clone());
+            tokio::spawn(async move {
+                let _permit = permits.acquire().await.expect("open semaphore");
+                ledger.post(&transfer).await
+            })
+        })
+        .collect();
+    let mut figures = Figures::default();
+    for task in tasks {
+        tally(&mut figures, task.await.expect("a post task"));
+    }
+    figures.elapsed = start.elapsed();
+    figures.requests = counter.map(RequestCounter::total);
+    figures
+}
+
+fn print(backend: &str, case: &str, size: &Size, figures: &Figures) {
+    let seconds = figures.elapsed.as_secs_f64();
+    let requests = figures
+        .requests
+        .map(|r| format!(", {:.2} requests/transfer", r as f64 / size.transfers as f64))
+        .unwrap_or_default();
+    println!(
+        "{backend:<16} {case:<11} {n} transfers in {seconds:>8.3} s: {rate:>9.0}/s, {mean:>8.3} ms each{requests}; \
+         applied {applied}, refused {refused}, failed {failed}",
+        n = size.transfers,
+        rate = size.transfers as f64 / seconds,
+        mean = seconds * 1000.0 / size.transfers as f64,
+        applied = figures.applied,
+        refused = figures.refused,
+        failed = figures.failed,
+    );
+}
+
+/// A ledger on a fresh table of the moto at `endpoint`, its requests counted.
+async fn moto_ledger(endpoint: &str, counter: &RequestCounter) -> Arc<dyn Ledger> {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).endpoint_url(endpoint).load().await;
+    let config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
+    let client = aws_sdk_dynamodb::Client::from_conf(config);
+    let model = std::env::var("LEDGER_TABLE").expect("LEDGER_TABLE from the moto bootstrap");
+    let table = client.describe_table().table_name(&model).send().await.expect("LEDGER_TABLE on this moto");
+    let table = table.table.expect("a table description");
+    let name = format!("ledger-bench-{}", uuid::Uuid::new_v4().simple());
+    client
+        .create_table()
+        .table_name(&name)
+        .set_key_schema(table.key_schema)
+        .set_attribute_definitions(table.attribute_definitions)
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("moto creates tables");
+    Arc::new(DynamoLedger::new(client, name))
+}
+
+fn main() {
+    let full = std::env::args().any(|arg| arg == "--bench");
+    let size = if full {
+        Size { transfers: 1_000, accounts: 100, in_flight: 100 }
+    } else {
+        Size { transfers: 20, accounts: 10, in_flight: 10 }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
+    runtime.block_on(async {
+        let memory = || -> Arc<dyn Ledger> { Arc::new(MemoryLedger::default()) };
+        print("memory", "sequential", &size, &sequential(memory(), None, &size).await);
+        print("memory", "concurrent", &size, &concurrent(memory(), None, &size).await);
+        for (backend, variable) in
+            [("moto (threaded)", "AWS_ENDPOINT_URL"), ("moto (serial)", "PAYBOT_SERIAL_MOTO_URL")]
+        {
+            let Ok(endpoint) = std::env::var(variable) else {
+                println!("{backend:<16} not run: {variable} is not set");
+                continue;
+            };
+            let counter = RequestCounter::default();
+            let ledger = moto_ledger(&endpoint, &counter).await;
+            print(backend, "sequential", &size, &sequential(ledger, Some(&counter), &size).await);
+            let ledger = moto_ledger(&endpoint, &counter).await;
+            print(backend, "concurrent", &size, &concurrent(ledger, Some(&counter), &size).await);
+        }
+    });
+}
