@@ -510,7 +510,10 @@ pub trait SmsSender: Send + Sync {
 pub trait WalletDirectory: Send + Sync {
     async fn account(&self, id: &str) -> StoreResult<Option<crate::domain::WalletAccount>>;
     /// The account opened with `phone` as its registered phone.
-    async fn account_by_phone(&self, phone: &crate::domain::Phone) -> StoreResult<Option<crate::domain::WalletAccount>>;
+    async fn account_by_phone(
+        &self,
+        phone: &crate::domain::Phone,
+    ) -> StoreResult<Option<crate::domain::WalletAccount>>;
     async fn put_account(&self, account: &crate::domain::WalletAccount) -> StoreResult<()>;
     /// Every account (the console's "share of all wallet accounts", the import's check).
     async fn count_accounts(&self) -> StoreResult<u64>;
@@ -558,7 +561,9 @@ pub enum CodeCheck {
     /// The code matched and is spent now: it can never be used again.
     Accepted(PendingCode),
     /// It did not match; this many attempts remain (0: the code is spent).
-    Wrong { attempts_left: u32 },
+    Wrong {
+        attempts_left: u32,
+    },
     Expired,
     /// No live code for the account (never asked, used, replaced or out of attempts).
     NoCode,
@@ -569,7 +574,11 @@ pub enum CodeCheck {
 pub trait WalletLinkStore: Send + Sync {
     async fn link(&self, contact: &ContactKey) -> StoreResult<Option<WalletLink>>;
     /// The conversation linked to an account on a business number (where its notices go).
-    async fn link_of_account(&self, business_number_id: &str, account_id: &str) -> StoreResult<Option<WalletLink>>;
+    async fn link_of_account(
+        &self,
+        business_number_id: &str,
+        account_id: &str,
+    ) -> StoreResult<Option<WalletLink>>;
     /// Binds the conversation to the account, replacing any earlier binding of either.
     async fn bind(&self, contact: &ContactKey, account_id: &str, at: DateTime<Utc>) -> StoreResult<()>;
     async fn unbind(&self, contact: &ContactKey) -> StoreResult<()>;
@@ -589,7 +598,8 @@ pub trait WalletLinkStore: Send + Sync {
     ) -> StoreResult<CodeCheck>;
     /// Counts one code request by the conversation in the window starting at `window_start`
     /// and returns the count including this one (the LINK rate limit).
-    async fn count_code_request(&self, contact: &ContactKey, window_start: DateTime<Utc>) -> StoreResult<u32>;
+    async fn count_code_request(&self, contact: &ContactKey, window_start: DateTime<Utc>)
+    -> StoreResult<u32>;
 }
 
 /// What a MoMo operation is for.
