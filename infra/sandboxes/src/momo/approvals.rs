@@ -34,26 +34,27 @@ pub(super) async fn list(State(sandbox): State<MomoSandbox>, Query(query): Query
     ([(header::CACHE_CONTROL, "no-store")], axum::Json(transactions)).into_response()
 }
 
-/// Applies `approve`, `reject` or `expire` to a request.
-fn apply(sandbox: &MomoSandbox, reference: &str, action: &str) -> Result<SandboxTransaction, Response> {
-    let reference = Uuid::try_parse(reference).map_err(|_| {
-        (StatusCode::NOT_FOUND, axum::Json(json!({"error": "not a reference id"}))).into_response()
-    })?;
+/// Applies `approve`, `reject` or `expire` to a request; the error is the status and message
+/// to answer.
+fn apply(
+    sandbox: &MomoSandbox,
+    reference: &str,
+    action: &str,
+) -> Result<SandboxTransaction, (StatusCode, String)> {
+    let reference =
+        Uuid::try_parse(reference).map_err(|_| (StatusCode::NOT_FOUND, "not a reference id".to_owned()))?;
     let outcome = match action {
         "approve" => sandbox.approve(reference),
         "reject" => sandbox.reject(reference),
         "expire" => sandbox.expire(reference),
-        _ => {
-            let error = json!({"error": "the action is approve, reject or expire"});
-            return Err((StatusCode::NOT_FOUND, axum::Json(error)).into_response());
-        }
+        _ => return Err((StatusCode::NOT_FOUND, "the action is approve, reject or expire".to_owned())),
     };
     outcome.map_err(|e| {
         let status = match e {
             SettleError::UnknownReference(_) => StatusCode::NOT_FOUND,
             SettleError::AlreadyFinal(_) => StatusCode::CONFLICT,
         };
-        (status, axum::Json(json!({"error": e.to_string()}))).into_response()
+        (status, e.to_string())
     })
 }
 
@@ -65,7 +66,7 @@ pub(super) async fn control(
 ) -> Response {
     match apply(&sandbox, &reference, &action) {
         Ok(transaction) => axum::Json(transaction).into_response(),
-        Err(response) => response,
+        Err((status, error)) => (status, axum::Json(json!({"error": error}))).into_response(),
     }
 }
 
