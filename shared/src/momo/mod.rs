@@ -4,6 +4,10 @@
 
 pub mod client;
 
+pub use client::{
+    ClientBuildError, MomoBalance, MomoClient, MomoConfig, MomoProduct, MomoProductCredentials, clean_message,
+};
+
 use async_trait::async_trait;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
