@@ -1,135 +1,138 @@
-# English copy of the wallet capability (the reference for ro, ru, fr, de: same ids and
-# variables). $amount, $fee, $total, $balance, $limit, $left arrive formatted; $payee and
-# $number arrive masked; $frozen, $has_* and $linked are "yes" / "no".
+# German copy of the wallet capability. Same ids and variables as en.ftl (see the conventions
+# there). "Sie", as in the seller copy and as banks write; "das Wallet", "Guthaben" for the
+# balance. Commands stay as the bot reads them in every language (BAL, SEND, YES…); JA / NEIN
+# are accepted too, hence "YES (JA)". $attempts arrives as text, so the *[other] variant reads
+# right with any number.
 
 ## Help and linking
 
 wallet-help-unlinked =
-    Welcome to your wallet on WhatsApp 👋
-    To start, link this number to your wallet account:
-    • LINK — if this is the phone your account was opened with
-    • LINK <account phone or id> — e.g. LINK 0244123456
-    We'll send a 6-digit code by SMS to the account's registered phone; type it here.
-    • HELP — this message
+    Willkommen bei Ihrem Wallet auf WhatsApp 👋
+    Verknüpfen Sie zuerst diese Nummer mit Ihrem Wallet-Konto:
+    • LINK — wenn Ihr Konto mit diesem Telefon eröffnet wurde
+    • LINK <Telefon oder ID des Kontos> — z. B.: LINK 0244123456
+    Wir senden einen 6-stelligen Code per SMS an das hinterlegte Telefon des Kontos; geben Sie ihn hier ein.
+    • HELP — diese Nachricht
 wallet-help =
-    Here's what you can do:
-    • BAL — your balance
-    • SEND <amount> <phone> [note] — send money, e.g. SEND 50 0244123456 lunch
-    • STATEMENT — your last 10 movements
-    • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
-    • UNLINK — unlink this WhatsApp number
-    • LANG — change the language
-    Every payment asks for your YES first.
-wallet-not-linked = This WhatsApp number isn't linked to a wallet yet. Type LINK to link it, or HELP.
-wallet-already-linked = This WhatsApp number is already linked to a wallet. Type UNLINK first to link another account.
-wallet-unlinked = Done: this WhatsApp number is no longer linked to your wallet. Type LINK to link it again.
-wallet-link-code-sent = If an account matches, we've sent a 6-digit code by SMS to its registered phone. Type the code here within { $minutes } minutes.
-wallet-code-rate-limited = Too many code requests from this number. Please try again in an hour.
+    Das können Sie tun:
+    • BAL — Ihr Guthaben
+    • SEND <Betrag> <Telefon> [Notiz] — Geld senden, z. B.: SEND 50 0244123456 Mittagessen
+    • STATEMENT — Ihre letzten 10 Umsätze
+    • TOPUP <Betrag> [MoMo-Nummer] — Geld von MTN MoMo aufladen, z. B.: TOPUP 100
+    • UNLINK — die Verknüpfung dieser WhatsApp-Nummer aufheben
+    • LANG — Sprache ändern
+    Jede Zahlung wartet zuerst auf Ihr YES (JA).
+wallet-not-linked = Diese WhatsApp-Nummer ist noch mit keinem Wallet verknüpft. Schreiben Sie LINK, um sie zu verknüpfen, oder HELP.
+wallet-already-linked = Diese WhatsApp-Nummer ist bereits mit einem Wallet verknüpft. Um ein anderes Konto zu verknüpfen, schreiben Sie zuerst UNLINK.
+wallet-unlinked = Erledigt: Diese WhatsApp-Nummer ist nicht mehr mit Ihrem Wallet verknüpft. Schreiben Sie LINK, um sie wieder zu verknüpfen.
+wallet-link-code-sent = Falls ein Konto passt, haben wir einen 6-stelligen Code per SMS an das dort hinterlegte Telefon gesendet. Geben Sie den Code innerhalb von { $minutes } Minuten hier ein.
+wallet-code-rate-limited = Zu viele Code-Anfragen von dieser Nummer. Bitte versuchen Sie es in einer Stunde erneut.
 wallet-code-wrong =
-    That code isn't right. { $attempts ->
-        [one] 1 attempt left.
-       *[other] { $attempts } attempts left.
+    Der Code stimmt nicht. { $attempts ->
+        [one] Noch { $attempts } Versuch übrig.
+       *[other] Verbleibende Versuche: { $attempts }.
     }
-wallet-code-expired = That code has expired. Type LINK for a new one.
-wallet-code-spent = That code can't be used any more. Type LINK for a new one.
-wallet-no-code-waiting = No code is waiting to be typed. Type LINK to get one.
+wallet-code-expired = Der Code ist abgelaufen. Schreiben Sie LINK für einen neuen.
+wallet-code-spent = Dieser Code kann nicht mehr verwendet werden. Schreiben Sie LINK für einen neuen.
+wallet-no-code-waiting = Gerade wird kein Code erwartet. Schreiben Sie LINK, um einen zu erhalten.
 wallet-linked =
-    Linked ✅ Welcome, { $name }!{ $frozen ->
-        [yes] {"\u000A"}Your account is frozen for now: you can look at it, but money can't move. Please contact support.
+    Nummer verknüpft ✅ Willkommen, { $name }!{ $frozen ->
+        [yes] {"\u000A"}Ihr Konto ist vorerst eingefroren: Sie können es ansehen, aber kein Geld bewegen. Bitte wenden Sie sich an den Support.
        *[no] {""}
     }
-    Type BAL for your balance or HELP to see everything you can do.
-wallet-session-code-sent = For your security, type the 6-digit code we've just sent by SMS to your registered phone (valid { $minutes } minutes). Then we'll continue.
-wallet-session-renewed = Thanks, you're verified. Go ahead.
-wallet-sms-link = Your wallet code is { $code }. It links WhatsApp to your account and expires in { $minutes } minutes. Never share it.
-wallet-sms-session = Your wallet code is { $code }. It confirms a payment from WhatsApp and expires in { $minutes } minutes. Never share it.
+    Schreiben Sie BAL für Ihr Guthaben oder HELP für alles, was Sie tun können.
+wallet-session-code-sent = Zu Ihrer Sicherheit: Geben Sie den 6-stelligen Code ein, den wir Ihnen gerade per SMS an Ihr hinterlegtes Telefon gesendet haben (gültig { $minutes } Minuten). Danach geht es weiter.
+wallet-session-renewed = Danke, Ihre Identität ist bestätigt. Es kann weitergehen.
+wallet-sms-link = Ihr Wallet-Code ist { $code }. Er verknüpft WhatsApp mit Ihrem Konto und läuft in { $minutes } Minuten ab. Geben Sie ihn niemals weiter.
+wallet-sms-session = Ihr Wallet-Code ist { $code }. Er bestätigt eine Zahlung aus WhatsApp und läuft in { $minutes } Minuten ab. Geben Sie ihn niemals weiter.
 
 ## Balance and statement
 
-wallet-balance = Your balance: { $amount }
-wallet-statement-empty = No movements yet. Type TOPUP 50 to add money from MoMo.
-wallet-statement-header = Your last { $count } movements, newest first:
+wallet-balance = Ihr Guthaben: { $amount }
+wallet-statement-empty = Noch keine Umsätze. Schreiben Sie TOPUP 50, um Geld von MoMo aufzuladen.
+wallet-statement-header = Ihre letzten Umsätze ({ $count }), die neuesten zuerst:
 wallet-statement-line =
     { $date } { $amount } { $what }{ $has_note ->
         [yes] {" "}· { $note }
        *[no] {""}
     } → { $balance }
-wallet-kind-opening = opening balance
-wallet-kind-sent = sent
-wallet-kind-received = received
-wallet-kind-topup = MoMo top-up
-wallet-kind-payout = to MoMo
-wallet-kind-payout-return = MoMo payout returned
+wallet-kind-opening = Anfangsguthaben
+wallet-kind-sent = gesendet
+wallet-kind-received = erhalten
+wallet-kind-topup = MoMo-Aufladung
+wallet-kind-payout = an MoMo
+wallet-kind-payout-return = MoMo-Auszahlung zurückgebucht
 
 ## Money movements
 
 wallet-confirm-send =
-    Send { $amount } to { $payee }?
-    Fee: { $fee } · Total: { $total }
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+    { $amount } an { $payee } senden?
+    Gebühr: { $fee } · Gesamt: { $total }
+    Antworten Sie YES (JA) zum Bestätigen oder NO (NEIN) zum Abbrechen (gültig { $minutes } Minuten).
 wallet-confirm-payout =
-    Send { $amount } to the MoMo number { $payee }?
-    Fee: { $fee } · Total: { $total }
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+    { $amount } an die MoMo-Nummer { $payee } senden?
+    Gebühr: { $fee } · Gesamt: { $total }
+    Antworten Sie YES (JA) zum Bestätigen oder NO (NEIN) zum Abbrechen (gültig { $minutes } Minuten).
 wallet-confirm-topup =
-    Top up { $amount } from the MoMo number { $payee }?
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
-wallet-replaced = Your earlier request ({ $amount } to { $payee }) is cancelled; the new one replaces it.
-wallet-nothing-pending = There's nothing waiting for your YES. Send a command first, e.g. SEND 50 0244123456.
-wallet-confirm-expired = That confirmation has expired and nothing was sent. Please send the command again.
-wallet-cancelled = Cancelled. Nothing was sent.
-wallet-sent = Sent ✅ { $amount } to { $payee } (fee { $fee }). Your balance: { $balance }. Ref { $reference }
-wallet-topup-started = Approve the payment of { $amount } on your MoMo phone ({ $number }) to top up. We'll tell you when it arrives.
-wallet-payout-started = We're sending { $amount } to the MoMo number { $number }. We'll tell you when it's done.
+    Ihr Wallet mit { $amount } von der MoMo-Nummer { $payee } aufladen?
+    Antworten Sie YES (JA) zum Bestätigen oder NO (NEIN) zum Abbrechen (gültig { $minutes } Minuten).
+wallet-replaced = Ihre vorherige Anfrage ({ $amount } an { $payee }) ist storniert; die neue ersetzt sie.
+wallet-nothing-pending = Gerade wartet nichts auf Ihr YES. Senden Sie zuerst einen Befehl, z. B.: SEND 50 0244123456.
+wallet-confirm-expired = Die Bestätigung ist abgelaufen, es wurde nichts gesendet. Bitte senden Sie den Befehl erneut.
+wallet-cancelled = Abgebrochen. Es wurde nichts gesendet.
+wallet-sent = Gesendet ✅ { $amount } an { $payee } (Gebühr { $fee }). Ihr Guthaben: { $balance }. Ref. { $reference }
+wallet-topup-started = Bestätigen Sie die Zahlung über { $amount } auf Ihrem MoMo-Telefon ({ $number }), um Ihr Wallet aufzuladen. Wir melden uns, sobald das Geld da ist.
+wallet-payout-started = Wir senden { $amount } an die MoMo-Nummer { $number }. Wir melden uns, sobald es erledigt ist.
 wallet-momo-refused =
     { $topup ->
-        [yes] MoMo refused the top-up: { $reason }.
-       *[no] MoMo refused the payment: { $reason }. Nothing left your wallet.
+        [yes] MoMo hat die Aufladung abgelehnt: { $reason }.
+       *[no] MoMo hat die Zahlung abgelehnt: { $reason }. Ihr Wallet wurde nicht belastet.
     }
 
 ## Refusals
 
-wallet-refused-frozen = Your account is frozen, so money can't move. Please contact support.
-wallet-refused-no-tier = Your account can't move money yet (no limits are set for it). Please contact support.
-wallet-refused-amount = That amount can't be used. Write it with at most 2 decimals, e.g. SEND 50.25 0244123456.
-wallet-refused-self = You can't send money to yourself.
-wallet-refused-transfer-limit = That's above your limit of { $limit } per transfer.
-wallet-refused-daily-limit = That would pass your daily limit of { $limit }. Left for today: { $left }.
-wallet-refused-funds = Not enough money: you need { $total } (fee { $fee } included) and your balance is { $balance }.
-wallet-refused-blocked = We've stopped this payment to keep your money safe. Our team will check it; if it was you, please contact support.
+wallet-refused-frozen = Ihr Konto ist eingefroren, daher kann kein Geld bewegt werden. Bitte wenden Sie sich an den Support.
+wallet-refused-no-tier = Mit Ihrem Konto kann noch kein Geld bewegt werden (es sind keine Limits dafür festgelegt). Bitte wenden Sie sich an den Support.
+wallet-refused-amount = Dieser Betrag geht nicht. Schreiben Sie ihn mit höchstens 2 Nachkommastellen, z. B.: SEND 50.25 0244123456.
+wallet-refused-self = Sie können kein Geld an sich selbst senden.
+wallet-refused-transfer-limit = Das liegt über Ihrem Limit von { $limit } pro Überweisung.
+wallet-refused-daily-limit = Damit würden Sie Ihr Tageslimit von { $limit } überschreiten. Heute noch verfügbar: { $left }.
+wallet-refused-funds = Nicht genug Guthaben: Sie brauchen { $total } (inkl. { $fee } Gebühr), Ihr Guthaben beträgt { $balance }.
+wallet-refused-blocked = Wir haben diese Zahlung gestoppt, um Ihr Geld zu schützen. Unser Team prüft sie; wenn Sie es waren, wenden Sie sich bitte an den Support.
 
 ## Notices (also the wallet_update template's words)
 
 wallet-received =
-    You received { $amount } from { $name }.{ $has_note ->
-        [yes] {" "}Note: { $note }
+    Sie haben { $amount } von { $name } erhalten.{ $has_note ->
+        [yes] {" "}Notiz: { $note }
        *[no] {""}
     }
-wallet-topup-done = Your top-up of { $amount } has arrived ✅ Type BAL for your balance.
-wallet-topup-failed = Your top-up of { $amount } didn't go through: { $reason }.
-wallet-payout-done = { $amount } has reached the MoMo number { $number } ✅
-wallet-payout-failed = Sending { $amount } to { $number } failed: { $reason }. The money is back in your wallet.
-wallet-event-received = money received
-wallet-event-topup = top-up arrived
-wallet-event-topup-failed = top-up failed
-wallet-event-payout = MoMo payment sent
-wallet-event-payout-failed = MoMo payment failed, money returned
-wallet-reason-rejected = it was declined on the phone
-wallet-reason-expired = it wasn't approved in time
-wallet-reason-funds = not enough money on the MoMo account
-wallet-reason-not-found = that number has no MoMo account
-wallet-reason-other = MoMo couldn't complete it
+wallet-topup-done = Ihre Aufladung über { $amount } ist angekommen ✅ Schreiben Sie BAL für Ihr Guthaben.
+wallet-topup-failed = Ihre Aufladung über { $amount } hat nicht geklappt: { $reason }.
+wallet-payout-done = Ihre Zahlung über { $amount } ist auf der MoMo-Nummer { $number } angekommen ✅
+wallet-payout-failed = Das Senden von { $amount } an { $number } ist fehlgeschlagen: { $reason }. Das Geld ist wieder in Ihrem Wallet.
+wallet-event-received = Geld erhalten
+wallet-event-topup = Aufladung angekommen
+wallet-event-topup-failed = Aufladung fehlgeschlagen
+wallet-event-payout = MoMo-Zahlung gesendet
+wallet-event-payout-failed = MoMo-Zahlung fehlgeschlagen, Geld zurückgebucht
+# The reasons follow "die Aufladung abgelehnt: …", "die Zahlung abgelehnt: …", "ist fehlgeschlagen: …".
+wallet-reason-rejected = die Anfrage wurde am Telefon abgelehnt
+wallet-reason-expired = die Anfrage wurde nicht rechtzeitig bestätigt
+wallet-reason-funds = nicht genug Guthaben auf dem MoMo-Konto
+wallet-reason-not-found = diese Nummer hat kein MoMo-Konto
+wallet-reason-other = MoMo konnte den Vorgang nicht abschließen
 
 ## What the bot did not understand
 
 wallet-unknown =
-    Sorry, I didn't understand that.{ $has_suggestion ->
-        [yes] {" "}Did you mean { $suggestion }?
+    Entschuldigung, das habe ich nicht verstanden.{ $has_suggestion ->
+        [yes] {" "}Meinten Sie { $suggestion }?
        *[no] {""}
-    } Type HELP to see what you can do.
-wallet-amount-missing = Write the amount after { $command }, e.g. { $example }
-wallet-amount-invalid = “{ $written }” isn't an amount. Write digits, e.g. { $example }
-wallet-amount-decimals = An amount has at most 2 decimals, e.g. { $example }
-wallet-amount-not-positive = The amount must be more than zero, e.g. { $example }
-wallet-payee-missing = Write the phone number to send to, e.g. { $example }
-wallet-payee-invalid = “{ $written }” isn't a phone number. Write it like 0244123456 or +233244123456, e.g. { $example }
+    } Schreiben Sie HELP, um zu sehen, was Sie tun können.
+wallet-amount-missing = Schreiben Sie den Betrag nach { $command }, z. B.: { $example }
+wallet-amount-invalid = „{ $written }“ ist kein Betrag. Schreiben Sie Ziffern, z. B.: { $example }
+wallet-amount-decimals = Ein Betrag hat höchstens 2 Nachkommastellen, z. B.: { $example }
+wallet-amount-not-positive = Der Betrag muss größer als null sein, z. B.: { $example }
+wallet-payee-missing = Schreiben Sie die Telefonnummer des Empfängers, z. B.: { $example }
+wallet-payee-invalid = „{ $written }“ ist keine Telefonnummer. Schreiben Sie sie wie 0244123456 oder +233244123456, z. B.: { $example }

@@ -1,135 +1,139 @@
-# English copy of the wallet capability (the reference for ro, ru, fr, de: same ids and
-# variables). $amount, $fee, $total, $balance, $limit, $left arrive formatted; $payee and
-# $number arrive masked; $frozen, $has_* and $linked are "yes" / "no".
+# French copy of the wallet capability. Same ids and variables as en.ftl (see the conventions
+# there). "Vous"; French typography as in the seller copy: a no-break space (U+00A0) before ":"
+# and inside « », a narrow no-break space (U+202F) before ; ! ? — so a line never starts with
+# the sign. Commands stay as the bot reads them in every language (BAL, SEND, YES…); OUI / NON
+# are accepted too, hence "YES (OUI)". $attempts arrives as text, so the *[other] variant reads
+# right with any number.
 
 ## Help and linking
 
 wallet-help-unlinked =
-    Welcome to your wallet on WhatsApp 👋
-    To start, link this number to your wallet account:
-    • LINK — if this is the phone your account was opened with
-    • LINK <account phone or id> — e.g. LINK 0244123456
-    We'll send a 6-digit code by SMS to the account's registered phone; type it here.
-    • HELP — this message
+    Bienvenue dans votre portefeuille sur WhatsApp 👋
+    Pour commencer, associez ce numéro à votre compte portefeuille :
+    • LINK — si votre compte a été ouvert avec ce téléphone
+    • LINK <téléphone ou identifiant du compte> — ex. : LINK 0244123456
+    Nous enverrons un code à 6 chiffres par SMS au téléphone enregistré du compte ; saisissez-le ici.
+    • HELP — ce message
 wallet-help =
-    Here's what you can do:
-    • BAL — your balance
-    • SEND <amount> <phone> [note] — send money, e.g. SEND 50 0244123456 lunch
-    • STATEMENT — your last 10 movements
-    • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
-    • UNLINK — unlink this WhatsApp number
-    • LANG — change the language
-    Every payment asks for your YES first.
-wallet-not-linked = This WhatsApp number isn't linked to a wallet yet. Type LINK to link it, or HELP.
-wallet-already-linked = This WhatsApp number is already linked to a wallet. Type UNLINK first to link another account.
-wallet-unlinked = Done: this WhatsApp number is no longer linked to your wallet. Type LINK to link it again.
-wallet-link-code-sent = If an account matches, we've sent a 6-digit code by SMS to its registered phone. Type the code here within { $minutes } minutes.
-wallet-code-rate-limited = Too many code requests from this number. Please try again in an hour.
+    Voici ce que vous pouvez faire :
+    • BAL — votre solde
+    • SEND <montant> <téléphone> [note] — envoyer de l'argent, ex. : SEND 50 0244123456 déjeuner
+    • STATEMENT — vos 10 dernières opérations
+    • TOPUP <montant> [numéro MoMo] — ajouter de l'argent depuis MTN MoMo, ex. : TOPUP 100
+    • UNLINK — dissocier ce numéro WhatsApp
+    • LANG — changer de langue
+    Chaque paiement attend d'abord votre YES (OUI).
+wallet-not-linked = Ce numéro WhatsApp n'est pas encore associé à un portefeuille. Tapez LINK pour l'associer, ou HELP.
+wallet-already-linked = Ce numéro WhatsApp est déjà associé à un portefeuille. Tapez d'abord UNLINK pour associer un autre compte.
+wallet-unlinked = C'est fait : ce numéro WhatsApp n'est plus associé à votre portefeuille. Tapez LINK pour l'associer à nouveau.
+wallet-link-code-sent = Si un compte correspond, nous avons envoyé un code à 6 chiffres par SMS à son téléphone enregistré. Saisissez le code ici dans les { $minutes } minutes.
+wallet-code-rate-limited = Trop de demandes de code depuis ce numéro. Veuillez réessayer dans une heure.
 wallet-code-wrong =
-    That code isn't right. { $attempts ->
-        [one] 1 attempt left.
-       *[other] { $attempts } attempts left.
+    Ce code n'est pas le bon. { $attempts ->
+        [one] Il vous reste { $attempts } essai.
+       *[other] Essais restants : { $attempts }.
     }
-wallet-code-expired = That code has expired. Type LINK for a new one.
-wallet-code-spent = That code can't be used any more. Type LINK for a new one.
-wallet-no-code-waiting = No code is waiting to be typed. Type LINK to get one.
+wallet-code-expired = Ce code a expiré. Tapez LINK pour en recevoir un nouveau.
+wallet-code-spent = Ce code ne peut plus être utilisé. Tapez LINK pour en recevoir un nouveau.
+wallet-no-code-waiting = Aucun code n'est attendu. Tapez LINK pour en recevoir un.
 wallet-linked =
-    Linked ✅ Welcome, { $name }!{ $frozen ->
-        [yes] {"\u000A"}Your account is frozen for now: you can look at it, but money can't move. Please contact support.
+    Numéro associé ✅ Bienvenue, { $name } !{ $frozen ->
+        [yes] {"\u000A"}Votre compte est gelé pour le moment : vous pouvez le consulter, mais aucun mouvement d'argent n'est possible. Veuillez contacter le service client.
        *[no] {""}
     }
-    Type BAL for your balance or HELP to see everything you can do.
-wallet-session-code-sent = For your security, type the 6-digit code we've just sent by SMS to your registered phone (valid { $minutes } minutes). Then we'll continue.
-wallet-session-renewed = Thanks, you're verified. Go ahead.
-wallet-sms-link = Your wallet code is { $code }. It links WhatsApp to your account and expires in { $minutes } minutes. Never share it.
-wallet-sms-session = Your wallet code is { $code }. It confirms a payment from WhatsApp and expires in { $minutes } minutes. Never share it.
+    Tapez BAL pour voir votre solde ou HELP pour voir tout ce que vous pouvez faire.
+wallet-session-code-sent = Pour votre sécurité, saisissez le code à 6 chiffres que nous venons d'envoyer par SMS à votre téléphone enregistré (valable { $minutes } minutes). Nous continuerons ensuite.
+wallet-session-renewed = Merci, votre identité est vérifiée. Vous pouvez continuer.
+wallet-sms-link = Votre code portefeuille est { $code }. Il associe WhatsApp à votre compte et expire dans { $minutes } minutes. Ne le communiquez jamais.
+wallet-sms-session = Votre code portefeuille est { $code }. Il confirme un paiement depuis WhatsApp et expire dans { $minutes } minutes. Ne le communiquez jamais.
 
 ## Balance and statement
 
-wallet-balance = Your balance: { $amount }
-wallet-statement-empty = No movements yet. Type TOPUP 50 to add money from MoMo.
-wallet-statement-header = Your last { $count } movements, newest first:
+wallet-balance = Votre solde : { $amount }
+wallet-statement-empty = Aucune opération pour l'instant. Tapez TOPUP 50 pour ajouter de l'argent depuis MoMo.
+wallet-statement-header = Vos dernières opérations ({ $count }), de la plus récente à la plus ancienne :
 wallet-statement-line =
     { $date } { $amount } { $what }{ $has_note ->
         [yes] {" "}· { $note }
        *[no] {""}
     } → { $balance }
-wallet-kind-opening = opening balance
-wallet-kind-sent = sent
-wallet-kind-received = received
-wallet-kind-topup = MoMo top-up
-wallet-kind-payout = to MoMo
-wallet-kind-payout-return = MoMo payout returned
+wallet-kind-opening = solde d'ouverture
+wallet-kind-sent = envoyé
+wallet-kind-received = reçu
+wallet-kind-topup = recharge MoMo
+wallet-kind-payout = vers MoMo
+wallet-kind-payout-return = retour d'un envoi MoMo
 
 ## Money movements
 
 wallet-confirm-send =
-    Send { $amount } to { $payee }?
-    Fee: { $fee } · Total: { $total }
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+    Envoyer { $amount } à { $payee } ?
+    Frais : { $fee } · Total : { $total }
+    Répondez YES (OUI) pour confirmer ou NO (NON) pour annuler (valable { $minutes } minutes).
 wallet-confirm-payout =
-    Send { $amount } to the MoMo number { $payee }?
-    Fee: { $fee } · Total: { $total }
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+    Envoyer { $amount } au numéro MoMo { $payee } ?
+    Frais : { $fee } · Total : { $total }
+    Répondez YES (OUI) pour confirmer ou NO (NON) pour annuler (valable { $minutes } minutes).
 wallet-confirm-topup =
-    Top up { $amount } from the MoMo number { $payee }?
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
-wallet-replaced = Your earlier request ({ $amount } to { $payee }) is cancelled; the new one replaces it.
-wallet-nothing-pending = There's nothing waiting for your YES. Send a command first, e.g. SEND 50 0244123456.
-wallet-confirm-expired = That confirmation has expired and nothing was sent. Please send the command again.
-wallet-cancelled = Cancelled. Nothing was sent.
-wallet-sent = Sent ✅ { $amount } to { $payee } (fee { $fee }). Your balance: { $balance }. Ref { $reference }
-wallet-topup-started = Approve the payment of { $amount } on your MoMo phone ({ $number }) to top up. We'll tell you when it arrives.
-wallet-payout-started = We're sending { $amount } to the MoMo number { $number }. We'll tell you when it's done.
+    Recharger votre portefeuille de { $amount } depuis le numéro MoMo { $payee } ?
+    Répondez YES (OUI) pour confirmer ou NO (NON) pour annuler (valable { $minutes } minutes).
+wallet-replaced = Votre demande précédente ({ $amount } à { $payee }) est annulée ; la nouvelle la remplace.
+wallet-nothing-pending = Rien n'attend votre YES. Envoyez d'abord une commande, ex. : SEND 50 0244123456.
+wallet-confirm-expired = Cette confirmation a expiré et rien n'a été envoyé. Veuillez renvoyer la commande.
+wallet-cancelled = Annulé. Rien n'a été envoyé.
+wallet-sent = Envoyé ✅ { $amount } à { $payee } (frais { $fee }). Votre solde : { $balance }. Réf. { $reference }
+wallet-topup-started = Validez le paiement de { $amount } sur votre téléphone MoMo ({ $number }) pour recharger votre portefeuille. Nous vous préviendrons dès que l'argent sera arrivé.
+wallet-payout-started = Nous envoyons { $amount } au numéro MoMo { $number }. Nous vous préviendrons dès que ce sera fait.
 wallet-momo-refused =
     { $topup ->
-        [yes] MoMo refused the top-up: { $reason }.
-       *[no] MoMo refused the payment: { $reason }. Nothing left your wallet.
+        [yes] MoMo a refusé la recharge : { $reason }.
+       *[no] MoMo a refusé le paiement : { $reason }. Rien n'est sorti de votre portefeuille.
     }
 
 ## Refusals
 
-wallet-refused-frozen = Your account is frozen, so money can't move. Please contact support.
-wallet-refused-no-tier = Your account can't move money yet (no limits are set for it). Please contact support.
-wallet-refused-amount = That amount can't be used. Write it with at most 2 decimals, e.g. SEND 50.25 0244123456.
-wallet-refused-self = You can't send money to yourself.
-wallet-refused-transfer-limit = That's above your limit of { $limit } per transfer.
-wallet-refused-daily-limit = That would pass your daily limit of { $limit }. Left for today: { $left }.
-wallet-refused-funds = Not enough money: you need { $total } (fee { $fee } included) and your balance is { $balance }.
-wallet-refused-blocked = We've stopped this payment to keep your money safe. Our team will check it; if it was you, please contact support.
+wallet-refused-frozen = Votre compte est gelé : aucun mouvement d'argent n'est possible. Veuillez contacter le service client.
+wallet-refused-no-tier = Votre compte ne peut pas encore faire de mouvements d'argent (aucun plafond n'est défini pour lui). Veuillez contacter le service client.
+wallet-refused-amount = Ce montant n'est pas utilisable. Écrivez-le avec au plus 2 décimales, ex. : SEND 50.25 0244123456.
+wallet-refused-self = Vous ne pouvez pas vous envoyer de l'argent à vous-même.
+wallet-refused-transfer-limit = Cela dépasse votre plafond de { $limit } par transfert.
+wallet-refused-daily-limit = Cela dépasserait votre plafond journalier de { $limit }. Disponible aujourd'hui : { $left }.
+wallet-refused-funds = Solde insuffisant : il vous faut { $total } (frais de { $fee } inclus) et votre solde est de { $balance }.
+wallet-refused-blocked = Nous avons bloqué ce paiement pour protéger votre argent. Notre équipe va le vérifier ; si c'était bien vous, veuillez contacter le service client.
 
 ## Notices (also the wallet_update template's words)
 
 wallet-received =
-    You received { $amount } from { $name }.{ $has_note ->
-        [yes] {" "}Note: { $note }
+    Vous avez reçu { $amount } de la part de { $name }.{ $has_note ->
+        [yes] {" "}Note : { $note }
        *[no] {""}
     }
-wallet-topup-done = Your top-up of { $amount } has arrived ✅ Type BAL for your balance.
-wallet-topup-failed = Your top-up of { $amount } didn't go through: { $reason }.
-wallet-payout-done = { $amount } has reached the MoMo number { $number } ✅
-wallet-payout-failed = Sending { $amount } to { $number } failed: { $reason }. The money is back in your wallet.
-wallet-event-received = money received
-wallet-event-topup = top-up arrived
-wallet-event-topup-failed = top-up failed
-wallet-event-payout = MoMo payment sent
-wallet-event-payout-failed = MoMo payment failed, money returned
-wallet-reason-rejected = it was declined on the phone
-wallet-reason-expired = it wasn't approved in time
-wallet-reason-funds = not enough money on the MoMo account
-wallet-reason-not-found = that number has no MoMo account
-wallet-reason-other = MoMo couldn't complete it
+wallet-topup-done = Votre recharge de { $amount } est arrivée ✅ Tapez BAL pour voir votre solde.
+wallet-topup-failed = Votre recharge de { $amount } n'a pas abouti : { $reason }.
+wallet-payout-done = Votre envoi de { $amount } est arrivé sur le numéro MoMo { $number } ✅
+wallet-payout-failed = L'envoi de { $amount } au { $number } a échoué : { $reason }. L'argent est de retour dans votre portefeuille.
+wallet-event-received = argent reçu
+wallet-event-topup = recharge reçue
+wallet-event-topup-failed = recharge échouée
+wallet-event-payout = envoi MoMo effectué
+wallet-event-payout-failed = envoi MoMo échoué, argent restitué
+# The reasons follow "la recharge : …", "le paiement : …", "l'envoi … a échoué : …".
+wallet-reason-rejected = la demande a été refusée sur le téléphone
+wallet-reason-expired = la demande n'a pas été validée à temps
+wallet-reason-funds = solde insuffisant sur le compte MoMo
+wallet-reason-not-found = ce numéro n'a pas de compte MoMo
+wallet-reason-other = MoMo n'a pas pu finaliser l'opération
 
 ## What the bot did not understand
 
 wallet-unknown =
-    Sorry, I didn't understand that.{ $has_suggestion ->
-        [yes] {" "}Did you mean { $suggestion }?
+    Désolé, je n'ai pas compris.{ $has_suggestion ->
+        [yes] {" "}Vouliez-vous dire { $suggestion } ?
        *[no] {""}
-    } Type HELP to see what you can do.
-wallet-amount-missing = Write the amount after { $command }, e.g. { $example }
-wallet-amount-invalid = “{ $written }” isn't an amount. Write digits, e.g. { $example }
-wallet-amount-decimals = An amount has at most 2 decimals, e.g. { $example }
-wallet-amount-not-positive = The amount must be more than zero, e.g. { $example }
-wallet-payee-missing = Write the phone number to send to, e.g. { $example }
-wallet-payee-invalid = “{ $written }” isn't a phone number. Write it like 0244123456 or +233244123456, e.g. { $example }
+    } Tapez HELP pour voir ce que vous pouvez faire.
+wallet-amount-missing = Indiquez le montant après { $command }, ex. : { $example }
+wallet-amount-invalid = « { $written } » n'est pas un montant. Écrivez des chiffres, ex. : { $example }
+wallet-amount-decimals = Un montant a au plus 2 décimales, ex. : { $example }
+wallet-amount-not-positive = Le montant doit être supérieur à zéro, ex. : { $example }
+wallet-payee-missing = Indiquez le numéro de téléphone du destinataire, ex. : { $example }
+wallet-payee-invalid = « { $written } » n'est pas un numéro de téléphone. Écrivez-le comme 0244123456 ou +233244123456, ex. : { $example }

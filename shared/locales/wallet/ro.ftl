@@ -1,135 +1,140 @@
-# English copy of the wallet capability (the reference for ro, ru, fr, de: same ids and
-# variables). $amount, $fee, $total, $balance, $limit, $left arrive formatted; $payee and
-# $number arrive masked; $frozen, $has_* and $linked are "yes" / "no".
+# Romanian copy of the wallet capability. Same ids and variables as en.ftl (see the
+# conventions there). "Tu", as Romanian banking apps speak to their customers (the seller copy,
+# written for businesses, says "dumneavoastră"). Diacritics with comma below (ș ț), never
+# cedilla (ş ţ). Commands stay as the bot reads them in every language (BAL, SEND, YES…);
+# DA / NU are accepted too, hence "YES (DA)".
+# $attempts arrives as text, so the *[other] variant reads right with any number.
 
 ## Help and linking
 
 wallet-help-unlinked =
-    Welcome to your wallet on WhatsApp 👋
-    To start, link this number to your wallet account:
-    • LINK — if this is the phone your account was opened with
-    • LINK <account phone or id> — e.g. LINK 0244123456
-    We'll send a 6-digit code by SMS to the account's registered phone; type it here.
-    • HELP — this message
+    Bine ai venit în portofelul tău pe WhatsApp 👋
+    Pentru început, conectează acest număr la contul tău de portofel:
+    • LINK — dacă acesta este telefonul cu care ți-ai deschis contul
+    • LINK <telefonul sau ID-ul contului> — ex.: LINK 0244123456
+    Îți trimitem prin SMS un cod de 6 cifre pe telefonul înregistrat al contului; scrie-l aici.
+    • HELP — acest mesaj
 wallet-help =
-    Here's what you can do:
-    • BAL — your balance
-    • SEND <amount> <phone> [note] — send money, e.g. SEND 50 0244123456 lunch
-    • STATEMENT — your last 10 movements
-    • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
-    • UNLINK — unlink this WhatsApp number
-    • LANG — change the language
-    Every payment asks for your YES first.
-wallet-not-linked = This WhatsApp number isn't linked to a wallet yet. Type LINK to link it, or HELP.
-wallet-already-linked = This WhatsApp number is already linked to a wallet. Type UNLINK first to link another account.
-wallet-unlinked = Done: this WhatsApp number is no longer linked to your wallet. Type LINK to link it again.
-wallet-link-code-sent = If an account matches, we've sent a 6-digit code by SMS to its registered phone. Type the code here within { $minutes } minutes.
-wallet-code-rate-limited = Too many code requests from this number. Please try again in an hour.
+    Iată ce poți face:
+    • BAL — soldul tău
+    • SEND <sumă> <telefon> [notă] — trimite bani, ex.: SEND 50 0244123456 prânz
+    • STATEMENT — ultimele tale 10 tranzacții
+    • TOPUP <sumă> [număr MoMo] — adaugă bani din MTN MoMo, ex.: TOPUP 100
+    • UNLINK — deconectează acest număr de WhatsApp
+    • LANG — schimbă limba
+    Orice plată așteaptă mai întâi un YES (DA) de la tine.
+wallet-not-linked = Acest număr de WhatsApp nu este încă conectat la un portofel. Scrie LINK ca să-l conectezi sau HELP pentru ajutor.
+wallet-already-linked = Acest număr de WhatsApp este deja conectat la un portofel. Ca să conectezi alt cont, scrie mai întâi UNLINK.
+wallet-unlinked = Gata: acest număr de WhatsApp nu mai este conectat la portofelul tău. Scrie LINK ca să-l conectezi din nou.
+wallet-link-code-sent = Dacă există un cont potrivit, am trimis prin SMS un cod de 6 cifre pe telefonul lui înregistrat. Scrie codul aici în cel mult { $minutes } minute.
+wallet-code-rate-limited = Prea multe cereri de cod de pe acest număr. Te rugăm să încerci din nou peste o oră.
 wallet-code-wrong =
-    That code isn't right. { $attempts ->
-        [one] 1 attempt left.
-       *[other] { $attempts } attempts left.
+    Codul nu este corect. { $attempts ->
+        [one] Mai ai { $attempts } încercare.
+        [few] Mai ai { $attempts } încercări.
+       *[other] Încercări rămase: { $attempts }.
     }
-wallet-code-expired = That code has expired. Type LINK for a new one.
-wallet-code-spent = That code can't be used any more. Type LINK for a new one.
-wallet-no-code-waiting = No code is waiting to be typed. Type LINK to get one.
+wallet-code-expired = Codul a expirat. Scrie LINK ca să primești unul nou.
+wallet-code-spent = Codul nu mai poate fi folosit. Scrie LINK ca să primești unul nou.
+wallet-no-code-waiting = Nu așteptăm niciun cod de la tine. Scrie LINK ca să primești unul.
 wallet-linked =
-    Linked ✅ Welcome, { $name }!{ $frozen ->
-        [yes] {"\u000A"}Your account is frozen for now: you can look at it, but money can't move. Please contact support.
+    Număr conectat ✅ Bine ai venit, { $name }!{ $frozen ->
+        [yes] {"\u000A"}Contul tău este înghețat deocamdată: îl poți vedea, dar nu poți face operațiuni cu bani. Te rugăm să contactezi asistența.
        *[no] {""}
     }
-    Type BAL for your balance or HELP to see everything you can do.
-wallet-session-code-sent = For your security, type the 6-digit code we've just sent by SMS to your registered phone (valid { $minutes } minutes). Then we'll continue.
-wallet-session-renewed = Thanks, you're verified. Go ahead.
-wallet-sms-link = Your wallet code is { $code }. It links WhatsApp to your account and expires in { $minutes } minutes. Never share it.
-wallet-sms-session = Your wallet code is { $code }. It confirms a payment from WhatsApp and expires in { $minutes } minutes. Never share it.
+    Scrie BAL ca să vezi soldul sau HELP ca să vezi tot ce poți face.
+wallet-session-code-sent = Pentru siguranța ta, scrie codul de 6 cifre pe care tocmai ți l-am trimis prin SMS pe telefonul înregistrat (valabil { $minutes } minute). Apoi continuăm.
+wallet-session-renewed = Mulțumim, identitatea ta este confirmată. Poți continua.
+wallet-sms-link = Codul tău de portofel este { $code }. Cu el conectezi WhatsApp la contul tău; expiră în { $minutes } minute. Nu-l spune nimănui.
+wallet-sms-session = Codul tău de portofel este { $code }. Cu el confirmi o plată din WhatsApp; expiră în { $minutes } minute. Nu-l spune nimănui.
 
 ## Balance and statement
 
-wallet-balance = Your balance: { $amount }
-wallet-statement-empty = No movements yet. Type TOPUP 50 to add money from MoMo.
-wallet-statement-header = Your last { $count } movements, newest first:
+wallet-balance = Soldul tău: { $amount }
+wallet-statement-empty = Nicio tranzacție deocamdată. Scrie TOPUP 50 ca să adaugi bani din MoMo.
+wallet-statement-header = Ultimele tale tranzacții ({ $count }), cele mai noi primele:
 wallet-statement-line =
     { $date } { $amount } { $what }{ $has_note ->
         [yes] {" "}· { $note }
        *[no] {""}
     } → { $balance }
-wallet-kind-opening = opening balance
-wallet-kind-sent = sent
-wallet-kind-received = received
-wallet-kind-topup = MoMo top-up
-wallet-kind-payout = to MoMo
-wallet-kind-payout-return = MoMo payout returned
+wallet-kind-opening = sold inițial
+wallet-kind-sent = trimis
+wallet-kind-received = primit
+wallet-kind-topup = alimentare din MoMo
+wallet-kind-payout = către MoMo
+wallet-kind-payout-return = transfer către MoMo returnat
 
 ## Money movements
 
 wallet-confirm-send =
-    Send { $amount } to { $payee }?
-    Fee: { $fee } · Total: { $total }
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+    Trimiți { $amount } către { $payee }?
+    Comision: { $fee } · Total: { $total }
+    Răspunde YES (DA) ca să confirmi sau NO (NU) ca să anulezi (valabil { $minutes } minute).
 wallet-confirm-payout =
-    Send { $amount } to the MoMo number { $payee }?
-    Fee: { $fee } · Total: { $total }
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+    Trimiți { $amount } pe numărul MoMo { $payee }?
+    Comision: { $fee } · Total: { $total }
+    Răspunde YES (DA) ca să confirmi sau NO (NU) ca să anulezi (valabil { $minutes } minute).
 wallet-confirm-topup =
-    Top up { $amount } from the MoMo number { $payee }?
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
-wallet-replaced = Your earlier request ({ $amount } to { $payee }) is cancelled; the new one replaces it.
-wallet-nothing-pending = There's nothing waiting for your YES. Send a command first, e.g. SEND 50 0244123456.
-wallet-confirm-expired = That confirmation has expired and nothing was sent. Please send the command again.
-wallet-cancelled = Cancelled. Nothing was sent.
-wallet-sent = Sent ✅ { $amount } to { $payee } (fee { $fee }). Your balance: { $balance }. Ref { $reference }
-wallet-topup-started = Approve the payment of { $amount } on your MoMo phone ({ $number }) to top up. We'll tell you when it arrives.
-wallet-payout-started = We're sending { $amount } to the MoMo number { $number }. We'll tell you when it's done.
+    Alimentezi portofelul cu { $amount } din numărul MoMo { $payee }?
+    Răspunde YES (DA) ca să confirmi sau NO (NU) ca să anulezi (valabil { $minutes } minute).
+wallet-replaced = Cererea ta anterioară ({ $amount } către { $payee }) a fost anulată; cea nouă o înlocuiește.
+wallet-nothing-pending = Nu așteptăm niciun YES de la tine. Trimite mai întâi o comandă, ex.: SEND 50 0244123456.
+wallet-confirm-expired = Confirmarea a expirat și nu s-a trimis nimic. Te rugăm să trimiți din nou comanda.
+wallet-cancelled = Anulat. Nu s-a trimis nimic.
+wallet-sent = Trimis ✅ { $amount } către { $payee } (comision { $fee }). Soldul tău: { $balance }. Ref. { $reference }
+wallet-topup-started = Aprobă plata de { $amount } pe telefonul tău MoMo ({ $number }) ca să alimentezi portofelul. Te anunțăm când ajung banii.
+wallet-payout-started = Trimitem { $amount } pe numărul MoMo { $number }. Te anunțăm când e gata.
 wallet-momo-refused =
     { $topup ->
-        [yes] MoMo refused the top-up: { $reason }.
-       *[no] MoMo refused the payment: { $reason }. Nothing left your wallet.
+        [yes] MoMo a refuzat alimentarea: { $reason }.
+       *[no] MoMo a refuzat plata: { $reason }. Banii nu au ieșit din portofelul tău.
     }
 
 ## Refusals
 
-wallet-refused-frozen = Your account is frozen, so money can't move. Please contact support.
-wallet-refused-no-tier = Your account can't move money yet (no limits are set for it). Please contact support.
-wallet-refused-amount = That amount can't be used. Write it with at most 2 decimals, e.g. SEND 50.25 0244123456.
-wallet-refused-self = You can't send money to yourself.
-wallet-refused-transfer-limit = That's above your limit of { $limit } per transfer.
-wallet-refused-daily-limit = That would pass your daily limit of { $limit }. Left for today: { $left }.
-wallet-refused-funds = Not enough money: you need { $total } (fee { $fee } included) and your balance is { $balance }.
-wallet-refused-blocked = We've stopped this payment to keep your money safe. Our team will check it; if it was you, please contact support.
+wallet-refused-frozen = Contul tău este înghețat, așa că nu poți face operațiuni cu bani. Te rugăm să contactezi asistența.
+wallet-refused-no-tier = Contul tău nu poate face încă operațiuni cu bani (nu are limite stabilite). Te rugăm să contactezi asistența.
+wallet-refused-amount = Această sumă nu poate fi folosită. Scrie-o cu cel mult 2 zecimale, ex.: SEND 50.25 0244123456.
+wallet-refused-self = Nu poți trimite bani în propriul tău cont.
+wallet-refused-transfer-limit = Suma depășește limita ta de { $limit } pe transfer.
+wallet-refused-daily-limit = Cu această sumă ai depăși limita zilnică de { $limit }. Îți mai rămân azi: { $left }.
+wallet-refused-funds = Nu ai destui bani: îți trebuie { $total } (cu tot cu comisionul de { $fee }), iar soldul tău este { $balance }.
+wallet-refused-blocked = Am oprit această plată ca să-ți protejăm banii. Echipa noastră o va verifica; dacă ai fost chiar tu, te rugăm să contactezi asistența.
 
 ## Notices (also the wallet_update template's words)
 
 wallet-received =
-    You received { $amount } from { $name }.{ $has_note ->
-        [yes] {" "}Note: { $note }
+    Ai primit { $amount } de la { $name }.{ $has_note ->
+        [yes] {" "}Notă: { $note }
        *[no] {""}
     }
-wallet-topup-done = Your top-up of { $amount } has arrived ✅ Type BAL for your balance.
-wallet-topup-failed = Your top-up of { $amount } didn't go through: { $reason }.
-wallet-payout-done = { $amount } has reached the MoMo number { $number } ✅
-wallet-payout-failed = Sending { $amount } to { $number } failed: { $reason }. The money is back in your wallet.
-wallet-event-received = money received
-wallet-event-topup = top-up arrived
-wallet-event-topup-failed = top-up failed
-wallet-event-payout = MoMo payment sent
-wallet-event-payout-failed = MoMo payment failed, money returned
-wallet-reason-rejected = it was declined on the phone
-wallet-reason-expired = it wasn't approved in time
-wallet-reason-funds = not enough money on the MoMo account
-wallet-reason-not-found = that number has no MoMo account
-wallet-reason-other = MoMo couldn't complete it
+wallet-topup-done = Alimentarea de { $amount } a ajuns ✅ Scrie BAL ca să vezi soldul.
+wallet-topup-failed = Alimentarea de { $amount } nu a reușit: { $reason }.
+wallet-payout-done = Suma de { $amount } a ajuns pe numărul MoMo { $number } ✅
+wallet-payout-failed = Trimiterea a { $amount } către { $number } a eșuat: { $reason }. Banii sunt din nou în portofelul tău.
+wallet-event-received = bani primiți
+wallet-event-topup = alimentare reușită
+wallet-event-topup-failed = alimentare eșuată
+wallet-event-payout = plată MoMo trimisă
+wallet-event-payout-failed = plată MoMo eșuată, bani returnați
+# The reasons follow "alimentarea: …", "plata: …", "trimiterea … a eșuat: …" (all feminine).
+wallet-reason-rejected = a fost refuzată pe telefon
+wallet-reason-expired = nu a fost aprobată la timp
+wallet-reason-funds = nu sunt destui bani în contul MoMo
+wallet-reason-not-found = numărul nu are cont MoMo
+wallet-reason-other = MoMo nu a putut finaliza operațiunea
 
 ## What the bot did not understand
 
 wallet-unknown =
-    Sorry, I didn't understand that.{ $has_suggestion ->
-        [yes] {" "}Did you mean { $suggestion }?
+    Scuze, nu am înțeles.{ $has_suggestion ->
+        [yes] {" "}Ai vrut să scrii { $suggestion }?
        *[no] {""}
-    } Type HELP to see what you can do.
-wallet-amount-missing = Write the amount after { $command }, e.g. { $example }
-wallet-amount-invalid = “{ $written }” isn't an amount. Write digits, e.g. { $example }
-wallet-amount-decimals = An amount has at most 2 decimals, e.g. { $example }
-wallet-amount-not-positive = The amount must be more than zero, e.g. { $example }
-wallet-payee-missing = Write the phone number to send to, e.g. { $example }
-wallet-payee-invalid = “{ $written }” isn't a phone number. Write it like 0244123456 or +233244123456, e.g. { $example }
+    } Scrie HELP ca să vezi ce poți face.
+wallet-amount-missing = Scrie suma după { $command }, ex.: { $example }
+wallet-amount-invalid = „{ $written }” nu este o sumă. Scrie cifre, ex.: { $example }
+wallet-amount-decimals = O sumă are cel mult 2 zecimale, ex.: { $example }
+wallet-amount-not-positive = Suma trebuie să fie mai mare decât zero, ex.: { $example }
+wallet-payee-missing = Scrie numărul de telefon al destinatarului, ex.: { $example }
+wallet-payee-invalid = „{ $written }” nu este un număr de telefon. Scrie-l ca 0244123456 sau +233244123456, ex.: { $example }

@@ -1,135 +1,142 @@
-# English copy of the wallet capability (the reference for ro, ru, fr, de: same ids and
-# variables). $amount, $fee, $total, $balance, $limit, $left arrive formatted; $payee and
-# $number arrive masked; $frozen, $has_* and $linked are "yes" / "no".
+# Russian copy of the wallet capability. Same ids and variables as en.ftl (see the conventions
+# there). Polite "вы"; the bot never speaks of itself in the past tense (that would give it a
+# gender). Names and masked numbers stay in the nominative: they follow a noun ("получатель",
+# "номер") or a colon, never a preposition that would decline them. Minutes arrive as text, so
+# they are written "мин." (no form of "минута" to pick); likewise the *[other] variant of
+# $attempts reads right with any number. Commands stay as the bot reads them in every language
+# (BAL, SEND, YES…); ДА / НЕТ are accepted too, hence "YES (ДА)".
 
 ## Help and linking
 
 wallet-help-unlinked =
-    Welcome to your wallet on WhatsApp 👋
-    To start, link this number to your wallet account:
-    • LINK — if this is the phone your account was opened with
-    • LINK <account phone or id> — e.g. LINK 0244123456
-    We'll send a 6-digit code by SMS to the account's registered phone; type it here.
-    • HELP — this message
+    Добро пожаловать в ваш кошелёк в WhatsApp 👋
+    Для начала привяжите этот номер к своему счёту кошелька:
+    • LINK — если счёт открыт на этот номер телефона
+    • LINK <телефон или ID счёта> — например: LINK 0244123456
+    Мы отправим 6-значный код по SMS на телефон, указанный в счёте; введите его здесь.
+    • HELP — это сообщение
 wallet-help =
-    Here's what you can do:
-    • BAL — your balance
-    • SEND <amount> <phone> [note] — send money, e.g. SEND 50 0244123456 lunch
-    • STATEMENT — your last 10 movements
-    • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
-    • UNLINK — unlink this WhatsApp number
-    • LANG — change the language
-    Every payment asks for your YES first.
-wallet-not-linked = This WhatsApp number isn't linked to a wallet yet. Type LINK to link it, or HELP.
-wallet-already-linked = This WhatsApp number is already linked to a wallet. Type UNLINK first to link another account.
-wallet-unlinked = Done: this WhatsApp number is no longer linked to your wallet. Type LINK to link it again.
-wallet-link-code-sent = If an account matches, we've sent a 6-digit code by SMS to its registered phone. Type the code here within { $minutes } minutes.
-wallet-code-rate-limited = Too many code requests from this number. Please try again in an hour.
+    Вот что можно сделать:
+    • BAL — ваш баланс
+    • SEND <сумма> <телефон> [комментарий] — отправить деньги, например: SEND 50 0244123456 обед
+    • STATEMENT — ваши последние 10 операций
+    • TOPUP <сумма> [номер MoMo] — пополнить кошелёк с MTN MoMo, например: TOPUP 100
+    • UNLINK — отвязать этот номер WhatsApp
+    • LANG — сменить язык
+    Каждый платёж выполняется только после вашего YES (ДА).
+wallet-not-linked = Этот номер WhatsApp пока не привязан к кошельку. Напишите LINK, чтобы привязать его, или HELP.
+wallet-already-linked = Этот номер WhatsApp уже привязан к кошельку. Чтобы привязать другой счёт, сначала напишите UNLINK.
+wallet-unlinked = Готово: этот номер WhatsApp больше не привязан к вашему кошельку. Напишите LINK, чтобы привязать его снова.
+wallet-link-code-sent = Если такой счёт есть, мы отправили 6-значный код по SMS на указанный в нём телефон. Введите код здесь в течение { $minutes } мин.
+wallet-code-rate-limited = С этого номера запрошено слишком много кодов. Пожалуйста, попробуйте ещё раз через час.
 wallet-code-wrong =
-    That code isn't right. { $attempts ->
-        [one] 1 attempt left.
-       *[other] { $attempts } attempts left.
+    Код неверный. { $attempts ->
+        [one] Осталась { $attempts } попытка.
+        [few] Осталось { $attempts } попытки.
+        [many] Осталось { $attempts } попыток.
+       *[other] Осталось попыток: { $attempts }.
     }
-wallet-code-expired = That code has expired. Type LINK for a new one.
-wallet-code-spent = That code can't be used any more. Type LINK for a new one.
-wallet-no-code-waiting = No code is waiting to be typed. Type LINK to get one.
+wallet-code-expired = Срок действия кода истёк. Напишите LINK, чтобы получить новый.
+wallet-code-spent = Этот код больше нельзя использовать. Напишите LINK, чтобы получить новый.
+wallet-no-code-waiting = Сейчас нет кода, который нужно ввести. Напишите LINK, чтобы получить его.
 wallet-linked =
-    Linked ✅ Welcome, { $name }!{ $frozen ->
-        [yes] {"\u000A"}Your account is frozen for now: you can look at it, but money can't move. Please contact support.
+    Номер привязан ✅ Добро пожаловать, { $name }!{ $frozen ->
+        [yes] {"\u000A"}Ваш счёт временно заморожен: его можно просматривать, но операции с деньгами недоступны. Пожалуйста, обратитесь в поддержку.
        *[no] {""}
     }
-    Type BAL for your balance or HELP to see everything you can do.
-wallet-session-code-sent = For your security, type the 6-digit code we've just sent by SMS to your registered phone (valid { $minutes } minutes). Then we'll continue.
-wallet-session-renewed = Thanks, you're verified. Go ahead.
-wallet-sms-link = Your wallet code is { $code }. It links WhatsApp to your account and expires in { $minutes } minutes. Never share it.
-wallet-sms-session = Your wallet code is { $code }. It confirms a payment from WhatsApp and expires in { $minutes } minutes. Never share it.
+    Напишите BAL, чтобы узнать баланс, или HELP, чтобы увидеть все возможности.
+wallet-session-code-sent = Для вашей безопасности введите 6-значный код, который мы только что отправили по SMS на ваш телефон (действует { $minutes } мин.). Затем продолжим.
+wallet-session-renewed = Спасибо, проверка пройдена. Можно продолжать.
+wallet-sms-link = Ваш код для кошелька: { $code }. Он привязывает WhatsApp к вашему счёту и действует { $minutes } мин. Никому его не сообщайте.
+wallet-sms-session = Ваш код для кошелька: { $code }. Он подтверждает платёж из WhatsApp и действует { $minutes } мин. Никому его не сообщайте.
 
 ## Balance and statement
 
-wallet-balance = Your balance: { $amount }
-wallet-statement-empty = No movements yet. Type TOPUP 50 to add money from MoMo.
-wallet-statement-header = Your last { $count } movements, newest first:
+wallet-balance = Ваш баланс: { $amount }
+wallet-statement-empty = Операций пока нет. Напишите TOPUP 50, чтобы пополнить кошелёк с MoMo.
+wallet-statement-header = Ваши последние операции ({ $count }), сначала новые:
 wallet-statement-line =
     { $date } { $amount } { $what }{ $has_note ->
         [yes] {" "}· { $note }
        *[no] {""}
     } → { $balance }
-wallet-kind-opening = opening balance
-wallet-kind-sent = sent
-wallet-kind-received = received
-wallet-kind-topup = MoMo top-up
-wallet-kind-payout = to MoMo
-wallet-kind-payout-return = MoMo payout returned
+wallet-kind-opening = начальный остаток
+wallet-kind-sent = отправлено
+wallet-kind-received = получено
+wallet-kind-topup = пополнение с MoMo
+wallet-kind-payout = на MoMo
+wallet-kind-payout-return = возврат перевода на MoMo
 
 ## Money movements
 
 wallet-confirm-send =
-    Send { $amount } to { $payee }?
-    Fee: { $fee } · Total: { $total }
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+    Перевести { $amount } получателю { $payee }?
+    Комиссия: { $fee } · Итого: { $total }
+    Ответьте YES (ДА), чтобы подтвердить, или NO (НЕТ), чтобы отменить (действует { $minutes } мин.).
 wallet-confirm-payout =
-    Send { $amount } to the MoMo number { $payee }?
-    Fee: { $fee } · Total: { $total }
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+    Отправить { $amount } на номер MoMo { $payee }?
+    Комиссия: { $fee } · Итого: { $total }
+    Ответьте YES (ДА), чтобы подтвердить, или NO (НЕТ), чтобы отменить (действует { $minutes } мин.).
 wallet-confirm-topup =
-    Top up { $amount } from the MoMo number { $payee }?
-    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
-wallet-replaced = Your earlier request ({ $amount } to { $payee }) is cancelled; the new one replaces it.
-wallet-nothing-pending = There's nothing waiting for your YES. Send a command first, e.g. SEND 50 0244123456.
-wallet-confirm-expired = That confirmation has expired and nothing was sent. Please send the command again.
-wallet-cancelled = Cancelled. Nothing was sent.
-wallet-sent = Sent ✅ { $amount } to { $payee } (fee { $fee }). Your balance: { $balance }. Ref { $reference }
-wallet-topup-started = Approve the payment of { $amount } on your MoMo phone ({ $number }) to top up. We'll tell you when it arrives.
-wallet-payout-started = We're sending { $amount } to the MoMo number { $number }. We'll tell you when it's done.
+    Пополнить кошелёк на { $amount } с номера MoMo { $payee }?
+    Ответьте YES (ДА), чтобы подтвердить, или NO (НЕТ), чтобы отменить (действует { $minutes } мин.).
+wallet-replaced = Предыдущий запрос ({ $amount }, получатель { $payee }) отменён: его заменяет новый.
+wallet-nothing-pending = Сейчас нет операций, ожидающих вашего YES. Сначала отправьте команду, например: SEND 50 0244123456.
+wallet-confirm-expired = Время на подтверждение истекло, ничего не отправлено. Пожалуйста, отправьте команду ещё раз.
+wallet-cancelled = Отменено. Ничего не отправлено.
+wallet-sent = Отправлено ✅ { $amount } получателю { $payee } (комиссия { $fee }). Ваш баланс: { $balance }. Номер операции: { $reference }
+wallet-topup-started = Подтвердите платёж на { $amount } в MoMo на своём телефоне ({ $number }), чтобы пополнить кошелёк. Мы сообщим, когда деньги поступят.
+wallet-payout-started = Отправляем { $amount } на номер MoMo { $number }. Мы сообщим, когда перевод завершится.
 wallet-momo-refused =
     { $topup ->
-        [yes] MoMo refused the top-up: { $reason }.
-       *[no] MoMo refused the payment: { $reason }. Nothing left your wallet.
+        [yes] MoMo отклонил пополнение: { $reason }.
+       *[no] MoMo отклонил платёж: { $reason }. Деньги с вашего кошелька не списаны.
     }
 
 ## Refusals
 
-wallet-refused-frozen = Your account is frozen, so money can't move. Please contact support.
-wallet-refused-no-tier = Your account can't move money yet (no limits are set for it). Please contact support.
-wallet-refused-amount = That amount can't be used. Write it with at most 2 decimals, e.g. SEND 50.25 0244123456.
-wallet-refused-self = You can't send money to yourself.
-wallet-refused-transfer-limit = That's above your limit of { $limit } per transfer.
-wallet-refused-daily-limit = That would pass your daily limit of { $limit }. Left for today: { $left }.
-wallet-refused-funds = Not enough money: you need { $total } (fee { $fee } included) and your balance is { $balance }.
-wallet-refused-blocked = We've stopped this payment to keep your money safe. Our team will check it; if it was you, please contact support.
+wallet-refused-frozen = Ваш счёт заморожен, поэтому операции с деньгами недоступны. Пожалуйста, обратитесь в поддержку.
+wallet-refused-no-tier = По вашему счёту пока нельзя проводить операции с деньгами (для него не установлены лимиты). Пожалуйста, обратитесь в поддержку.
+wallet-refused-amount = Такую сумму использовать нельзя. В дробной части может быть не больше 2 знаков, например: SEND 50.25 0244123456.
+wallet-refused-self = Нельзя перевести деньги на свой же счёт.
+wallet-refused-transfer-limit = Это больше вашего лимита { $limit } на один перевод.
+wallet-refused-daily-limit = Так вы превысите дневной лимит { $limit }. Доступно на сегодня: { $left }.
+wallet-refused-funds = Недостаточно средств: нужно { $total } (включая комиссию { $fee }), а ваш баланс — { $balance }.
+wallet-refused-blocked = Мы остановили этот платёж, чтобы защитить ваши деньги. Наша команда его проверит; если это были вы, пожалуйста, обратитесь в поддержку.
 
 ## Notices (also the wallet_update template's words)
 
 wallet-received =
-    You received { $amount } from { $name }.{ $has_note ->
-        [yes] {" "}Note: { $note }
+    Вы получили { $amount }, отправитель: { $name }.{ $has_note ->
+        [yes] {" "}Комментарий: { $note }
        *[no] {""}
     }
-wallet-topup-done = Your top-up of { $amount } has arrived ✅ Type BAL for your balance.
-wallet-topup-failed = Your top-up of { $amount } didn't go through: { $reason }.
-wallet-payout-done = { $amount } has reached the MoMo number { $number } ✅
-wallet-payout-failed = Sending { $amount } to { $number } failed: { $reason }. The money is back in your wallet.
-wallet-event-received = money received
-wallet-event-topup = top-up arrived
-wallet-event-topup-failed = top-up failed
-wallet-event-payout = MoMo payment sent
-wallet-event-payout-failed = MoMo payment failed, money returned
-wallet-reason-rejected = it was declined on the phone
-wallet-reason-expired = it wasn't approved in time
-wallet-reason-funds = not enough money on the MoMo account
-wallet-reason-not-found = that number has no MoMo account
-wallet-reason-other = MoMo couldn't complete it
+wallet-topup-done = Пополнение на { $amount } зачислено ✅ Напишите BAL, чтобы узнать баланс.
+wallet-topup-failed = Пополнение на { $amount } не прошло: { $reason }.
+wallet-payout-done = Перевод { $amount } на номер MoMo { $number } выполнен ✅
+wallet-payout-failed = Перевод { $amount } на номер { $number } не прошёл: { $reason }. Деньги вернулись в ваш кошелёк.
+wallet-event-received = поступление денег
+wallet-event-topup = пополнение зачислено
+wallet-event-topup-failed = пополнение не прошло
+wallet-event-payout = перевод на MoMo отправлен
+wallet-event-payout-failed = перевод на MoMo не прошёл, деньги возвращены
+# The reasons follow "пополнение: …", "платёж: …", "перевод … не прошёл: …".
+wallet-reason-rejected = запрос отклонён на телефоне
+wallet-reason-expired = запрос не подтверждён вовремя
+wallet-reason-funds = на счёте MoMo недостаточно средств
+wallet-reason-not-found = у этого номера нет счёта MoMo
+wallet-reason-other = MoMo не удалось выполнить операцию
 
 ## What the bot did not understand
 
 wallet-unknown =
-    Sorry, I didn't understand that.{ $has_suggestion ->
-        [yes] {" "}Did you mean { $suggestion }?
+    Извините, я не понимаю это сообщение.{ $has_suggestion ->
+        [yes] {" "}Возможно, вы имели в виду { $suggestion }?
        *[no] {""}
-    } Type HELP to see what you can do.
-wallet-amount-missing = Write the amount after { $command }, e.g. { $example }
-wallet-amount-invalid = “{ $written }” isn't an amount. Write digits, e.g. { $example }
-wallet-amount-decimals = An amount has at most 2 decimals, e.g. { $example }
-wallet-amount-not-positive = The amount must be more than zero, e.g. { $example }
-wallet-payee-missing = Write the phone number to send to, e.g. { $example }
-wallet-payee-invalid = “{ $written }” isn't a phone number. Write it like 0244123456 or +233244123456, e.g. { $example }
+    } Напишите HELP, чтобы увидеть, что можно сделать.
+wallet-amount-missing = Укажите сумму после { $command }, например: { $example }
+wallet-amount-invalid = «{ $written }» — это не сумма. Напишите её цифрами, например: { $example }
+wallet-amount-decimals = В дробной части суммы может быть не больше 2 знаков, например: { $example }
+wallet-amount-not-positive = Сумма должна быть больше нуля, например: { $example }
+wallet-payee-missing = Укажите номер телефона получателя, например: { $example }
+wallet-payee-invalid = «{ $written }» — это не номер телефона. Напишите его так: 0244123456 или +233244123456, например: { $example }
