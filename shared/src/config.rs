@@ -131,6 +131,12 @@ pub struct Config {
     pub quiet_hours: Option<String>,
     /// `SMS_SENDER_ID`: the sender the one-time code SMS show, where the country allows one.
     pub sms_sender_id: Option<String>,
+    /// `OTP_KEY`: the key of the one-time codes' hashes (from the secret in AWS).
+    pub otp_key: Option<Secret>,
+    /// `MOMO_*`: the MTN MoMo client.
+    pub momo: crate::momo::MomoConfig,
+    /// The wallet's limits, fees, sessions and fraud rules (`WALLET_*`, `OTP_*`, `FRAUD_*`).
+    pub wallet: crate::capabilities::wallet::WalletSettings,
 }
 
 /// Limits of the functions, from configuration with safe defaults (see the README).
@@ -162,12 +168,17 @@ impl Default for Limits {
 }
 
 /// The settings that may come from the secret, as well as from the environment.
-pub const SECRET_KEYS: [&str; 5] = [
+pub const SECRET_KEYS: [&str; 10] = [
     "WHATSAPP_APP_SECRET",
     "WHATSAPP_VERIFY_TOKEN",
     "WHATSAPP_ACCESS_TOKEN",
     "DATA_KEY",
     "MIAPOS_PUBLIC_KEY",
+    "OTP_KEY",
+    crate::momo::client::SECRET_KEYS[0],
+    crate::momo::client::SECRET_KEYS[1],
+    crate::momo::client::SECRET_KEYS[2],
+    crate::momo::client::SECRET_KEYS[3],
 ];
 
 impl Config {
@@ -294,6 +305,9 @@ impl Config {
             template_languages: get("TEMPLATE_LANGUAGES"),
             quiet_hours: get("QUIET_HOURS"),
             sms_sender_id: get("SMS_SENDER_ID"),
+            otp_key: get("OTP_KEY").map(Secret::new),
+            momo: crate::momo::MomoConfig::from_lookup(|name| get(name))?,
+            wallet: crate::capabilities::wallet::WalletSettings::from_lookup(|name| get(name))?,
         })
     }
 

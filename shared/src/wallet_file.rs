@@ -81,6 +81,40 @@ impl WalletFile {
     pub fn accounts(&self) -> Vec<WalletAccount> {
         self.accounts.clone()
     }
+
+    /// Writes every account and posts each opening balance once, from the system's opening
+    /// account, so the ledger always balances. Importing the same file again changes
+    /// nothing on the ledger (the opening transfer's id is the account's). Returns how many
+    /// accounts were written and how many opening balances were posted now.
+    pub async fn import(
+        &self,
+        accounts: &dyn crate::ports::WalletDirectory,
+        ledger: &dyn crate::ledger::Ledger,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(usize, usize), crate::ledger::LedgerError> {
+        use crate::ledger::{Leg, Posted, Transfer, TransferKind, system, to_minor};
+        let mut posted = 0;
+        for account in &self.accounts {
+            accounts.put_account(account).await?;
+            let minor = to_minor(account.opening_balance, account.currency).unwrap_or(0);
+            if minor <= 0 {
+                continue;
+            }
+            let transfer = Transfer {
+                id: format!("opening:{}", account.id),
+                kind: TransferKind::Opening,
+                currency: account.currency,
+                legs: vec![Leg { from: system::opening(), to: account.ledger_account(), amount: minor }],
+                hash: None,
+                memo: None,
+                at,
+            };
+            if ledger.post(&transfer).await? == Posted::Applied {
+                posted += 1;
+            }
+        }
+        Ok((self.accounts.len(), posted))
+    }
 }
 
 impl AccountEntry {

@@ -17,10 +17,13 @@ use crate::adapters::memory::{
     MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
 };
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
-use crate::config::{Config, ConfigError, names};
+use crate::capabilities::wallet::settlement::{MomoDeps, SettlementDeps};
+use crate::capabilities::wallet::{WalletCapability, WalletDeps, WalletSettings};
+use crate::config::{Config, ConfigError, Secret, names};
 use crate::crypto::DataKey;
 use crate::ledger::Ledger;
 use crate::miapos::{MiaposClient, MiaposClientConfig};
+use crate::momo::{MobileMoney, MomoClient};
 use crate::ports::{
     AlertStore, AuditLog, Clock, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog,
     IdempotencyStore, MomoOperationStore, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, SmsSender,
@@ -68,6 +71,58 @@ pub fn seller(
         data_key,
         settings,
     }))
+}
+
+/// What the wallet is built from besides the stores.
+pub struct WalletParts {
+    pub momo: Arc<dyn MobileMoney>,
+    pub sms: Arc<dyn SmsSender>,
+    pub clock: Arc<dyn Clock>,
+    pub otp_key: Secret,
+    pub settings: WalletSettings,
+}
+
+/// The wallet capability over `stores`.
+pub fn wallet(stores: &dyn Stores, parts: WalletParts) -> Result<WalletCapability, ConfigError> {
+    Ok(WalletCapability::new(WalletDeps {
+        accounts: stores.wallet_accounts()?,
+        links: stores.wallet_links()?,
+        contacts: stores.contacts()?,
+        ledger: stores.ledger()?,
+        operations: stores.momo_operations()?,
+        momo: parts.momo,
+        sms: parts.sms,
+        idempotency: stores.idempotency()?,
+        audit: stores.audit()?,
+        failed_commands: stores.failed_commands()?,
+        alerts: stores.alerts()?,
+        clock: parts.clock,
+        otp_key: parts.otp_key,
+        settings: parts.settings,
+    }))
+}
+
+/// What settles MoMo operations (the status function's callbacks, the scheduled polls).
+pub fn settlement(
+    stores: &dyn Stores,
+    momo: Arc<dyn MobileMoney>,
+    outbound: Arc<dyn QueueSender>,
+    clock: Arc<dyn Clock>,
+    settings: WalletSettings,
+) -> Result<SettlementDeps, ConfigError> {
+    Ok(SettlementDeps {
+        momo: MomoDeps {
+            operations: stores.momo_operations()?,
+            momo,
+            ledger: stores.ledger()?,
+            alerts: stores.alerts()?,
+            settings,
+        },
+        contacts: stores.contacts()?,
+        directory: stores.directory()?,
+        outbound,
+        clock,
+    })
 }
 
 /// The memory twins of every store, shared by whoever is built from them.
@@ -199,6 +254,37 @@ impl AwsStores {
     /// One-time codes by SMS through SNS (`SMS_SENDER_ID` as the sender, where allowed).
     pub fn sms(&self) -> Arc<dyn SmsSender> {
         Arc::new(SnsSmsSender::new(self.clients.sns.clone(), self.config.sms_sender_id.clone()))
+    }
+
+    /// Whether this deployment runs the wallet: its accounts table is configured.
+    pub fn runs_wallet(&self) -> bool {
+        self.config.tables.wallet_accounts.is_some()
+    }
+
+    /// One MoMo client per process: it holds the products' token cache.
+    pub fn momo(&self) -> Result<Arc<MomoClient>, WiringError> {
+        self.config.momo.require()?;
+        Ok(Arc::new(MomoClient::new(self.config.momo.clone())?))
+    }
+
+    /// The wallet capability as a Lambda runs it, where the deployment runs the wallet.
+    pub fn wallet(&self, clock: Arc<dyn Clock>) -> Result<Option<WalletCapability>, WiringError> {
+        if !self.runs_wallet() {
+            return Ok(None);
+        }
+        let otp_key = self.config.otp_key.clone().ok_or(ConfigError::Missing("OTP_KEY"))?;
+        let parts =
+            WalletParts { momo: self.momo()?, sms: self.sms(), clock, otp_key, settings: self.config.wallet.clone() };
+        Ok(Some(wallet(self, parts)?))
+    }
+
+    /// MoMo settlement as the status and scheduled functions run it, where the deployment
+    /// runs the wallet.
+    pub fn settlement(&self, clock: Arc<dyn Clock>) -> Result<Option<SettlementDeps>, WiringError> {
+        if !self.runs_wallet() {
+            return Ok(None);
+        }
+        Ok(Some(settlement(self, self.momo()?, self.outbound()?, clock, self.config.wallet.clone())?))
     }
 
     pub fn cloud_api(&self) -> Result<Arc<CloudApiClient>, ConfigError> {

@@ -19,6 +19,8 @@ pub enum WordArg {
     Amount(Money),
     /// Another message of the locale files, without arguments (a status word).
     Message(String),
+    /// A count: selectors on it pick the locale's plural form.
+    Count(i64),
     /// Any amount, zero and negative included (a balance, a statement line), in minor units.
     Minor { minor: i64, currency: crate::domain::Currency },
 }
@@ -30,6 +32,7 @@ impl WordArg {
             WordArg::Flag(on) => if *on { "yes" } else { "no" }.to_owned(),
             WordArg::Amount(money) => format_amount(money, locale),
             WordArg::Message(id) => Catalog::global().text(locale, id, &[]),
+            WordArg::Count(n) => n.to_string(),
             WordArg::Minor { minor, currency } => {
                 super::amount::format_decimal(crate::ledger::from_minor(*minor, *currency), *currency, locale)
             }
@@ -58,7 +61,15 @@ impl Words {
     pub fn render(&self, locale: Locale) -> String {
         let values: Vec<(&str, String)> =
             self.args.iter().map(|(name, v)| (name.as_str(), v.render(locale))).collect();
-        let args: Vec<(&str, Arg<'_>)> = values.iter().map(|(name, v)| (*name, Arg::Str(v))).collect();
+        let args: Vec<(&str, Arg<'_>)> = self
+            .args
+            .iter()
+            .zip(&values)
+            .map(|((_, arg), (name, text))| match arg {
+                WordArg::Count(n) => (*name, Arg::Int(*n)),
+                _ => (*name, Arg::Str(text)),
+            })
+            .collect();
         Catalog::global().text(locale, &self.message, &args)
     }
 }

@@ -1,6 +1,8 @@
-//! Imports the directory file into DynamoDB, sealing every merchant secret with `DATA_KEY`.
+//! Imports the directory file into DynamoDB, sealing every merchant secret with `DATA_KEY`,
+//! and optionally the wallet file (accounts, and each opening balance posted to the ledger
+//! once; `WALLET_ACCOUNTS_TABLE`, `LEDGER_TABLE`).
 //!
-//!   cargo run -p local-stack --bin import-directory -- infra/demo/directory.json
+//!   cargo run -p local-stack --bin import-directory -- infra/demo/directory.json [infra/demo/wallet.json]
 //!
 //! Reads the documented configuration (`DIRECTORY_TABLE`, `DATA_KEY`, or `PAYBOT_SECRET_ID`
 //! for the secret; `AWS_ENDPOINT_URL` for moto). `--generate-data-key` prints a new key.
@@ -17,13 +19,21 @@ async fn main() -> Result<(), paybot::wiring::WiringError> {
         println!("{}", DataKey::generate_base64());
         return Ok(());
     }
-    let [path] = args.as_slice() else {
-        return Err("usage: import-directory <directory.json> | --generate-data-key".into());
+    let (path, wallet) = match args.as_slice() {
+        [path] => (path, None),
+        [path, wallet] => (path, Some(wallet)),
+        _ => return Err("usage: import-directory <directory.json> [<wallet.json>] | --generate-data-key".into()),
     };
     let file = DirectoryFile::parse(&std::fs::read_to_string(path)?)?;
     let aws = AwsStores::load().await?;
     let (profiles, sellers) = file.import(&aws.data_key()?, aws.directory()?.as_ref()).await?;
     let table = aws.config.tables.directory.as_deref().unwrap_or_default();
     println!("imported {profiles} profiles and {sellers} sellers into {table}");
+    if let Some(wallet) = wallet {
+        let file = paybot::wallet_file::WalletFile::parse(&std::fs::read_to_string(wallet)?)?;
+        let (accounts, opened) =
+            file.import(aws.wallet_accounts()?.as_ref(), aws.ledger()?.as_ref(), chrono::Utc::now()).await?;
+        println!("imported {accounts} wallet accounts; {opened} opening balances posted now");
+    }
     Ok(())
 }

@@ -85,10 +85,10 @@ pub fn words(reply: &Reply) -> Words {
         Reply::NotLinked => Words::new("wallet-not-linked"),
         Reply::AlreadyLinked => Words::new("wallet-already-linked"),
         Reply::Unlinked => Words::new("wallet-unlinked"),
-        Reply::LinkCodeSent { minutes } => Words::new("wallet-link-code-sent").arg("minutes", text(minutes.to_string())),
+        Reply::LinkCodeSent { minutes } => Words::new("wallet-link-code-sent").arg("minutes", WordArg::Count(*minutes)),
         Reply::CodeRateLimited => Words::new("wallet-code-rate-limited"),
         Reply::CodeWrong { attempts_left } => {
-            Words::new("wallet-code-wrong").arg("attempts", text(attempts_left.to_string()))
+            Words::new("wallet-code-wrong").arg("attempts", WordArg::Count(i64::from(*attempts_left)))
         }
         Reply::CodeExpired => Words::new("wallet-code-expired"),
         Reply::CodeSpent => Words::new("wallet-code-spent"),
@@ -97,7 +97,7 @@ pub fn words(reply: &Reply) -> Words {
             .arg("name", text(first_name.clone()))
             .arg("frozen", WordArg::Flag(*frozen)),
         Reply::SessionCodeSent { minutes } => {
-            Words::new("wallet-session-code-sent").arg("minutes", text(minutes.to_string()))
+            Words::new("wallet-session-code-sent").arg("minutes", WordArg::Count(*minutes))
         }
         Reply::SessionRenewed => Words::new("wallet-session-renewed"),
         Reply::Balance { minor, currency } => Words::new("wallet-balance").arg("amount", money(*minor, *currency)),
@@ -109,7 +109,7 @@ pub fn words(reply: &Reply) -> Words {
                 IntentKind::Payout => "wallet-confirm-payout",
                 IntentKind::TopUp => "wallet-confirm-topup",
             };
-            intent_words(message, intent).arg("minutes", text(minutes.to_string()))
+            intent_words(message, intent).arg("minutes", WordArg::Count(*minutes))
         }
         Reply::Replaced { intent } => intent_words("wallet-replaced", intent),
         Reply::NothingPending => Words::new("wallet-nothing-pending"),
@@ -212,7 +212,7 @@ pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
 
 fn statement(entries: &[Entry], currency: Currency, zone: Tz, locale: Locale) -> String {
     let catalog = Catalog::global();
-    let mut lines = vec![Words::new("wallet-statement-header").arg("count", text(entries.len().to_string())).render(locale)];
+    let mut lines = vec![Words::new("wallet-statement-header").arg("count", WordArg::Count(entries.len() as i64)).render(locale)];
     for entry in entries {
         let what = match (entry.kind, entry.amount < 0) {
             (TransferKind::Opening, _) => "wallet-kind-opening",
@@ -255,5 +255,5 @@ pub fn sms_text(code: &str, purpose: CodePurpose, minutes: i64, locale: Locale) 
         CodePurpose::Link => "wallet-sms-link",
         CodePurpose::Session => "wallet-sms-session",
     };
-    Words::new(message).arg("code", text(code)).arg("minutes", text(minutes.to_string())).render(locale)
+    Words::new(message).arg("code", text(code)).arg("minutes", WordArg::Count(minutes)).render(locale)
 }
