@@ -62,12 +62,16 @@ impl AwsClients {
     /// Region, credentials and endpoint from the standard sources (environment, profile,
     /// the Lambda role).
     pub async fn load() -> Self {
-        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Self::from_sdk(&aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await)
+    }
+
+    /// The clients of one shared configuration (tests build one per moto).
+    pub fn from_sdk(sdk: &aws_config::SdkConfig) -> Self {
         AwsClients {
-            dynamodb: aws_sdk_dynamodb::Client::new(&sdk),
-            sqs: aws_sdk_sqs::Client::new(&sdk),
-            secrets: aws_sdk_secretsmanager::Client::new(&sdk),
-            sns: aws_sdk_sns::Client::new(&sdk),
+            dynamodb: aws_sdk_dynamodb::Client::new(sdk),
+            sqs: aws_sdk_sqs::Client::new(sdk),
+            secrets: aws_sdk_secretsmanager::Client::new(sdk),
+            sns: aws_sdk_sns::Client::new(sdk),
         }
     }
 
