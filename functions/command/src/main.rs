@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use command::{CommandDeps, CommandSettings};
 use lambda_runtime::{LambdaEvent, service_fn};
+use paybot::capabilities::Capability;
 use paybot::clock::SystemClock;
 use paybot::wiring::{AwsStores, Stores};
 
@@ -9,14 +10,19 @@ use paybot::wiring::{AwsStores, Stores};
 async fn main() -> Result<(), lambda_runtime::Error> {
     paybot::telemetry::init();
     let aws = AwsStores::load().await?;
+    let clock = Arc::new(SystemClock);
+    let mut capabilities: Vec<Arc<dyn Capability>> = vec![Arc::new(aws.seller(clock.clone())?)];
+    if let Some(wallet) = aws.wallet(clock.clone())? {
+        capabilities.push(Arc::new(wallet));
+    }
     let deps = Arc::new(CommandDeps {
         directory: aws.directory()?,
         contacts: aws.contacts()?,
         idempotency: aws.idempotency()?,
         outbox: aws.outbox()?,
         outbound: aws.outbound()?,
-        clock: Arc::new(SystemClock),
-        capabilities: vec![Arc::new(aws.seller(Arc::new(SystemClock))?)],
+        clock,
+        capabilities,
         settings: CommandSettings::from_config(&aws.config),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {

@@ -23,7 +23,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         idempotency: aws.idempotency()?,
         checks: aws.config.checks,
         clock: Arc::new(SystemClock),
-        momo: None,
+        momo: aws.settlement(Arc::new(SystemClock))?,
     };
     lambda_http::run(status::router(Arc::new(state))).await
 }

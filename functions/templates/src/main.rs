@@ -23,7 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         data_key: aws.data_key()?,
         clock: Arc::new(SystemClock),
         checks: aws.config.checks,
-        momo: None,
+        momo: aws.settlement(Arc::new(SystemClock))?,
         settings: TemplatesSettings::from_config(&aws.config)?,
     });
     lambda_runtime::run(service_fn(move |_: LambdaEvent<EventBridgeEvent>| {
