@@ -13,8 +13,9 @@ use crate::adapters::aws::{
 };
 use crate::adapters::memory::{
     MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory,
-    MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger, MemoryMomoOperationStore, MemoryOutboxStore,
-    MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
+    MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger, MemoryMomoOperationStore,
+    MemoryOutboxStore, MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore,
+    MemoryWindowStore,
 };
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::capabilities::wallet::settlement::{MomoDeps, SettlementDeps};
@@ -273,8 +274,13 @@ impl AwsStores {
             return Ok(None);
         }
         let otp_key = self.config.otp_key.clone().ok_or(ConfigError::Missing("OTP_KEY"))?;
-        let parts =
-            WalletParts { momo: self.momo()?, sms: self.sms(), clock, otp_key, settings: self.config.wallet.clone() };
+        let parts = WalletParts {
+            momo: self.momo()?,
+            sms: self.sms(),
+            clock,
+            otp_key,
+            settings: self.config.wallet.clone(),
+        };
         Ok(Some(wallet(self, parts)?))
     }
 

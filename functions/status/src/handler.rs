@@ -63,7 +63,10 @@ pub fn router(state: Arc<StatusState>) -> Router {
 /// says which operation to read back from MoMo; what MoMo answers then is what moves money.
 /// 200 once handled (an unknown reference included: nothing to do), 500 when the read or a
 /// store failed so MoMo may call again (the poller also reads it).
-pub async fn receive_momo_callback(State(state): State<Arc<StatusState>>, Path(reference): Path<String>) -> Response {
+pub async fn receive_momo_callback(
+    State(state): State<Arc<StatusState>>,
+    Path(reference): Path<String>,
+) -> Response {
     let Some(momo) = &state.momo else { return StatusCode::NOT_FOUND.into_response() };
     let Ok(reference) = uuid::Uuid::parse_str(&reference) else {
         return (StatusCode::BAD_REQUEST, "not a reference").into_response();

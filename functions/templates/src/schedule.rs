@@ -127,7 +127,8 @@ pub async fn run(deps: &TemplatesDeps) -> StoreResult<RunReport> {
     check_due_links(deps, &mut report).await?;
     if let Some(momo) = &deps.momo {
         let polled =
-            paybot::capabilities::wallet::settlement::poll_due(momo, deps.clock.now(), deps.settings.batch).await?;
+            paybot::capabilities::wallet::settlement::poll_due(momo, deps.clock.now(), deps.settings.batch)
+                .await?;
         report.momo_read += polled.read;
         report.momo_finished += polled.finished;
     }

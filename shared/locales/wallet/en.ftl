@@ -101,7 +101,7 @@ wallet-refused-blocked = We've stopped this payment to keep your money safe. Our
 ## Notices (also the wallet_update template's words)
 
 wallet-received =
-    You received { $amount } from { $name }.{ $has_note ->
+    You received { $amount } from { $name } ✅{ $has_note ->
         [yes] {" "}Note: { $note }
        *[no] {""}
     }

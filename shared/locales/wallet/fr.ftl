@@ -104,7 +104,7 @@ wallet-refused-blocked = Nous avons bloqué ce paiement pour protéger votre arg
 ## Notices (also the wallet_update template's words)
 
 wallet-received =
-    Vous avez reçu { $amount } de la part de { $name }.{ $has_note ->
+    Vous avez reçu { $amount } de la part de { $name } ✅{ $has_note ->
         [yes] {" "}Note : { $note }
        *[no] {""}
     }

@@ -105,7 +105,7 @@ wallet-refused-blocked = Am oprit această plată ca să-ți protejăm banii. Ec
 ## Notices (also the wallet_update template's words)
 
 wallet-received =
-    Ai primit { $amount } de la { $name }.{ $has_note ->
+    Ai primit { $amount } de la { $name } ✅{ $has_note ->
         [yes] {" "}Notă: { $note }
        *[no] {""}
     }

@@ -107,7 +107,7 @@ wallet-refused-blocked = Мы остановили этот платёж, что
 ## Notices (also the wallet_update template's words)
 
 wallet-received =
-    Вы получили { $amount }, отправитель: { $name }.{ $has_note ->
+    Вы получили { $amount }, отправитель: { $name } ✅{ $has_note ->
         [yes] {" "}Комментарий: { $note }
        *[no] {""}
     }

@@ -261,4 +261,3 @@ pub(crate) fn number(written: &str, minor_units: u32) -> Result<Decimal, NumberE
     let mantissa: i128 = format!("{significant}{fraction}").parse().map_err(|_| NumberError::Invalid)?;
     Decimal::try_from_i128_with_scale(mantissa, fraction.len() as u32).map_err(|_| NumberError::Huge)
 }
-

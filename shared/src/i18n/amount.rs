@@ -31,7 +31,11 @@ pub fn format_amount(money: &Money, locale: Locale) -> String {
 
 /// [`format_amount`] of any amount (zero and negative included: a balance, a statement line),
 /// at the currency's scale.
-pub fn format_decimal(amount: rust_decimal::Decimal, currency: crate::domain::Currency, locale: Locale) -> String {
+pub fn format_decimal(
+    amount: rust_decimal::Decimal,
+    currency: crate::domain::Currency,
+    locale: Locale,
+) -> String {
     let (group, decimal) = separators(locale);
     let mut amount = amount;
     amount.rescale(currency.minor_units());

@@ -29,11 +29,26 @@ pub use words::{WordArg, Words};
 
 /// The bundled locale files, one per locale.
 const SOURCES: [(Locale, &str); 5] = [
-    (Locale::Ro, concat!(include_str!("../../locales/ro.ftl"), "\n", include_str!("../../locales/wallet/ro.ftl"))),
-    (Locale::Ru, concat!(include_str!("../../locales/ru.ftl"), "\n", include_str!("../../locales/wallet/ru.ftl"))),
-    (Locale::En, concat!(include_str!("../../locales/en.ftl"), "\n", include_str!("../../locales/wallet/en.ftl"))),
-    (Locale::Fr, concat!(include_str!("../../locales/fr.ftl"), "\n", include_str!("../../locales/wallet/fr.ftl"))),
-    (Locale::De, concat!(include_str!("../../locales/de.ftl"), "\n", include_str!("../../locales/wallet/de.ftl"))),
+    (
+        Locale::Ro,
+        concat!(include_str!("../../locales/ro.ftl"), "\n", include_str!("../../locales/wallet/ro.ftl")),
+    ),
+    (
+        Locale::Ru,
+        concat!(include_str!("../../locales/ru.ftl"), "\n", include_str!("../../locales/wallet/ru.ftl")),
+    ),
+    (
+        Locale::En,
+        concat!(include_str!("../../locales/en.ftl"), "\n", include_str!("../../locales/wallet/en.ftl")),
+    ),
+    (
+        Locale::Fr,
+        concat!(include_str!("../../locales/fr.ftl"), "\n", include_str!("../../locales/wallet/fr.ftl")),
+    ),
+    (
+        Locale::De,
+        concat!(include_str!("../../locales/de.ftl"), "\n", include_str!("../../locales/wallet/de.ftl")),
+    ),
 ];
 
 /// The locale every other one falls back to: the one the product copy is written in first.

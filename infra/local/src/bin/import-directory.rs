@@ -22,7 +22,11 @@ async fn main() -> Result<(), paybot::wiring::WiringError> {
     let (path, wallet) = match args.as_slice() {
         [path] => (path, None),
         [path, wallet] => (path, Some(wallet)),
-        _ => return Err("usage: import-directory <directory.json> [<wallet.json>] | --generate-data-key".into()),
+        _ => {
+            return Err(
+                "usage: import-directory <directory.json> [<wallet.json>] | --generate-data-key".into()
+            );
+        }
     };
     let file = DirectoryFile::parse(&std::fs::read_to_string(path)?)?;
     let aws = AwsStores::load().await?;

@@ -167,13 +167,22 @@ const SYNONYMS: &[(&str, Keyword)] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WalletCommand {
     Balance,
-    Send { amount: Decimal, payee: Phone, note: Option<String> },
+    Send {
+        amount: Decimal,
+        payee: Phone,
+        note: Option<String>,
+    },
     Statement,
-    TopUp { amount: Decimal, momo_number: Option<Phone> },
+    TopUp {
+        amount: Decimal,
+        momo_number: Option<Phone>,
+    },
     Help,
     /// `LINK` alone (the WhatsApp number is the account's phone) or with the account's phone
     /// or id, as written.
-    Link { target: Option<String> },
+    Link {
+        target: Option<String>,
+    },
     Unlink,
     Yes,
     No,
@@ -199,14 +208,27 @@ pub struct Parsed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unrecognized {
     Empty,
-    Unknown { suggestion: Option<Keyword> },
-    AmountMissing { command: Keyword },
+    Unknown {
+        suggestion: Option<Keyword>,
+    },
+    AmountMissing {
+        command: Keyword,
+    },
     /// The amount as written (at most 32 characters of it).
-    AmountInvalid { command: Keyword, written: String },
-    TooManyDecimals { command: Keyword },
-    AmountNotPositive { command: Keyword },
+    AmountInvalid {
+        command: Keyword,
+        written: String,
+    },
+    TooManyDecimals {
+        command: Keyword,
+    },
+    AmountNotPositive {
+        command: Keyword,
+    },
     PayeeMissing,
-    PayeeInvalid { written: String },
+    PayeeInvalid {
+        written: String,
+    },
 }
 
 impl Unrecognized {
@@ -278,7 +300,11 @@ pub fn parse(input: &str, market: &Market) -> Result<Parsed, Unrecognized> {
     }
     let guess = nearest(&first_word, KEYWORDS, SYNONYMS);
     match guess {
-        Some(keyword) if keyword.read_only() && tokens.len() == 1 && !SYNONYMS.iter().any(|(w, _)| *w == first_word) => {
+        Some(keyword)
+            if keyword.read_only()
+                && tokens.len() == 1
+                && !SYNONYMS.iter().any(|(w, _)| *w == first_word) =>
+        {
             let correction = Correction { error_type: ErrorType::Typo, meant: keyword };
             arguments(keyword, &[], market, Some(correction))
         }
@@ -310,7 +336,11 @@ fn arguments(
             })?;
             let note = args[next..].join(" ");
             let note = note.trim_matches(['"', '“', '”', '«', '»', '\'']).trim();
-            WalletCommand::Send { amount, payee, note: (!note.is_empty()).then(|| note.chars().take(80).collect()) }
+            WalletCommand::Send {
+                amount,
+                payee,
+                note: (!note.is_empty()).then(|| note.chars().take(80).collect()),
+            }
         }
         Keyword::TopUp => {
             let mut i = 0;
@@ -331,7 +361,9 @@ fn arguments(
 fn amount(command: Keyword, args: &[&str], i: &mut usize, market: &Market) -> Result<Decimal, Unrecognized> {
     let is_currency = |t: &str| {
         let t = fold(t);
-        t == fold(market.currency.code()) || (market.currency == Currency::GHS && matches!(t.as_str(), "cedi" | "cedis" | "ghc" | "gh₵" | "₵"))
+        t == fold(market.currency.code())
+            || (market.currency == Currency::GHS
+                && matches!(t.as_str(), "cedi" | "cedis" | "ghc" | "gh₵" | "₵"))
     };
     if args.get(*i).is_some_and(|t| is_currency(t)) {
         *i += 1;
@@ -451,7 +483,11 @@ mod tests {
             let parsed = parse_ok(text);
             assert_eq!(
                 parsed.command,
-                WalletCommand::Send { amount: dec(amount), payee: phone(payee), note: note.map(str::to_owned) },
+                WalletCommand::Send {
+                    amount: dec(amount),
+                    payee: phone(payee),
+                    note: note.map(str::to_owned)
+                },
                 "{text}"
             );
         }
@@ -470,15 +506,28 @@ mod tests {
         ];
         for (text, meant, error_type) in table {
             let parsed = parse_ok(text);
-            assert_eq!(parsed.correction, Some(Correction { error_type: *error_type, meant: *meant }), "{text}");
+            assert_eq!(
+                parsed.correction,
+                Some(Correction { error_type: *error_type, meant: *meant }),
+                "{text}"
+            );
         }
-        assert_eq!(parse_ok("ADD MONEY 20").command, WalletCommand::TopUp { amount: dec("20"), momo_number: None });
+        assert_eq!(
+            parse_ok("ADD MONEY 20").command,
+            WalletCommand::TopUp { amount: dec("20"), momo_number: None }
+        );
     }
 
     #[test]
     fn money_never_moves_on_a_guess() {
-        assert_eq!(parse("sned 50 0244123456", &ghana()), Err(Unrecognized::Unknown { suggestion: Some(Keyword::Send) }));
-        assert_eq!(parse("topp 50", &ghana()), Err(Unrecognized::Unknown { suggestion: Some(Keyword::TopUp) }));
+        assert_eq!(
+            parse("sned 50 0244123456", &ghana()),
+            Err(Unrecognized::Unknown { suggestion: Some(Keyword::Send) })
+        );
+        assert_eq!(
+            parse("topp 50", &ghana()),
+            Err(Unrecognized::Unknown { suggestion: Some(Keyword::TopUp) })
+        );
         assert_eq!(parse("what is this", &ghana()), Err(Unrecognized::Unknown { suggestion: None }));
         assert_eq!(parse("pay 5", &ghana()), Err(Unrecognized::Unknown { suggestion: Some(Keyword::Send) }));
     }
@@ -487,7 +536,10 @@ mod tests {
     fn bad_amounts_and_payees_are_explained() {
         let table: &[(&str, Unrecognized)] = &[
             ("SEND", Unrecognized::AmountMissing { command: Keyword::Send }),
-            ("SEND abc 0244123456", Unrecognized::AmountInvalid { command: Keyword::Send, written: "abc".into() }),
+            (
+                "SEND abc 0244123456",
+                Unrecognized::AmountInvalid { command: Keyword::Send, written: "abc".into() },
+            ),
             ("SEND 1.005 0244123456", Unrecognized::TooManyDecimals { command: Keyword::Send }),
             ("SEND 0 0244123456", Unrecognized::AmountNotPositive { command: Keyword::Send }),
             ("SEND -5 0244123456", Unrecognized::AmountNotPositive { command: Keyword::Send }),
@@ -504,7 +556,10 @@ mod tests {
 
     #[test]
     fn topup_takes_an_optional_momo_number() {
-        assert_eq!(parse_ok("TOPUP 100").command, WalletCommand::TopUp { amount: dec("100"), momo_number: None });
+        assert_eq!(
+            parse_ok("TOPUP 100").command,
+            WalletCommand::TopUp { amount: dec("100"), momo_number: None }
+        );
         assert_eq!(
             parse_ok("topup 100 0244000101").command,
             WalletCommand::TopUp { amount: dec("100"), momo_number: Some(phone("+233244000101")) }

@@ -24,7 +24,8 @@ pub enum Rule {
 }
 
 impl Rule {
-    pub const ALL: [Rule; 5] = [Rule::Velocity, Rule::NewPayee, Rule::AmountSpike, Rule::NightHours, Rule::RecentlyLinked];
+    pub const ALL: [Rule; 5] =
+        [Rule::Velocity, Rule::NewPayee, Rule::AmountSpike, Rule::NightHours, Rule::RecentlyLinked];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -78,14 +79,21 @@ impl FraudRules {
         let mut rules = FraudRules::default();
         if let Some(weights) = get("FRAUD_WEIGHTS") {
             for pair in weights.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let bad = || invalid("FRAUD_WEIGHTS", "expected velocity=30,new_payee=15,amount=30,night=15,new_link=20");
+                let bad = || {
+                    invalid(
+                        "FRAUD_WEIGHTS",
+                        "expected velocity=30,new_payee=15,amount=30,night=15,new_link=20",
+                    )
+                };
                 let (name, weight) = pair.split_once('=').ok_or_else(bad)?;
                 let index = Rule::ALL.iter().position(|r| r.name() == name.trim()).ok_or_else(bad)?;
                 rules.weights[index] = weight.trim().parse().map_err(|_| bad())?;
             }
         }
         let number = |name: &'static str| -> Result<Option<u32>, ConfigError> {
-            get(name).map(|v| v.trim().parse::<u32>().map_err(|_| invalid(name, "expected a whole number"))).transpose()
+            get(name)
+                .map(|v| v.trim().parse::<u32>().map_err(|_| invalid(name, "expected a whole number")))
+                .transpose()
         };
         if let Some(n) = number("FRAUD_STEP_UP")? {
             rules.step_up = n;
@@ -103,7 +111,8 @@ impl FraudRules {
             let bad = || invalid("FRAUD_VELOCITY", "expected count/minutes, e.g. 4/10");
             let (count, minutes) = v.split_once('/').ok_or_else(bad)?;
             rules.velocity_count = count.trim().parse().ok().filter(|c| *c >= 1).ok_or_else(bad)?;
-            rules.velocity_window = Duration::minutes(minutes.trim().parse().ok().filter(|m| *m >= 1).ok_or_else(bad)?);
+            rules.velocity_window =
+                Duration::minutes(minutes.trim().parse().ok().filter(|m| *m >= 1).ok_or_else(bad)?);
         }
         if let Some(v) = get("FRAUD_NIGHT") {
             let bad = || invalid("FRAUD_NIGHT", "expected start-end hours, e.g. 0-5");
@@ -213,24 +222,117 @@ mod tests {
     /// (what, history, amount, payee, local hour, linked minutes ago, fired rules, decision)
     #[test]
     fn the_rules_fire_as_the_table_says() {
-        let regular = vec![moved(5_000, "wallet:B", -3000), moved(4_000, "wallet:B", -2000), moved(6_000, "wallet:C", -1000)];
-        let burst = vec![moved(1_000, "wallet:B", -3), moved(1_000, "wallet:B", -2), moved(1_000, "wallet:B", -1)];
+        let regular = vec![
+            moved(5_000, "wallet:B", -3000),
+            moved(4_000, "wallet:B", -2000),
+            moved(6_000, "wallet:C", -1000),
+        ];
+        let burst =
+            vec![moved(1_000, "wallet:B", -3), moved(1_000, "wallet:B", -2), moved(1_000, "wallet:B", -1)];
         let cases: Vec<(&str, Vec<PastMovement>, i64, &str, u32, i64, Vec<Rule>, Decision)> = vec![
-            ("a usual payment by day", regular.clone(), 5_000, "wallet:B", 14, 90 * 24 * 60, vec![], Decision::Allow),
-            ("a new payee alone", regular.clone(), 5_000, "wallet:D", 14, 90 * 24 * 60, vec![Rule::NewPayee], Decision::Allow),
-            ("far above the usual", regular.clone(), 30_000, "wallet:B", 14, 90 * 24 * 60, vec![Rule::AmountSpike], Decision::Allow),
-            ("new payee at night", regular.clone(), 5_000, "wallet:D", 2, 90 * 24 * 60, vec![Rule::NewPayee, Rule::NightHours], Decision::Allow),
-            ("fresh link, new payee", vec![], 5_000, "wallet:D", 14, 60, vec![Rule::NewPayee, Rule::RecentlyLinked], Decision::Allow),
-            ("fresh link, new payee, night", vec![], 5_000, "wallet:D", 3, 60, vec![Rule::NewPayee, Rule::NightHours, Rule::RecentlyLinked], Decision::StepUp),
-            ("a burst to the usual payee", burst.clone(), 1_000, "wallet:B", 14, 90 * 24 * 60, vec![Rule::Velocity], Decision::Allow),
-            ("a burst, far above, new payee", burst, 90_000, "wallet:Z", 14, 90 * 24 * 60, vec![Rule::Velocity, Rule::NewPayee, Rule::AmountSpike], Decision::Block),
-            ("everything at once", regular, 900_000, "wallet:Z", 1, 10, vec![Rule::NewPayee, Rule::AmountSpike, Rule::NightHours, Rule::RecentlyLinked], Decision::Block),
+            (
+                "a usual payment by day",
+                regular.clone(),
+                5_000,
+                "wallet:B",
+                14,
+                90 * 24 * 60,
+                vec![],
+                Decision::Allow,
+            ),
+            (
+                "a new payee alone",
+                regular.clone(),
+                5_000,
+                "wallet:D",
+                14,
+                90 * 24 * 60,
+                vec![Rule::NewPayee],
+                Decision::Allow,
+            ),
+            (
+                "far above the usual",
+                regular.clone(),
+                30_000,
+                "wallet:B",
+                14,
+                90 * 24 * 60,
+                vec![Rule::AmountSpike],
+                Decision::Allow,
+            ),
+            (
+                "new payee at night",
+                regular.clone(),
+                5_000,
+                "wallet:D",
+                2,
+                90 * 24 * 60,
+                vec![Rule::NewPayee, Rule::NightHours],
+                Decision::Allow,
+            ),
+            (
+                "fresh link, new payee",
+                vec![],
+                5_000,
+                "wallet:D",
+                14,
+                60,
+                vec![Rule::NewPayee, Rule::RecentlyLinked],
+                Decision::Allow,
+            ),
+            (
+                "fresh link, new payee, night",
+                vec![],
+                5_000,
+                "wallet:D",
+                3,
+                60,
+                vec![Rule::NewPayee, Rule::NightHours, Rule::RecentlyLinked],
+                Decision::StepUp,
+            ),
+            (
+                "a burst to the usual payee",
+                burst.clone(),
+                1_000,
+                "wallet:B",
+                14,
+                90 * 24 * 60,
+                vec![Rule::Velocity],
+                Decision::Allow,
+            ),
+            (
+                "a burst, far above, new payee",
+                burst,
+                90_000,
+                "wallet:Z",
+                14,
+                90 * 24 * 60,
+                vec![Rule::Velocity, Rule::NewPayee, Rule::AmountSpike],
+                Decision::Block,
+            ),
+            (
+                "everything at once",
+                regular,
+                900_000,
+                "wallet:Z",
+                1,
+                10,
+                vec![Rule::NewPayee, Rule::AmountSpike, Rule::NightHours, Rule::RecentlyLinked],
+                Decision::Block,
+            ),
         ];
         let rules = FraudRules::default();
         for (what, history, amount_minor, payee, local_hour, linked_ago, fired, decision) in cases {
             let verdict = score(
                 &rules,
-                &FraudInput { amount_minor, payee, history: &history, now: at(0), local_hour, linked_at: at(-linked_ago) },
+                &FraudInput {
+                    amount_minor,
+                    payee,
+                    history: &history,
+                    now: at(0),
+                    local_hour,
+                    linked_at: at(-linked_ago),
+                },
             );
             let rules_fired: Vec<Rule> = verdict.fired.iter().map(|(r, _)| *r).collect();
             assert_eq!(rules_fired, fired, "{what}");
@@ -250,7 +352,14 @@ mod tests {
         let rules = FraudRules::from_lookup(&get).unwrap();
         let verdict = score(
             &rules,
-            &FraudInput { amount_minor: 100, payee: "wallet:N", history: &[], now: at(0), local_hour: 23, linked_at: at(-100_000) },
+            &FraudInput {
+                amount_minor: 100,
+                payee: "wallet:N",
+                history: &[],
+                now: at(0),
+                local_hour: 23,
+                linked_at: at(-100_000),
+            },
         );
         assert_eq!(verdict.fired, vec![(Rule::NewPayee, 50), (Rule::NightHours, 15)]);
         assert_eq!(verdict.decision, Decision::StepUp);

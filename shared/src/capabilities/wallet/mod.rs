@@ -39,7 +39,8 @@ use crate::ledger::Ledger;
 use crate::momo::MobileMoney;
 use crate::ports::{
     AlertStore, AuditEvent, AuditLog, Clock, CodeCheck, CodePurpose, ContactStore, FailedCommandLog,
-    IdempotencyStore, MomoOperationStore, PendingCode, SmsSender, WalletDirectory, WalletLink, WalletLinkStore,
+    IdempotencyStore, MomoOperationStore, PendingCode, SmsSender, WalletDirectory, WalletLink,
+    WalletLinkStore,
 };
 use crate::{StoreError, StoreResult};
 
@@ -130,7 +131,12 @@ impl Capability for WalletCapability {
         }))
     }
 
-    async fn handle(&self, turn: &Turn<'_>, actor: Option<&Actor>, answer: &mut Answer) -> Result<(), TurnFailure> {
+    async fn handle(
+        &self,
+        turn: &Turn<'_>,
+        actor: Option<&Actor>,
+        answer: &mut Answer,
+    ) -> Result<(), TurnFailure> {
         let state: WalletState = turn.state.and_then(|s| serde_json::from_str(s).ok()).unwrap_or_default();
         let user = actor.and_then(|a| a.record.downcast_ref::<WalletUser>()).cloned();
         let mut conversation = WalletTurn { deps: &self.deps, turn, answer, state, user };
@@ -141,7 +147,8 @@ impl Capability for WalletCapability {
                 return Ok(());
             }
         };
-        let market = Market { currency: turn.profile.currency, country_code: turn.profile.country_code.clone() };
+        let market =
+            Market { currency: turn.profile.currency, country_code: turn.profile.country_code.clone() };
         match commands::parse(&text, &market) {
             Ok(parsed) => conversation.run(parsed, &text).await,
             Err(unrecognized) => conversation.unrecognized(&text, unrecognized).await,
@@ -178,8 +185,14 @@ impl WalletTurn<'_, '_> {
     }
 
     /// Appends an audit record once per message and `step`.
-    pub(crate) async fn audit(&self, account_id: &str, step: &str, detail: serde_json::Value) -> StoreResult<()> {
-        let event = AuditEvent { chain: self.chain(account_id), kind: step.to_owned(), at: self.now(), detail };
+    pub(crate) async fn audit(
+        &self,
+        account_id: &str,
+        step: &str,
+        detail: serde_json::Value,
+    ) -> StoreResult<()> {
+        let event =
+            AuditEvent { chain: self.chain(account_id), kind: step.to_owned(), at: self.now(), detail };
         let key = format!("{}:{step}", self.turn.message.id);
         crate::audit::append_once(&*self.deps.idempotency, &*self.deps.audit, &key, event).await
     }
@@ -299,7 +312,12 @@ impl WalletTurn<'_, '_> {
             return Ok(());
         };
         self.send_code(&account, CodePurpose::Link, None).await?;
-        self.audit(&account.id, "link_requested", serde_json::json!({"contact": self.turn.contact.business_number_id})).await?;
+        self.audit(
+            &account.id,
+            "link_requested",
+            serde_json::json!({"contact": self.turn.contact.business_number_id}),
+        )
+        .await?;
         self.reply(Reply::LinkCodeSent { minutes });
         Ok(())
     }
@@ -341,7 +359,12 @@ impl WalletTurn<'_, '_> {
             created_at: now,
         };
         self.deps.links.put_code(&pending).await?;
-        let text = replies::sms_text(&code, purpose, self.deps.settings.code_ttl.num_minutes().max(1), self.answer.locale());
+        let text = replies::sms_text(
+            &code,
+            purpose,
+            self.deps.settings.code_ttl.num_minutes().max(1),
+            self.answer.locale(),
+        );
         if let Err(err) = self.deps.sms.send_sms(&account.registered_phone, &text).await {
             tracing::warn!(account = %account.id, error = %err, "one-time code not sent");
             return Err(TurnFailure::Store(StoreError::unavailable("sms", err.to_string())));
@@ -384,8 +407,12 @@ impl WalletTurn<'_, '_> {
                 }
             }
             CodeCheck::Wrong { attempts_left } => {
-                self.audit(&awaiting.account_id, step, serde_json::json!({"result": "wrong", "attempts_left": attempts_left}))
-                    .await?;
+                self.audit(
+                    &awaiting.account_id,
+                    step,
+                    serde_json::json!({"result": "wrong", "attempts_left": attempts_left}),
+                )
+                .await?;
                 if attempts_left == 0 {
                     self.state.awaiting_code = None;
                     self.save().await?;
@@ -418,8 +445,12 @@ impl WalletTurn<'_, '_> {
         };
         self.deps.links.bind(self.turn.contact, account_id, self.now()).await?;
         self.save().await?;
-        self.audit(account_id, "linked", serde_json::json!({"business_number": self.turn.contact.business_number_id}))
-            .await?;
+        self.audit(
+            account_id,
+            "linked",
+            serde_json::json!({"business_number": self.turn.contact.business_number_id}),
+        )
+        .await?;
         let frozen = account.status == AccountStatus::Frozen;
         self.reply(Reply::Linked { first_name: first_name(&account.name), frozen });
         Ok(())

@@ -85,7 +85,9 @@ pub fn words(reply: &Reply) -> Words {
         Reply::NotLinked => Words::new("wallet-not-linked"),
         Reply::AlreadyLinked => Words::new("wallet-already-linked"),
         Reply::Unlinked => Words::new("wallet-unlinked"),
-        Reply::LinkCodeSent { minutes } => Words::new("wallet-link-code-sent").arg("minutes", WordArg::Count(*minutes)),
+        Reply::LinkCodeSent { minutes } => {
+            Words::new("wallet-link-code-sent").arg("minutes", WordArg::Count(*minutes))
+        }
         Reply::CodeRateLimited => Words::new("wallet-code-rate-limited"),
         Reply::CodeWrong { attempts_left } => {
             Words::new("wallet-code-wrong").arg("attempts", WordArg::Count(i64::from(*attempts_left)))
@@ -100,7 +102,9 @@ pub fn words(reply: &Reply) -> Words {
             Words::new("wallet-session-code-sent").arg("minutes", WordArg::Count(*minutes))
         }
         Reply::SessionRenewed => Words::new("wallet-session-renewed"),
-        Reply::Balance { minor, currency } => Words::new("wallet-balance").arg("amount", money(*minor, *currency)),
+        Reply::Balance { minor, currency } => {
+            Words::new("wallet-balance").arg("amount", money(*minor, *currency))
+        }
         Reply::Statement { .. } => Words::new("wallet-statement-empty"),
         Reply::Refused(refusal) => refusal_words(refusal),
         Reply::Confirm { intent, minutes } => {
@@ -148,9 +152,11 @@ fn refusal_words(refusal: &Refusal) -> Words {
         Refusal::OverTransferLimit { limit_minor, currency } => {
             Words::new("wallet-refused-transfer-limit").arg("limit", money(*limit_minor, *currency))
         }
-        Refusal::OverDailyLimit { limit_minor, left_minor, currency } => Words::new("wallet-refused-daily-limit")
-            .arg("limit", money(*limit_minor, *currency))
-            .arg("left", money(*left_minor, *currency)),
+        Refusal::OverDailyLimit { limit_minor, left_minor, currency } => {
+            Words::new("wallet-refused-daily-limit")
+                .arg("limit", money(*limit_minor, *currency))
+                .arg("left", money(*left_minor, *currency))
+        }
         Refusal::InsufficientFunds { total_minor, fee_minor, balance_minor, currency } => {
             Words::new("wallet-refused-funds")
                 .arg("total", money(*total_minor, *currency))
@@ -189,7 +195,9 @@ fn unrecognized_words(unrecognized: &Unrecognized, linked: bool) -> Words {
         Unrecognized::AmountNotPositive { command } => {
             Words::new("wallet-amount-not-positive").arg("example", text(example(*command)))
         }
-        Unrecognized::PayeeMissing => Words::new("wallet-payee-missing").arg("example", text(example(Keyword::Send))),
+        Unrecognized::PayeeMissing => {
+            Words::new("wallet-payee-missing").arg("example", text(example(Keyword::Send)))
+        }
         Unrecognized::PayeeInvalid { written } => Words::new("wallet-payee-invalid")
             .arg("written", text(written.clone()))
             .arg("example", text(example(Keyword::Send))),
@@ -204,7 +212,9 @@ fn short_reference(id: &str) -> String {
 
 pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
     let body = match reply {
-        Reply::Statement { entries, currency, zone } if !entries.is_empty() => statement(entries, *currency, *zone, locale),
+        Reply::Statement { entries, currency, zone } if !entries.is_empty() => {
+            statement(entries, *currency, *zone, locale)
+        }
         other => words(other).render(locale),
     };
     OutboundContent::Text { body }
@@ -212,7 +222,11 @@ pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
 
 fn statement(entries: &[Entry], currency: Currency, zone: Tz, locale: Locale) -> String {
     let catalog = Catalog::global();
-    let mut lines = vec![Words::new("wallet-statement-header").arg("count", WordArg::Count(entries.len() as i64)).render(locale)];
+    let mut lines = vec![
+        Words::new("wallet-statement-header")
+            .arg("count", WordArg::Count(entries.len() as i64))
+            .render(locale),
+    ];
     for entry in entries {
         let what = match (entry.kind, entry.amount < 0) {
             (TransferKind::Opening, _) => "wallet-kind-opening",

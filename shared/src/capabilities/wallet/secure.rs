@@ -22,7 +22,9 @@ use super::settlement;
 use super::{WalletTurn, WalletUser};
 use crate::capabilities::TurnFailure;
 use crate::domain::{AccountStatus, Currency, Phone};
-use crate::ledger::{AccountId, Leg, LedgerError, Posted, Transfer, TransferKind, from_minor, system, to_minor};
+use crate::ledger::{
+    AccountId, LedgerError, Leg, Posted, Transfer, TransferKind, from_minor, system, to_minor,
+};
 use crate::ports::{Alert, CodePurpose, MomoKind, MomoOperation, MomoState};
 
 /// The steps of the pipeline, in order: the name of each is its audit record's kind.
@@ -166,7 +168,11 @@ pub(crate) async fn send(
         }
         Some(account) => (
             IntentKind::WalletSend,
-            Payee { phone: payee.clone(), account_id: Some(account.id.clone()), display: account.masked_name() },
+            Payee {
+                phone: payee.clone(),
+                account_id: Some(account.id.clone()),
+                display: account.masked_name(),
+            },
             settings.fee_wallet,
         ),
         None => (
@@ -218,8 +224,12 @@ async fn begin(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, intent: Intent)
         return refuse(turn, user, Step::LinkedAccount, Refusal::Frozen, Some(&intent)).await;
     }
     if !turn.session_fresh(user) {
-        turn.audit(&user.account.id, Step::Session.name(), serde_json::json!({"result": "code_sent", "reason": "idle"}))
-            .await?;
+        turn.audit(
+            &user.account.id,
+            Step::Session.name(),
+            serde_json::json!({"result": "code_sent", "reason": "idle"}),
+        )
+        .await?;
         turn.send_code(&user.account, CodePurpose::Session, Some(intent)).await?;
         turn.reply(Reply::SessionCodeSent { minutes: turn.deps.settings.code_ttl.num_minutes().max(1) });
         return Ok(());
@@ -230,7 +240,11 @@ async fn begin(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, intent: Intent)
 
 /// After a fresh session code: the pipeline goes on from the limits, the code standing for
 /// the fraud score's step-up too.
-pub(crate) async fn resume(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, intent: Intent) -> Result<(), TurnFailure> {
+pub(crate) async fn resume(
+    turn: &mut WalletTurn<'_, '_>,
+    user: &WalletUser,
+    intent: Intent,
+) -> Result<(), TurnFailure> {
     if user.account.status != AccountStatus::Active {
         return refuse(turn, user, Step::LinkedAccount, Refusal::Frozen, Some(&intent)).await;
     }
@@ -267,7 +281,11 @@ async fn checks(
     if intent.outgoing() {
         let spent_today: i64 = recent
             .iter()
-            .filter(|e| e.at >= midnight && e.amount < 0 && matches!(e.kind, TransferKind::Send | TransferKind::PayoutHold))
+            .filter(|e| {
+                e.at >= midnight
+                    && e.amount < 0
+                    && matches!(e.kind, TransferKind::Send | TransferKind::PayoutHold)
+            })
             .map(|e| -e.amount)
             .sum();
         let per_day = to_minor(tier.per_day, currency).unwrap_or(0);
@@ -410,8 +428,12 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
     if now > pending.expires_at && pending.hash.is_none() {
         turn.state.pending = None;
         turn.save().await?;
-        turn.audit(&account_id, Step::Confirmation.name(), serde_json::json!({"result": "expired", "nonce": pending.nonce}))
-            .await?;
+        turn.audit(
+            &account_id,
+            Step::Confirmation.name(),
+            serde_json::json!({"result": "expired", "nonce": pending.nonce}),
+        )
+        .await?;
         turn.reply(Reply::ConfirmExpired);
         return Ok(());
     }
@@ -420,8 +442,12 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
         turn.save().await?;
         return refuse(turn, user, Step::LinkedAccount, Refusal::Frozen, Some(&pending.intent)).await;
     }
-    turn.audit(&account_id, Step::Confirmation.name(), serde_json::json!({"result": "yes", "nonce": pending.nonce}))
-        .await?;
+    turn.audit(
+        &account_id,
+        Step::Confirmation.name(),
+        serde_json::json!({"result": "yes", "nonce": pending.nonce}),
+    )
+    .await?;
 
     // The hash and the audit hash it follows are kept before the ledger moves, so a retry of
     // this message posts the same transfer with the same hash.
@@ -429,7 +455,12 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
         (Some(hash), Some(prev)) => (hash.clone(), prev.clone()),
         _ => {
             let chain = turn.chain(&account_id);
-            let prev = turn.deps.audit.last(&chain).await?.map_or_else(|| crate::audit::GENESIS.to_owned(), |r| r.hash);
+            let prev = turn
+                .deps
+                .audit
+                .last(&chain)
+                .await?
+                .map_or_else(|| crate::audit::GENESIS.to_owned(), |r| r.hash);
             let hash = transaction_hash(&pending.intent, &pending.nonce, &prev);
             pending.hash = Some(hash.clone());
             pending.prev_audit_hash = Some(prev.clone());
@@ -494,9 +525,11 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
                         .await?
                         .locale
                         .unwrap_or(turn.profile().default_locale);
-                    let notice = settlement::received_notice(&transfer, &user.account, &link.contact, locale, now);
-                    let to = Phone::parse_international(&link.contact.user_key)
-                        .map_err(|_| TurnFailure::Uncertain("a linked conversation without a phone".into()))?;
+                    let notice =
+                        settlement::received_notice(&transfer, &user.account, &link.contact, locale, now);
+                    let to = Phone::parse_international(&link.contact.user_key).map_err(|_| {
+                        TurnFailure::Uncertain("a linked conversation without a phone".into())
+                    })?;
                     turn.answer.push(crate::notices::status_job(notice, to));
                 }
             }
@@ -526,17 +559,28 @@ async fn finish(turn: &mut WalletTurn<'_, '_>) -> Result<(), TurnFailure> {
 /// (its transfer is posted by [`settlement`]), so here it is only the record of the intent.
 fn movement(intent: &Intent, nonce: &str, hash: &str, at: DateTime<Utc>) -> Transfer {
     let me = AccountId::wallet(&intent.account_id);
-    let fee = (intent.fee_minor > 0).then(|| Leg { from: me.clone(), to: system::fees(), amount: intent.fee_minor });
+    let fee = (intent.fee_minor > 0).then(|| Leg {
+        from: me.clone(),
+        to: system::fees(),
+        amount: intent.fee_minor,
+    });
     let (id, kind, legs) = match intent.kind {
         IntentKind::WalletSend => {
             let payee = AccountId::wallet(intent.payee.account_id.as_deref().unwrap_or_default());
-            let legs = std::iter::once(Leg { from: me.clone(), to: payee, amount: intent.amount_minor }).chain(fee).collect();
+            let legs = std::iter::once(Leg { from: me.clone(), to: payee, amount: intent.amount_minor })
+                .chain(fee)
+                .collect();
             (format!("send:{nonce}"), TransferKind::Send, legs)
         }
         IntentKind::Payout => {
             let reference = intent.reference.unwrap_or_default();
-            let legs =
-                std::iter::once(Leg { from: me.clone(), to: system::payout_hold(), amount: intent.amount_minor }).chain(fee).collect();
+            let legs = std::iter::once(Leg {
+                from: me.clone(),
+                to: system::payout_hold(),
+                amount: intent.amount_minor,
+            })
+            .chain(fee)
+            .collect();
             (settlement::payout_hold_id(reference), TransferKind::PayoutHold, legs)
         }
         IntentKind::TopUp => {
@@ -544,10 +588,23 @@ fn movement(intent: &Intent, nonce: &str, hash: &str, at: DateTime<Utc>) -> Tran
             (settlement::topup_id(reference), TransferKind::TopUp, Vec::new())
         }
     };
-    Transfer { id, kind, currency: intent.currency, legs, hash: Some(hash.to_owned()), memo: intent.note.clone(), at }
+    Transfer {
+        id,
+        kind,
+        currency: intent.currency,
+        legs,
+        hash: Some(hash.to_owned()),
+        memo: intent.note.clone(),
+        at,
+    }
 }
 
-fn operation(turn: &WalletTurn<'_, '_>, intent: &Intent, transfer: &Transfer, now: DateTime<Utc>) -> MomoOperation {
+fn operation(
+    turn: &WalletTurn<'_, '_>,
+    intent: &Intent,
+    transfer: &Transfer,
+    now: DateTime<Utc>,
+) -> MomoOperation {
     MomoOperation {
         reference: intent.reference.unwrap_or_default(),
         kind: if intent.kind == IntentKind::TopUp { MomoKind::TopUp } else { MomoKind::Payout },
@@ -573,8 +630,12 @@ pub(crate) async fn cancel(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) -> 
         return Ok(());
     };
     turn.save().await?;
-    turn.audit(&user.account.id, Step::Confirmation.name(), serde_json::json!({"result": "no", "nonce": pending.nonce}))
-        .await?;
+    turn.audit(
+        &user.account.id,
+        Step::Confirmation.name(),
+        serde_json::json!({"result": "no", "nonce": pending.nonce}),
+    )
+    .await?;
     turn.reply(Reply::Cancelled);
     Ok(())
 }

@@ -118,25 +118,31 @@ impl WalletSettings {
         let invalid = |name: &'static str, reason: &str| ConfigError::Invalid { name, reason: reason.into() };
         let mut settings = WalletSettings::default();
         if let Some(tiers) = get("WALLET_TIERS") {
-            settings.tiers = parse_tiers(&tiers)
-                .ok_or_else(|| invalid("WALLET_TIERS", "expected tier:per_transfer/per_day,… (tier1:2000/5000)"))?;
+            settings.tiers = parse_tiers(&tiers).ok_or_else(|| {
+                invalid("WALLET_TIERS", "expected tier:per_transfer/per_day,… (tier1:2000/5000)")
+            })?;
         }
         if let Some(fee) = get("WALLET_FEE_SEND") {
-            settings.fee_wallet = Fee::parse(&fee).ok_or_else(|| invalid("WALLET_FEE_SEND", "expected 1%+0.50"))?;
+            settings.fee_wallet =
+                Fee::parse(&fee).ok_or_else(|| invalid("WALLET_FEE_SEND", "expected 1%+0.50"))?;
         }
         if let Some(fee) = get("WALLET_FEE_PAYOUT") {
             settings.fee_payout =
                 Fee::parse(&fee).ok_or_else(|| invalid("WALLET_FEE_PAYOUT", "expected 1%+0.50"))?;
         }
-        let number = |name: &'static str, range: std::ops::RangeInclusive<i64>| -> Result<Option<i64>, ConfigError> {
-            get(name)
-                .map(|v| {
-                    v.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-                        invalid(name, &format!("expected a whole number from {} to {}", range.start(), range.end()))
+        let number =
+            |name: &'static str, range: std::ops::RangeInclusive<i64>| -> Result<Option<i64>, ConfigError> {
+                get(name)
+                    .map(|v| {
+                        v.parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                            invalid(
+                                name,
+                                &format!("expected a whole number from {} to {}", range.start(), range.end()),
+                            )
+                        })
                     })
-                })
-                .transpose()
-        };
+                    .transpose()
+            };
         if let Some(m) = number("WALLET_SESSION_IDLE_MINUTES", 1..=24 * 60)? {
             settings.session_idle = Duration::minutes(m);
         }
@@ -153,7 +159,8 @@ impl WalletSettings {
             settings.confirm_ttl = Duration::seconds(s);
         }
         settings.fraud = FraudRules::from_lookup(&get)?;
-        settings.momo_callback_base = get("PUBLIC_BASE_URL").map(|b| format!("{}/momo/callback", b.trim_end_matches('/')));
+        settings.momo_callback_base =
+            get("PUBLIC_BASE_URL").map(|b| format!("{}/momo/callback", b.trim_end_matches('/')));
         settings.momo_currency = get("MOMO_CURRENCY");
         Ok(settings)
     }
@@ -200,7 +207,8 @@ mod tests {
         assert_eq!(tiers["tier0"].per_day, Decimal::from(500));
         assert!(parse_tiers("tier0:500/200").is_none());
         assert!(parse_tiers("tier0").is_none());
-        let settings = WalletSettings::from_lookup(|n| (n == "WALLET_TIERS").then(|| "gold:1/1".into())).unwrap();
+        let settings =
+            WalletSettings::from_lookup(|n| (n == "WALLET_TIERS").then(|| "gold:1/1".into())).unwrap();
         assert_eq!(settings.tier("gold").unwrap().per_transfer, Decimal::ONE);
         assert!(WalletSettings::from_lookup(|n| (n == "OTP_TTL_SECONDS").then(|| "900".into())).is_err());
     }

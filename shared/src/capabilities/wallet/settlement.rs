@@ -20,11 +20,11 @@ use super::replies::{Reply, reason_message};
 use crate::StoreResult;
 use crate::domain::{ContactKey, Locale, WalletAccount};
 use crate::i18n::{WordArg, Words};
-use crate::ledger::{AccountId, Leg, Ledger, LedgerError, Transfer, TransferKind, from_minor, system};
+use crate::ledger::{AccountId, Ledger, LedgerError, Leg, Transfer, TransferKind, from_minor, system};
 use crate::momo::{MobileMoney, MomoError, MomoRequest, MomoStatus, MomoTransaction};
 use crate::ports::{
-    Alert, AlertStore, ContactStore, Directory, MomoKind, MomoOperation, MomoOperationStore, MomoState, Notice,
-    QueueSender,
+    Alert, AlertStore, ContactStore, Directory, MomoKind, MomoOperation, MomoOperationStore, MomoState,
+    Notice, QueueSender,
 };
 
 pub fn topup_id(reference: Uuid) -> String {
@@ -104,7 +104,10 @@ pub fn request(operation: &MomoOperation, settings: &super::WalletSettings) -> M
         msisdn: operation.msisdn.wa_id().to_owned(),
         payer_message: note.to_owned(),
         payee_note: note.to_owned(),
-        callback_url: settings.momo_callback_base.as_ref().map(|base| format!("{base}/{}", operation.reference)),
+        callback_url: settings
+            .momo_callback_base
+            .as_ref()
+            .map(|base| format!("{base}/{}", operation.reference)),
     }
 }
 
@@ -125,14 +128,19 @@ pub async fn start(deps: &MomoDeps, operation: MomoOperation) -> Result<Reply, S
     }
     match submit(deps, &stored).await {
         Ok(()) => {
-            deps.operations.transition(stored.reference, MomoState::Pending, None, operation.created_at).await?;
+            deps.operations
+                .transition(stored.reference, MomoState::Pending, None, operation.created_at)
+                .await?;
             Ok(started_reply(&stored))
         }
         Err(MomoError::Refused { code, .. }) => {
             // Nothing was created at MoMo: the operation ends here, and a held payout returns.
-            let failed = deps.operations.transition(stored.reference, MomoState::Failed, Some(&code), operation.created_at).await?;
+            let failed = deps
+                .operations
+                .transition(stored.reference, MomoState::Failed, Some(&code), operation.created_at)
+                .await?;
             let operation = failed.unwrap_or(stored);
-            apply_final(deps, &operation, MomoState::Failed).await?;
+            apply_final(deps, &operation, MomoState::Failed, operation.created_at).await?;
             if let Some(at) = operation.next_check_at {
                 deps.operations.reschedule(operation.reference, at, None).await?;
             }
@@ -163,7 +171,12 @@ fn started_reply(operation: &MomoOperation) -> Reply {
 }
 
 /// The ledger side of a final state (idempotent: each transfer id applies once).
-async fn apply_final(deps: &MomoDeps, operation: &MomoOperation, state: MomoState) -> Result<(), SettleError> {
+async fn apply_final(
+    deps: &MomoDeps,
+    operation: &MomoOperation,
+    state: MomoState,
+    at: DateTime<Utc>,
+) -> Result<(), SettleError> {
     let wallet = AccountId::wallet(&operation.account_id);
     let reference = operation.reference;
     let transfer = |id: String, kind: TransferKind, legs: Vec<Leg>| Transfer {
@@ -173,7 +186,7 @@ async fn apply_final(deps: &MomoDeps, operation: &MomoOperation, state: MomoStat
         legs,
         hash: operation.hash.clone(),
         memo: None,
-        at: operation.created_at,
+        at,
     };
     let transfer = match (operation.kind, state) {
         (MomoKind::TopUp, MomoState::Succeeded) => Some(transfer(
@@ -184,10 +197,15 @@ async fn apply_final(deps: &MomoDeps, operation: &MomoOperation, state: MomoStat
         (MomoKind::Payout, MomoState::Succeeded) => Some(transfer(
             format!("payout:{reference}:release"),
             TransferKind::PayoutRelease,
-            vec![Leg { from: system::payout_hold(), to: system::momo_settlement(), amount: operation.amount_minor }],
+            vec![Leg {
+                from: system::payout_hold(),
+                to: system::momo_settlement(),
+                amount: operation.amount_minor,
+            }],
         )),
         (MomoKind::Payout, MomoState::Failed) => {
-            let mut legs = vec![Leg { from: system::payout_hold(), to: wallet.clone(), amount: operation.amount_minor }];
+            let mut legs =
+                vec![Leg { from: system::payout_hold(), to: wallet.clone(), amount: operation.amount_minor }];
             if operation.fee_minor > 0 {
                 legs.push(Leg { from: system::fees(), to: wallet, amount: operation.fee_minor });
             }
@@ -269,7 +287,11 @@ pub async fn settle(deps: &SettlementDeps, reference: Uuid) -> Result<Settled, S
 }
 
 /// The amount (as a decimal) and currency MoMo reports are the ones we asked for.
-fn matches_request(operation: &MomoOperation, transaction: &MomoTransaction, settings: &super::WalletSettings) -> bool {
+fn matches_request(
+    operation: &MomoOperation,
+    transaction: &MomoTransaction,
+    settings: &super::WalletSettings,
+) -> bool {
     let asked = request(operation, settings);
     transaction.amount == asked.amount && transaction.currency.eq_ignore_ascii_case(&asked.currency)
 }
@@ -302,8 +324,13 @@ async fn conflict(
 }
 
 /// The ledger moves, the user's notice is queued, and only then the operation needs nothing more.
-async fn finish(deps: &SettlementDeps, operation: &MomoOperation, state: MomoState, now: DateTime<Utc>) -> Result<(), SettleError> {
-    apply_final(&deps.momo, operation, state).await?;
+async fn finish(
+    deps: &SettlementDeps,
+    operation: &MomoOperation,
+    state: MomoState,
+    now: DateTime<Utc>,
+) -> Result<(), SettleError> {
+    apply_final(&deps.momo, operation, state, now).await?;
     let locale = match deps.contacts.settings(&operation.contact).await?.locale {
         Some(locale) => locale,
         None => deps
@@ -375,7 +402,12 @@ pub fn momo_notice(operation: &MomoOperation, state: MomoState, locale: Locale, 
         .arg("number", WordArg::Text(operation.msisdn.masked()))
         .arg("reason", WordArg::Message(reason_message(operation.reason.as_deref()).into()));
     Notice {
-        id: format!("{}:{}:{}", super::NAME, operation.reference, if state == MomoState::Succeeded { "succeeded" } else { "failed" }),
+        id: format!(
+            "{}:{}:{}",
+            super::NAME,
+            operation.reference,
+            if state == MomoState::Succeeded { "succeeded" } else { "failed" }
+        ),
         contact: operation.contact.clone(),
         text: words,
         template: WALLET_TEMPLATE.into(),

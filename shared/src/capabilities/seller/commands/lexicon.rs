@@ -3,9 +3,9 @@
 //! (case, diacritics, look-alike letters from the other script, the wrong keyboard layout:
 //! [`crate::capabilities::text`]).
 
-pub(super) use crate::capabilities::text::{fold, nearest, readings};
 #[cfg(test)]
 use crate::capabilities::text::osa_distance;
+pub(super) use crate::capabilities::text::{fold, nearest, readings};
 
 /// The commands a first word can name. Payment commands are distinguished from the others
 /// because they take arguments; the rest ignore whatever follows them.

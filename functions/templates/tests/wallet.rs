@@ -1,0 +1,805 @@
+//! The wallet end to end: a WhatsApp number linked with the SMS code, a top-up through MTN
+//! MoMo (the sandbox, which follows the published contract, calls the status function back
+//! on a loopback port), a SEND with YES, statements, the payee's notice, the audit chain and
+//! the transaction hash; and every kind of bad input that must never move money. The
+//! command function's flow handles each message; the stores are the in-memory twins, or the
+//! AWS adapters on moto.
+
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use chrono::{DateTime, Duration};
+use command::{CommandDeps, CommandSettings, flow};
+use paybot::adapters::memory::{ManualClock, MemoryQueue, MemorySmsInbox};
+use paybot::capabilities::Capability;
+use paybot::capabilities::wallet::secure::{Intent, transaction_hash};
+use paybot::capabilities::wallet::settlement::SettlementDeps;
+use paybot::capabilities::wallet::{NAME, WalletSettings, WalletState};
+use paybot::config::Secret;
+use paybot::domain::{
+    AccountStatus, BusinessProfile, Currency, InboundMessage, MessageContent, Phone, UserRef, WalletAccount,
+};
+use paybot::ledger::AccountId;
+use paybot::momo::{MomoClient, MomoConfig, MomoProductCredentials};
+use paybot::outbound::OutboundJob;
+use paybot::ports::{OutboundContent, QueueReceiver, QueueSender, SmsSender};
+use paybot::wiring::{self, MemoryStores, Stores, WalletParts};
+use rust_decimal::Decimal;
+use sandboxes::momo::{CallbackMode, MomoSandbox, MomoSandboxConfig, SandboxApiUser};
+use status::{CallbackKeys, StatusState};
+
+const COLLECTION_KEY: &str = "wallet-test-collection-key";
+const DISBURSEMENT_KEY: &str = "wallet-test-disbursement-key";
+
+struct World {
+    clock: Arc<ManualClock>,
+    command: CommandDeps,
+    settlement: SettlementDeps,
+    stores: Arc<dyn Stores + Send + Sync>,
+    sms: SmsBox,
+    outbound: Arc<dyn QueueReceiver>,
+    momo: MomoSandbox,
+    status_url: String,
+    business: String,
+    /// This world's accounts: A (tier1, empty), B (tier2, 20.00), C (tier0, 40.00),
+    /// F (frozen, 300.00); unique ids and phones, so worlds sharing moto never meet.
+    a: WalletAccount,
+    b: WalletAccount,
+    c: WalletAccount,
+    f: WalletAccount,
+    next: AtomicU32,
+}
+
+/// The SMS inbox the codes arrive in. The SNS adapter has its own contract test on moto; it
+/// is not used here because moto shows sent SMS only in its whole-state dump, which grows with
+/// every test of the suite and would dominate these tests' time.
+struct SmsBox(Arc<MemorySmsInbox>);
+
+impl SmsBox {
+    async fn texts_to(&self, phone: &Phone) -> Vec<String> {
+        self.0.to(phone).into_iter().map(|sms| sms.text).collect()
+    }
+
+    /// The six digits of the latest code sent to `phone`.
+    async fn code(&self, phone: &Phone) -> String {
+        let texts = self.texts_to(phone).await;
+        let last = texts.last().unwrap_or_else(|| panic!("no SMS to {phone}"));
+        last.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a 6-digit code").to_owned()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Memory,
+    Moto,
+}
+
+fn unique() -> String {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos();
+    format!("{:x}{:x}{}", nanos, std::process::id(), N.fetch_add(1, Ordering::SeqCst))
+}
+
+/// A Ghanaian mobile number no other world uses.
+fn fresh_phone() -> Phone {
+    let n: u64 = rand_digits();
+    Phone::parse_international(&format!("+23324{n:07}")).unwrap()
+}
+
+fn rand_digits() -> u64 {
+    let id = uuid::Uuid::new_v4();
+    (id.as_u128() % 10_000_000) as u64
+}
+
+fn account(id: &str, name: &str, tier: &str, status: AccountStatus, opening: &str) -> WalletAccount {
+    WalletAccount {
+        id: id.into(),
+        name: name.into(),
+        registered_phone: fresh_phone(),
+        tier: tier.into(),
+        status,
+        currency: Currency::GHS,
+        opening_balance: Decimal::from_str(opening).unwrap(),
+    }
+}
+
+fn moto_available() -> bool {
+    let available = std::env::var("AWS_ENDPOINT_URL").is_ok();
+    assert!(
+        available || std::env::var("PAYBOT_REQUIRE_MOTO").is_err(),
+        "PAYBOT_REQUIRE_MOTO is set but AWS_ENDPOINT_URL is not"
+    );
+    if !available {
+        eprintln!(
+            "moto wallet tests not run: AWS_ENDPOINT_URL is not set (the README's test command sets it)"
+        );
+    }
+    available
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    url
+}
+
+async fn world(backend: Backend) -> World {
+    world_with(backend, |_| {}).await
+}
+
+async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) -> World {
+    let clock = Arc::new(ManualClock::starting_at(DateTime::from_timestamp(1_764_669_600, 0).unwrap())); // 10:00 in Accra
+    let run = unique();
+    let inbox = Arc::new(MemorySmsInbox::new(clock.clone()));
+    let sms = SmsBox(inbox.clone());
+    let sms_sender: Arc<dyn SmsSender> = inbox;
+    let (stores, outbound_sender, outbound): (
+        Arc<dyn Stores + Send + Sync>,
+        Arc<dyn QueueSender>,
+        Arc<dyn QueueReceiver>,
+    ) = match backend {
+        Backend::Memory => {
+            let queue = Arc::new(MemoryQueue::fifo(clock.clone()));
+            (Arc::new(MemoryStores::default()), queue.clone(), queue)
+        }
+        Backend::Moto => {
+            let clients = paybot::adapters::aws::AwsClients::load().await;
+            let queue_url = clients
+                .sqs
+                .create_queue()
+                .queue_name(format!("wallet-{run}.fifo"))
+                .attributes(aws_sdk_sqs::types::QueueAttributeName::FifoQueue, "true")
+                .send()
+                .await
+                .unwrap()
+                .queue_url
+                .unwrap();
+            let queue = Arc::new(paybot::adapters::aws::SqsQueue::new(clients.sqs.clone(), queue_url));
+            let aws =
+                paybot::wiring::AwsStores { clients, config: paybot::config::Config::from_env().unwrap() };
+            (Arc::new(aws), queue.clone(), queue)
+        }
+    };
+
+    // MoMo: the sandbox (requests-to-pay wait for approval, as on a phone), and the status
+    // function it calls back.
+    let collection = SandboxApiUser::generate("127.0.0.1");
+    let disbursement = SandboxApiUser::generate("127.0.0.1");
+    let mut momo_config = MomoSandboxConfig::new(COLLECTION_KEY, DISBURSEMENT_KEY)
+        .with_api_user(collection.clone())
+        .with_api_user(disbursement.clone());
+    momo_config.manual_approval = true;
+    momo_config.currency = "GHS".into();
+    let momo = MomoSandbox::new(momo_config).unwrap();
+    let momo_url = serve(axum::Router::new().nest("/momo-sandbox", momo.router())).await;
+    let mut client_config = MomoConfig::new(format!("{momo_url}/momo-sandbox"));
+    client_config.collection = MomoProductCredentials {
+        subscription_key: Secret::new(COLLECTION_KEY),
+        api_user: collection.user_id.clone(),
+        api_key: Secret::new(collection.api_key.clone()),
+    };
+    client_config.disbursement = MomoProductCredentials {
+        subscription_key: Secret::new(DISBURSEMENT_KEY),
+        api_user: disbursement.user_id.clone(),
+        api_key: Secret::new(disbursement.api_key.clone()),
+    };
+    let momo_client = Arc::new(MomoClient::new(client_config).unwrap().with_clock(clock.clone()));
+
+    // The status function on a loopback port: its URL is the MoMo callback base.
+    let status_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let status_url = format!("http://{}", status_listener.local_addr().unwrap());
+    let mut settings = WalletSettings {
+        momo_callback_base: Some(format!("{status_url}/momo/callback")),
+        ..WalletSettings::default()
+    };
+    tune(&mut settings);
+    let settlement = wiring::settlement(
+        stores.as_ref(),
+        momo_client.clone(),
+        outbound_sender.clone(),
+        clock.clone(),
+        settings.clone(),
+    )
+    .unwrap();
+    let status_state = StatusState {
+        // The wallet tests send no miaPOS callbacks: the key would be fetched if one came.
+        keys: CallbackKeys::fetched(
+            Arc::new(
+                paybot::miapos::MiaposClient::new(paybot::miapos::MiaposClientConfig::new(
+                    "http://127.0.0.1:9",
+                ))
+                .unwrap(),
+            ),
+            paybot::crypto::DataKey::from_base64(&paybot::crypto::DataKey::generate_base64()).unwrap(),
+        ),
+        links: stores.links().unwrap(),
+        directory: stores.directory().unwrap(),
+        contacts: stores.contacts().unwrap(),
+        outbound: outbound_sender.clone(),
+        audit: stores.audit().unwrap(),
+        idempotency: stores.idempotency().unwrap(),
+        checks: Default::default(),
+        clock: clock.clone(),
+        momo: Some(settlement.clone()),
+    };
+    let router = status::router(Arc::new(status_state));
+    tokio::spawn(async move { axum::serve(status_listener, router).await.unwrap() });
+
+    let business = format!("wallet-{run}");
+    let profile = BusinessProfile {
+        business_number_id: business.clone(),
+        display_number: "233248073506".into(),
+        currency: Currency::GHS,
+        country_code: "233".into(),
+        default_locale: paybot::domain::Locale::En,
+        time_zone: "Africa/Accra".into(),
+        qr_max: Decimal::from(10_000),
+        rtp_max: Decimal::from(10_000),
+        description_max_chars: 140,
+        capabilities: vec![paybot::domain::Capability::Wallet],
+    };
+    stores.directory().unwrap().put_profile(&profile).await.unwrap();
+    let a = account(&format!("A-{run}"), "Kwame Mensah", "tier1", AccountStatus::Active, "0");
+    let b = account(&format!("B-{run}"), "Ama Serwaa Owusu", "tier2", AccountStatus::Active, "20.00");
+    let c = account(&format!("C-{run}"), "Kofi Boateng", "tier0", AccountStatus::Active, "400.00");
+    let f = account(&format!("F-{run}"), "Akosua Frimpong", "tier1", AccountStatus::Frozen, "300.00");
+    let entries: Vec<serde_json::Value> = [&a, &b, &c, &f]
+        .iter()
+        .map(|acc| {
+            serde_json::json!({
+                "id": acc.id, "name": acc.name, "phone": acc.registered_phone.as_e164(), "tier": acc.tier,
+                "status": acc.status, "currency": "GHS", "opening_balance": acc.opening_balance.to_string(),
+            })
+        })
+        .collect();
+    let file =
+        paybot::wallet_file::WalletFile::parse(&serde_json::json!({ "accounts": entries }).to_string())
+            .unwrap();
+    let wallet_accounts = stores.wallet_accounts().unwrap();
+    let ledger = stores.ledger().unwrap();
+    file.import(wallet_accounts.as_ref(), ledger.as_ref(), clock.now_utc()).await.unwrap();
+
+    let wallet = wiring::wallet(
+        stores.as_ref(),
+        WalletParts {
+            momo: momo_client,
+            sms: sms_sender,
+            clock: clock.clone(),
+            otp_key: Secret::new("wallet-test-otp-key"),
+            settings,
+        },
+    )
+    .unwrap();
+    let capabilities: Vec<Arc<dyn Capability>> = vec![Arc::new(wallet)];
+    let command = CommandDeps {
+        directory: stores.directory().unwrap(),
+        contacts: stores.contacts().unwrap(),
+        idempotency: stores.idempotency().unwrap(),
+        outbox: stores.outbox().unwrap(),
+        outbound: outbound_sender,
+        clock: clock.clone(),
+        capabilities,
+        settings: CommandSettings::default(),
+    };
+    World {
+        clock,
+        command,
+        settlement,
+        stores,
+        sms,
+        outbound,
+        momo,
+        status_url,
+        business,
+        a,
+        b,
+        c,
+        f,
+        next: 0.into(),
+    }
+}
+
+trait NowUtc {
+    fn now_utc(&self) -> DateTime<chrono::Utc>;
+}
+
+impl NowUtc for ManualClock {
+    fn now_utc(&self) -> DateTime<chrono::Utc> {
+        paybot::ports::Clock::now(self)
+    }
+}
+
+impl World {
+    fn message(&self, from: &Phone, body: &str) -> InboundMessage {
+        let n = self.next.fetch_add(1, Ordering::SeqCst);
+        InboundMessage {
+            id: format!("wamid.{}.{n}", self.business),
+            business_number_id: self.business.clone(),
+            from: UserRef { phone: Some(from.clone()), scoped_id: None },
+            profile_name: None,
+            sent_at: self.clock.now_utc(),
+            content: MessageContent::Text { body: body.into() },
+        }
+    }
+
+    /// Everything queued for sending since the last call.
+    async fn drain(&self) -> Vec<OutboundJob> {
+        let mut jobs = Vec::new();
+        loop {
+            let received = self.outbound.receive(10).await.unwrap();
+            if received.is_empty() {
+                return jobs;
+            }
+            for message in received {
+                self.outbound.delete(&message.receipt).await.unwrap();
+                jobs.push(serde_json::from_str(&message.body).unwrap());
+            }
+        }
+    }
+
+    async fn deliver(&self, message: &InboundMessage) -> Vec<OutboundJob> {
+        flow::handle_message(&self.command, message).await.unwrap();
+        self.drain().await
+    }
+
+    /// `from` writes `body`; the texts the bot queued for `from`.
+    async fn say(&self, from: &Phone, body: &str) -> String {
+        let jobs = self.deliver(&self.message(from, body)).await;
+        texts_to(&jobs, from)
+    }
+
+    async fn link(&self, who: &WalletAccount) {
+        let asked = self.say(&who.registered_phone, "LINK").await;
+        assert!(asked.contains("6-digit code"), "{asked}");
+        let code = self.sms.code(&who.registered_phone).await;
+        let linked = self.say(&who.registered_phone, &code).await;
+        assert!(linked.contains("Linked"), "{linked}");
+    }
+
+    async fn balance(&self, who: &WalletAccount) -> i64 {
+        self.stores.ledger().unwrap().balance(&who.ledger_account()).await.unwrap()
+    }
+
+    async fn state(&self, who: &WalletAccount) -> WalletState {
+        let contact = paybot::domain::ContactKey {
+            business_number_id: self.business.clone(),
+            user_key: who.registered_phone.as_e164().into(),
+        };
+        let settings = self.stores.contacts().unwrap().settings(&contact).await.unwrap();
+        settings.state(NAME).map(|s| serde_json::from_str(s).unwrap()).unwrap_or_default()
+    }
+
+    /// A top-up of `amount`, confirmed with YES and approved on the MoMo phone; returns once
+    /// MoMo's callback has been handled.
+    async fn top_up(&self, who: &WalletAccount, amount: &str) {
+        let asked = self.say(&who.registered_phone, &format!("TOPUP {amount}")).await;
+        assert!(asked.contains("Reply YES"), "{asked}");
+        let started = self.say(&who.registered_phone, "YES").await;
+        assert!(started.contains("Approve the payment"), "{started}");
+        let pending = self.momo.pending_requests_to_pay();
+        let request =
+            pending.iter().find(|t| t.party_id == who.registered_phone.wa_id()).expect("a pending request");
+        let callbacks = self.momo.callbacks().len();
+        self.momo.approve(request.reference).unwrap();
+        self.momo.wait_for_callbacks(callbacks + 1, std::time::Duration::from_secs(10)).await;
+    }
+}
+
+fn texts_to(jobs: &[OutboundJob], to: &Phone) -> String {
+    jobs.iter()
+        .filter(|j| &j.message.to == to)
+        .filter_map(|j| match &j.message.content {
+            OutboundContent::Text { body } => Some(body.clone()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n---\n")
+}
+
+/// The invariants after every scenario: the ledger sums to zero, no wallet account is below
+/// zero, and every wallet balance equals the sum of its entries.
+async fn assert_ledger_sound(w: &World) {
+    let ledger = w.stores.ledger().unwrap();
+    let balances = ledger.balances().await.unwrap();
+    for account in [&w.a, &w.b, &w.c, &w.f] {
+        let balance = ledger.balance(&account.ledger_account()).await.unwrap();
+        assert!(balance >= 0, "{} below zero", account.id);
+        let entries = ledger.entries(&account.ledger_account(), None, 1000).await.unwrap();
+        assert_eq!(entries.iter().map(|e| e.amount).sum::<i64>(), balance, "{}", account.id);
+    }
+    // On moto other worlds share the table: the whole ledger still sums to zero.
+    assert_eq!(balances.iter().map(|(_, b)| b).sum::<i64>(), 0, "the ledger does not balance");
+}
+
+// ---- the happy path, on memory and on moto ----------------------------------------------------
+
+async fn link_top_up_send_and_statements(backend: Backend) {
+    let w = world(backend).await;
+    w.link(&w.a).await;
+    w.link(&w.b).await;
+    assert_eq!(w.say(&w.a.registered_phone, "BAL").await, "Your balance: 0.00\u{a0}GHS");
+
+    w.clock.advance(Duration::minutes(1));
+    w.top_up(&w.a, "100").await;
+    assert_eq!(w.balance(&w.a).await, 10_000);
+    w.clock.advance(Duration::minutes(1));
+    let told = texts_to(&w.drain().await, &w.a.registered_phone);
+    assert!(told.contains("Your top-up of 100.00\u{a0}GHS has arrived"), "{told}");
+
+    let payee_local = format!("0{}", &w.b.registered_phone.wa_id()[3..]);
+    let asked = w.say(&w.a.registered_phone, &format!("SEND 50 {payee_local} lunch")).await;
+    assert!(asked.contains("Send 50.00\u{a0}GHS to Ama O.?"), "{asked}");
+    assert!(asked.contains("Fee: 0.00\u{a0}GHS · Total: 50.00\u{a0}GHS"), "{asked}");
+    let pending = w.state(&w.a).await.pending.expect("a pending confirmation");
+
+    let jobs = w.deliver(&w.message(&w.a.registered_phone, "YES")).await;
+    let sent = texts_to(&jobs, &w.a.registered_phone);
+    assert!(sent.contains("Sent ✅ 50.00\u{a0}GHS to Ama O."), "{sent}");
+    assert!(sent.contains("Your balance: 50.00\u{a0}GHS"), "{sent}");
+    let received = texts_to(&jobs, &w.b.registered_phone);
+    assert_eq!(received, "You received 50.00\u{a0}GHS from Kwame M. ✅ Note: lunch");
+    assert_eq!(w.balance(&w.a).await, 5_000);
+    assert_eq!(w.balance(&w.b).await, 7_000);
+
+    let statement_a = w.say(&w.a.registered_phone, "STATEMENT").await;
+    let lines: Vec<&str> = statement_a.lines().collect();
+    assert_eq!(lines[0], "Your last 2 movements, newest first:", "{statement_a}");
+    assert!(lines[1].contains("-50.00\u{a0}GHS sent · lunch → 50.00\u{a0}GHS"), "{statement_a}");
+    assert!(lines[2].contains("+100.00\u{a0}GHS MoMo top-up → 100.00\u{a0}GHS"), "{statement_a}");
+    let statement_b = w.say(&w.b.registered_phone, "STATEMENT").await;
+    let lines: Vec<&str> = statement_b.lines().collect();
+    assert!(lines[1].contains("+50.00\u{a0}GHS received · lunch → 70.00\u{a0}GHS"), "{statement_b}");
+    assert!(lines[2].contains("+20.00\u{a0}GHS opening balance → 20.00\u{a0}GHS"), "{statement_b}");
+
+    // The audit chain verifies, and the transfer's hash recomputes from what it records.
+    let chain = w.stores.audit().unwrap().chain(&format!("wallet:{}", w.a.id)).await.unwrap();
+    assert_eq!(paybot::audit::verify_chain(&chain), Ok(()));
+    let record = chain
+        .iter()
+        .rev()
+        .find(|r| {
+            r.event.kind == "transfer" && r.event.detail["transfer_id"].as_str().unwrap().starts_with("send:")
+        })
+        .expect("the SEND's audit record");
+    let intent: Intent = serde_json::from_value(record.event.detail["intent"].clone()).unwrap();
+    let nonce = record.event.detail["nonce"].as_str().unwrap();
+    let prev = record.event.detail["prev_audit_hash"].as_str().unwrap();
+    let hash = record.event.detail["hash"].as_str().unwrap();
+    assert_eq!(nonce, pending.nonce);
+    assert_eq!(transaction_hash(&intent, nonce, prev), hash);
+    assert!(chain.iter().any(|r| r.hash == prev), "the hash follows a record of the chain");
+    let transfer = w.stores.ledger().unwrap().transfer(&format!("send:{nonce}")).await.unwrap().unwrap();
+    assert_eq!(transfer.hash.as_deref(), Some(hash));
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn link_top_up_send_and_statements_on_memory() {
+    link_top_up_send_and_statements(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn link_top_up_send_and_statements_on_moto() {
+    if moto_available() {
+        link_top_up_send_and_statements(Backend::Moto).await;
+    }
+}
+
+// ---- linking ------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn wrong_expired_and_replayed_codes_never_link() {
+    let w = world(Backend::Memory).await;
+    let phone = &w.a.registered_phone;
+    assert!(w.say(phone, "LINK").await.contains("6-digit code"));
+    let code = w.sms.code(phone).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(w.say(phone, wrong).await, "That code isn't right. 2 attempts left.");
+    assert!(
+        w.say(phone, "BAL").await.contains("isn't linked"),
+        "nothing about the account before the binding"
+    );
+
+    // Expired: five minutes later the right code no longer works.
+    w.clock.advance(Duration::minutes(6));
+    assert!(w.say(phone, &code).await.contains("expired"));
+    assert!(w.say(phone, "BAL").await.contains("isn't linked"));
+
+    // A fresh code links; typed again, it is spent.
+    w.say(phone, "LINK").await;
+    let code = w.sms.code(phone).await;
+    assert!(w.say(phone, &code).await.contains("Linked"));
+    assert_eq!(w.say(phone, &code).await, "No code is waiting to be typed. Type LINK to get one.");
+
+    // The audit chain records each try.
+    let chain = w.stores.audit().unwrap().chain(&format!("wallet:{}", w.a.id)).await.unwrap();
+    let results: Vec<&str> = chain
+        .iter()
+        .filter(|r| r.event.kind == "link_code")
+        .filter_map(|r| r.event.detail["result"].as_str())
+        .collect();
+    assert_eq!(results, ["wrong", "expired", "accepted"]);
+}
+
+#[tokio::test]
+async fn too_many_wrong_codes_spend_the_code() {
+    let w = world(Backend::Memory).await;
+    let phone = &w.a.registered_phone;
+    w.say(phone, "LINK").await;
+    let code = w.sms.code(phone).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    w.say(phone, wrong).await;
+    w.say(phone, wrong).await;
+    assert!(w.say(phone, wrong).await.contains("can't be used any more"));
+    assert!(w.say(phone, &code).await.contains("No code is waiting"), "the right code after the budget");
+    assert!(w.say(phone, "BAL").await.contains("isn't linked"));
+}
+
+#[tokio::test]
+async fn link_requests_are_rate_limited_and_reveal_nothing() {
+    let w = world(Backend::Memory).await;
+    let stranger = fresh_phone();
+    // An unknown account gets the same answer as a known one, and no SMS goes anywhere.
+    let unknown = w.say(&stranger, "LINK NOPE-1").await;
+    let known = w.say(&w.a.registered_phone, "LINK").await;
+    assert_eq!(unknown, known);
+    assert!(w.sms.texts_to(&stranger).await.is_empty());
+    for _ in 0..2 {
+        w.say(&stranger, "LINK").await;
+    }
+    assert!(w.say(&stranger, "LINK").await.contains("Too many code requests"));
+    // Linking from another WhatsApp number by account id sends the code to the registered phone.
+    let other = fresh_phone();
+    w.say(&other, &format!("LINK {}", w.b.id)).await;
+    let code = w.sms.code(&w.b.registered_phone).await;
+    assert!(w.say(&other, &code).await.contains("Welcome, Ama!"));
+    assert!(w.say(&other, "BAL").await.contains("20.00"));
+}
+
+// ---- the secure execution layer -------------------------------------------------------------
+
+#[tokio::test]
+async fn a_yes_after_expiry_moves_nothing() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let payee = w.b.registered_phone.as_e164().to_owned();
+    assert!(w.say(&w.c.registered_phone, &format!("SEND 10 {payee}")).await.contains("Reply YES"));
+    w.clock.advance(Duration::minutes(6));
+    assert!(w.say(&w.c.registered_phone, "YES").await.contains("expired"));
+    assert_eq!(w.balance(&w.c).await, 40_000);
+    assert!(w.say(&w.c.registered_phone, "YES").await.contains("nothing waiting"));
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn a_new_money_command_replaces_the_pending_one_and_yes_moves_only_the_new_amount() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let payee = w.b.registered_phone.as_e164().to_owned();
+    w.say(&w.c.registered_phone, &format!("SEND 50 {payee}")).await;
+    let replaced = w.say(&w.c.registered_phone, &format!("SEND 60 {payee}")).await;
+    assert!(replaced.contains("Your earlier request (50.00\u{a0}GHS to Ama O.) is cancelled"), "{replaced}");
+    w.say(&w.c.registered_phone, "YES").await;
+    assert_eq!(w.balance(&w.c).await, 40_000 - 6_000);
+    assert_eq!(w.balance(&w.b).await, 2_000 + 6_000);
+    assert!(w.say(&w.c.registered_phone, "YES").await.contains("nothing waiting"), "the first SEND is gone");
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn a_yes_delivered_twice_moves_money_once() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    w.say(&w.c.registered_phone, &format!("SEND 25 {}", w.b.registered_phone.as_e164())).await;
+    let yes = w.message(&w.c.registered_phone, "YES");
+    let first = w.deliver(&yes).await;
+    let second = w.deliver(&yes).await;
+    assert!(texts_to(&first, &w.c.registered_phone).contains("Sent"));
+    assert!(second.is_empty(), "a redelivered YES sends nothing: {second:#?}");
+    assert_eq!(w.balance(&w.c).await, 40_000 - 2_500);
+    assert_eq!(w.balance(&w.b).await, 2_000 + 2_500);
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn amounts_over_the_balance_or_the_tier_and_frozen_accounts_are_refused() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    w.link(&w.f).await;
+    let payee = w.b.registered_phone.as_e164().to_owned();
+    let over_tier = w.say(&w.c.registered_phone, &format!("SEND 250 {payee}")).await;
+    assert_eq!(over_tier, "That's above your limit of 200.00\u{a0}GHS per transfer.");
+    let over_balance =
+        w.say(&w.b.registered_phone, &format!("SEND 30 {}", w.c.registered_phone.as_e164())).await;
+    assert!(over_balance.starts_with("Not enough money: you need 30.00\u{a0}GHS"), "{over_balance}");
+    let frozen = w.say(&w.f.registered_phone, &format!("SEND 10 {payee}")).await;
+    assert!(frozen.contains("frozen"), "{frozen}");
+    // Daily: the tier allows 500 a day; after 2 × 180 a third of 150 is refused with what is left.
+    for _ in 0..2 {
+        w.say(&w.c.registered_phone, &format!("SEND 180 {payee}")).await;
+        assert!(w.say(&w.c.registered_phone, "YES").await.contains("Sent"));
+    }
+    let daily = w.say(&w.c.registered_phone, &format!("SEND 150 {payee}")).await;
+    assert_eq!(
+        daily,
+        "That would pass your daily limit of 500.00\u{a0}GHS. Left for today: 140.00\u{a0}GHS."
+    );
+    assert_eq!(w.balance(&w.c).await, 40_000 - 36_000);
+    let chain = w.stores.audit().unwrap().chain(&format!("wallet:{}", w.c.id)).await.unwrap();
+    assert!(
+        chain
+            .iter()
+            .any(|r| r.event.kind == "refused_limits" && r.event.detail["reason"] == "over_daily_limit")
+    );
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn an_idle_session_asks_for_a_fresh_code_before_money_moves() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    w.clock.advance(Duration::minutes(30));
+    let asked = w.say(&w.c.registered_phone, &format!("SEND 10 {}", w.b.registered_phone.as_e164())).await;
+    assert!(asked.contains("For your security"), "{asked}");
+    let code = w.sms.code(&w.c.registered_phone).await;
+    let confirm = w.say(&w.c.registered_phone, &code).await;
+    assert!(confirm.contains("Send 10.00\u{a0}GHS to Ama O.?"), "{confirm}");
+    assert!(w.say(&w.c.registered_phone, "YES").await.contains("Sent"));
+    assert_eq!(w.balance(&w.b).await, 3_000);
+}
+
+#[tokio::test]
+async fn a_high_fraud_score_blocks_and_raises_a_suspicious_alert() {
+    // Night in Accra, a fresh link, a new payee and a velocity burst.
+    let w = world_with(Backend::Memory, |s| s.fraud.velocity_count = 1).await;
+    w.clock.set(DateTime::from_timestamp(1_764_640_800, 0).unwrap()); // 02:00 in Accra
+    w.link(&w.c).await;
+    let refused = w.say(&w.c.registered_phone, "SEND 10 0244999999").await;
+    assert!(refused.contains("stopped this payment"), "{refused}");
+    assert_eq!(w.balance(&w.c).await, 40_000);
+    let alerts = w.settlement.momo.alerts.list(&w.business, 10).await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].kind, "suspicious");
+    let rules: Vec<&str> =
+        alerts[0].detail["rules"].as_array().unwrap().iter().map(|r| r["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["velocity", "new_payee", "night", "new_link"]);
+}
+
+// ---- MoMo -----------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_failed_top_up_credits_nothing_and_says_why() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.a).await;
+    w.say(&w.a.registered_phone, "TOPUP 20 +46733123451").await; // the sandbox's payer-rejected number
+    let started = w.say(&w.a.registered_phone, "YES").await;
+    assert!(started.contains("Approve the payment"), "{started}");
+    w.momo.wait_for_callbacks(1, std::time::Duration::from_secs(10)).await;
+    let told = texts_to(&w.drain().await, &w.a.registered_phone);
+    assert_eq!(told, "Your top-up of 20.00\u{a0}GHS didn't go through: it was declined on the phone.");
+    assert_eq!(w.balance(&w.a).await, 0);
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn a_forged_callback_moves_nothing() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.a).await;
+    w.say(&w.a.registered_phone, "TOPUP 100").await;
+    w.say(&w.a.registered_phone, "YES").await;
+    let request = w.momo.pending_requests_to_pay().pop().unwrap();
+    let http = reqwest::Client::new();
+    // A forged SUCCESSFUL body for a real reference: the status function reads MoMo, which
+    // still says PENDING.
+    let forged = serde_json::json!({"amount": "100", "currency": "GHS", "status": "SUCCESSFUL", "financialTransactionId": "1"});
+    let answer = http
+        .post(format!("{}/momo/callback/{}", w.status_url, request.reference))
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let unknown = http
+        .put(format!("{}/momo/callback/{}", w.status_url, uuid::Uuid::new_v4()))
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 200);
+    let garbage = http.post(format!("{}/momo/callback/not-a-reference", w.status_url)).send().await.unwrap();
+    assert_eq!(garbage.status(), 400);
+    assert_eq!(w.balance(&w.a).await, 0);
+    assert!(w.drain().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_top_up_whose_callback_never_comes_is_polled_and_credited_once() {
+    let w = world(Backend::Memory).await;
+    w.momo.set_callback_mode(CallbackMode::Drop);
+    w.link(&w.a).await;
+    w.say(&w.a.registered_phone, "TOPUP 40").await;
+    w.say(&w.a.registered_phone, "YES").await;
+    let request = w.momo.pending_requests_to_pay().pop().unwrap();
+    w.momo.approve(request.reference).unwrap();
+    let now = w.clock.now_utc();
+    let nothing_due =
+        paybot::capabilities::wallet::settlement::poll_due(&w.settlement, now, 10).await.unwrap();
+    assert_eq!(nothing_due.read, 0, "not due before the first check");
+    w.clock.advance(Duration::minutes(2));
+    for _ in 0..2 {
+        paybot::capabilities::wallet::settlement::poll_due(&w.settlement, w.clock.now_utc(), 10)
+            .await
+            .unwrap();
+    }
+    assert_eq!(w.balance(&w.a).await, 4_000);
+    let told = texts_to(&w.drain().await, &w.a.registered_phone);
+    assert_eq!(told.matches("has arrived").count(), 1, "{told}");
+    // A late duplicate callback changes nothing.
+    let late = reqwest::Client::new()
+        .post(format!("{}/momo/callback/{}", w.status_url, request.reference))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 200);
+    assert_eq!(w.balance(&w.a).await, 4_000);
+    assert!(w.drain().await.is_empty());
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn a_send_to_a_number_without_a_wallet_is_held_then_paid_out_or_returned() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    // Paid out: the held amount leaves for MoMo settlement.
+    let asked = w.say(&w.c.registered_phone, "SEND 100 0244999999").await;
+    assert!(asked.contains("to the MoMo number"), "{asked}");
+    assert!(asked.contains("Fee: 1.00\u{a0}GHS · Total: 101.00\u{a0}GHS"), "{asked}");
+    let started = w.say(&w.c.registered_phone, "YES").await;
+    assert!(started.contains("We're sending 100.00\u{a0}GHS"), "{started}");
+    w.momo.wait_for_callbacks(1, std::time::Duration::from_secs(10)).await;
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_100);
+    let ledger = w.stores.ledger().unwrap();
+    assert_eq!(ledger.balance(&paybot::ledger::system::payout_hold()).await.unwrap(), 0);
+    let told = texts_to(&w.drain().await, &w.c.registered_phone);
+    assert!(told.contains("has reached the MoMo number"), "{told}");
+
+    // Failed at MoMo (the sandbox's payee-failed number): the money and the fee come back.
+    w.say(&w.c.registered_phone, "SEND 50 +46733123450").await;
+    w.say(&w.c.registered_phone, "YES").await;
+    w.momo.wait_for_callbacks(2, std::time::Duration::from_secs(10)).await;
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_100);
+    let told = texts_to(&w.drain().await, &w.c.registered_phone);
+    assert!(told.contains("The money is back in your wallet"), "{told}");
+    assert_eq!(ledger.balance(&paybot::ledger::system::payout_hold()).await.unwrap(), 0);
+    let _ = AccountId::wallet(&w.c.id);
+    assert_ledger_sound(&w).await;
+}
+
+// ---- the grammar's corrections reach the operator's log ------------------------------------
+
+#[tokio::test]
+async fn corrections_and_unrecognized_input_reach_the_failed_command_log() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.b).await;
+    assert!(w.say(&w.b.registered_phone, "CHECK BALANCE").await.contains("Your balance"));
+    assert!(w.say(&w.b.registered_phone, "BALLANCE").await.contains("Your balance"));
+    let unknown = w.say(&w.b.registered_phone, "sned 5 0244000000").await;
+    assert!(unknown.contains("Did you mean SEND?"), "{unknown}");
+    let log = w.stores.failed_commands().unwrap().list(10).await.unwrap();
+    let rows: Vec<(String, String, Option<String>)> =
+        log.into_iter().map(|f| (f.text, f.kind, f.suggestion)).collect();
+    assert!(rows.contains(&("CHECK BALANCE".into(), "unrecognized".into(), Some("BAL".into()))), "{rows:?}");
+    assert!(rows.contains(&("BALLANCE".into(), "typo".into(), Some("BAL".into()))), "{rows:?}");
+    assert!(
+        rows.iter().any(|(t, k, s)| t.starts_with("SNED 5") && k == "typo" && s.as_deref() == Some("SEND")),
+        "{rows:?}"
+    );
+}
