@@ -42,7 +42,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use local_stack::meta::{self, SimulatedMessage, SimulatedStatus, StatusError, UserInput};
-use local_stack::{DirectorySource, LocalSettings, LocalStack, RunningStack};
+use local_stack::{FileSource, LocalSettings, LocalStack, RunningStack};
 use paybot::domain::{LinkState, Phone, link_id_for_message};
 use paybot::ports::{AuditLog, Clock, OutboxStore, PaymentLinkStore, QueueReceiver};
 use paybot::whatsapp::WebhookVerifier;
@@ -420,7 +420,7 @@ pub async fn run(options: &Options) -> Result<Report, Error> {
     let sellers = directory::sellers(options.sellers);
     let file = TempFile::write(&directory::file_text(&sellers)?)?;
     let mut settings = LocalSettings::for_tests();
-    settings.directory = DirectorySource::File(file.0.display().to_string());
+    settings.directory = FileSource::File(file.0.display().to_string());
     let running = local_stack::start(&settings).await?;
     let mut driver = Driver::new(running, sellers, options.clone(), started)?;
     driver.traffic().await;

@@ -7,8 +7,11 @@
 //! /_sim/…                its local-only API
 //! /webhook               the webhook function's router
 //! /miapos/callback       the status function's router
+//! /momo/callback/{ref}   the status function's router (MoMo callbacks)
 //! /sandbox/miapos/…      the miaPOS eComm sandbox (API and checkout page)
 //! /sandbox/graph/…       the WhatsApp Cloud API sandbox (`…/v23.0/{id}/messages`)
+//! /sandbox/momo/…        the MTN MoMo sandbox (collection, disbursement, control API)
+//! /momo/approvals        the MoMo sandbox's approval page (where the payer's phone would be)
 //! ```
 //! inbound FIFO → the command flow → outbound FIFO → notify's `deliver` → Cloud API.
 
@@ -39,23 +42,26 @@ use paybot::crypto::DataKey;
 use paybot::directory_file::DirectoryFile;
 use paybot::domain::ContactKey;
 use paybot::miapos::{MiaposClient, MiaposClientConfig};
+use paybot::momo::{MomoClient, MomoConfig, MomoProductCredentials};
 use paybot::ports::WindowStore;
+use paybot::wallet_file::WalletFile;
 use paybot::whatsapp::WebhookVerifier;
 use paybot::whatsapp::cloud_api::CloudApiClient;
 use sandboxes::cloud_api::CloudApiSandbox;
 use sandboxes::miapos::{MiaposSandbox, SandboxConfig, SandboxMerchant};
+use sandboxes::momo::{MomoSandbox, MomoSandboxConfig, SandboxApiUser};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use webhook::WebhookState;
 
 pub use settings::{
-    DirectorySource, LOCAL_ACCESS_TOKEN, LOCAL_APP_SECRET, LOCAL_VERIFY_TOKEN, LocalSettings, Overrides,
-    local_base_url,
+    FileSource, LOCAL_ACCESS_TOKEN, LOCAL_APP_SECRET, LOCAL_MOMO_COLLECTION_KEY, LOCAL_MOMO_DISBURSEMENT_KEY,
+    LOCAL_VERIFY_TOKEN, LocalSettings, Overrides, local_base_url,
 };
 
 use crate::scheduler::TemplateScheduler;
-use crate::settings::{GRAPH_SANDBOX_PATH, MIAPOS_SANDBOX_PATH};
-use crate::sim::{SimSeller, SimState};
+use crate::settings::{GRAPH_SANDBOX_PATH, LOCAL_MOMO_CURRENCY, MIAPOS_SANDBOX_PATH, MOMO_SANDBOX_PATH};
+use crate::sim::{SimSeller, SimState, SimWallet, SimWalletUser};
 
 pub type BuildError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -92,6 +98,8 @@ pub struct Adapters {
     pub inbound_dead: Arc<MemoryQueue>,
     /// One client per process: it holds the token cache.
     pub rail: Arc<MiaposClient>,
+    /// One MoMo client per process (its token cache), on stack time.
+    pub momo: Arc<MomoClient>,
     pub sender: Arc<CloudApiClient>,
     pub data_key: DataKey,
 }
@@ -105,6 +113,8 @@ pub struct LocalStack {
     pub miapos: Option<MiaposSandbox>,
     /// `None` when `WHATSAPP_API_BASE` points elsewhere.
     pub cloud: Option<CloudApiSandbox>,
+    /// `None` when `MOMO_BASE_URL` points elsewhere.
+    pub momo: Option<MomoSandbox>,
     pub sim: Arc<SimState>,
     pub templates: Arc<TemplateScheduler>,
     webhook: Arc<WebhookState>,
@@ -151,6 +161,13 @@ impl LocalStack {
         let public_base = config.public_base_url.clone().unwrap_or_else(|| base_url.clone());
         config.public_base_url = Some(public_base.clone());
         let callback_url = format!("{public_base}/miapos/callback");
+        // Each MoMo request names its callback: the status function's route on this stack.
+        config.wallet.momo_callback_base = Some(format!("{public_base}/momo/callback"));
+        if config.otp_key.is_none() {
+            // Codes live minutes and the links they make live in memory: a key per run is
+            // enough, and it is shown nowhere.
+            config.otp_key = Some(paybot::config::Secret::new(random_key()));
+        }
 
         let clock = Arc::new(ManualClock::default());
         let miapos = if settings.overrides.miapos_base_url {
@@ -188,6 +205,18 @@ impl LocalStack {
             Some(sandbox)
         };
 
+        let momo = if settings.overrides.momo_base_url {
+            tracing::info!("MOMO_BASE_URL is set: the MoMo sandbox is not used");
+            config.momo.require()?;
+            None
+        } else {
+            let sandbox = momo_sandbox(&mut config.momo, &base_url, &public_base, &config.wallet)?;
+            let stack_clock = clock.clone();
+            // Tokens and requests dated by stack time, as the bot's own records are.
+            sandbox.set_clock(move || paybot::ports::Clock::now(stack_clock.as_ref()));
+            Some(sandbox)
+        };
+
         let directory = Arc::new(MemoryDirectory::default());
         let (profiles, sellers) = file.import(&data_key, directory.as_ref()).await?;
         tracing::info!(profiles, sellers, source = ?settings.directory, "directory loaded");
@@ -197,6 +226,9 @@ impl LocalStack {
             Arc::new(TellingWindows { inner: window_store, cloud: cloud.clone() });
         let adapters = Adapters {
             rail: Arc::new(MiaposClient::new(MiaposClientConfig::from_config(&config.miapos))?),
+            // The stack clock never runs behind the wall clock, so a token is renewed no later
+            // than MoMo expires it, whichever MoMo this is.
+            momo: Arc::new(MomoClient::new(config.momo.clone())?.with_clock(clock.clone())),
             sender: Arc::new(CloudApiClient::new(
                 &config.whatsapp.api_base,
                 config.whatsapp.access_token.clone(),
@@ -225,6 +257,20 @@ impl LocalStack {
             config,
         };
         let a = &adapters;
+        let wallet_file = WalletFile::parse(
+            &settings
+                .wallet
+                .read()
+                .map_err(|e| format!("WALLET_FILE {:?} could not be read: {e}", settings.wallet))?,
+        )?;
+        let (accounts, opened) = wallet_file
+            .import(
+                a.wallet_accounts.as_ref(),
+                a.ledger.as_ref(),
+                paybot::ports::Clock::now(a.clock.as_ref()),
+            )
+            .await?;
+        tracing::info!(accounts, opened, source = ?settings.wallet, "wallet accounts loaded");
         let webhook = Arc::new(WebhookState {
             verifier: WebhookVerifier::new(
                 a.config.whatsapp.app_secret.expose(),
@@ -245,7 +291,7 @@ impl LocalStack {
             outbox: a.outbox.clone(),
             outbound: a.outbound.clone(),
             clock: a.clock.clone(),
-            capabilities: vec![Arc::new(wiring::seller(a)?)],
+            capabilities: vec![Arc::new(wiring::seller(a)?), Arc::new(wiring::wallet(a)?)],
             settings: CommandSettings::from_config(&a.config),
         });
         let notify = Arc::new(NotifyDeps {
@@ -266,6 +312,12 @@ impl LocalStack {
             a.config.whatsapp.app_secret.clone(),
             file.profiles.clone(),
             SimSeller::from_file(&file),
+            SimWallet {
+                users: SimWalletUser::from_file(&wallet_file),
+                sms: a.sms.clone(),
+                links: a.wallet_links.clone(),
+                momo_sandbox_base: momo.as_ref().map(|_| format!("{base_url}{MOMO_SANDBOX_PATH}")),
+            },
             clock.clone(),
             a.outbound.clone(),
             cloud.clone(),
@@ -281,6 +333,7 @@ impl LocalStack {
             base_url,
             miapos,
             cloud,
+            momo,
             sim,
             templates,
             webhook,
@@ -301,6 +354,9 @@ impl LocalStack {
         }
         if let Some(cloud) = &self.cloud {
             router = router.nest(GRAPH_SANDBOX_PATH, cloud.router());
+        }
+        if let Some(momo) = &self.momo {
+            router = router.nest(MOMO_SANDBOX_PATH, momo.router()).merge(momo.approvals_router());
         }
         router
     }
@@ -347,6 +403,12 @@ impl LocalStack {
                 "miaPOS callbacks   {}/miapos/callback",
                 c.public_base_url.as_deref().unwrap_or_default()
             ),
+            format!("MoMo               {}{}", c.momo.base_url, sandbox_note(self.momo.is_some())),
+            format!(
+                "MoMo callbacks     {}/{{reference}}",
+                c.wallet.momo_callback_base.as_deref().unwrap_or_default()
+            ),
+            format!("MoMo approvals     {}/momo/approvals", self.base_url),
             "template sender    every minute of stack time, and from the page".to_owned(),
         ]
     }
@@ -354,6 +416,59 @@ impl LocalStack {
 
 fn sandbox_note(sandbox: bool) -> &'static str {
     if sandbox { "  (embedded sandbox)" } else { "  (from the environment)" }
+}
+
+/// The MoMo sandbox for `config`, which it completes: what `MOMO_*` leaves unset gets the
+/// stack's defaults (the local subscription keys, an API user per product generated for this
+/// run, the callback host of `PUBLIC_BASE_URL`), and the base URL becomes the sandbox's, so
+/// the client and the sandbox agree whatever was set. Requests-to-pay wait for approval on
+/// the simulator page (or `/momo/approvals`), as on the payer's phone.
+fn momo_sandbox(
+    config: &mut MomoConfig,
+    base_url: &str,
+    public_base: &str,
+    wallet: &paybot::capabilities::wallet::WalletSettings,
+) -> Result<MomoSandbox, BuildError> {
+    let callback_host = match &config.callback_host {
+        Some(host) => host.clone(),
+        None => reqwest::Url::parse(public_base)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_owned))
+            .ok_or_else(|| format!("PUBLIC_BASE_URL {public_base:?} has no host"))?,
+    };
+    let user = |credentials: &mut MomoProductCredentials, subscription_key: &str| {
+        if credentials.subscription_key.is_empty() {
+            credentials.subscription_key = paybot::config::Secret::new(subscription_key);
+        }
+        let generated = SandboxApiUser::generate(callback_host.as_str());
+        if credentials.api_user.is_empty() {
+            credentials.api_user = generated.user_id;
+        }
+        if credentials.api_key.is_empty() {
+            credentials.api_key = paybot::config::Secret::new(generated.api_key);
+        }
+        SandboxApiUser::new(&credentials.api_user, credentials.api_key.expose(), callback_host.as_str())
+    };
+    let collection = user(&mut config.collection, LOCAL_MOMO_COLLECTION_KEY);
+    let disbursement = user(&mut config.disbursement, LOCAL_MOMO_DISBURSEMENT_KEY);
+    let mut sandbox_config = MomoSandboxConfig::new(
+        config.collection.subscription_key.expose(),
+        config.disbursement.subscription_key.expose(),
+    )
+    .with_api_user(collection)
+    .with_api_user(disbursement);
+    sandbox_config.target_environment = config.target_environment.clone();
+    sandbox_config.currency = wallet.momo_currency.clone().unwrap_or_else(|| LOCAL_MOMO_CURRENCY.to_owned());
+    sandbox_config.manual_approval = true;
+    config.base_url = format!("{base_url}{MOMO_SANDBOX_PATH}");
+    config.callback_host = Some(callback_host);
+    Ok(MomoSandbox::new(sandbox_config)?)
+}
+
+/// 32 random bytes, base64.
+fn random_key() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
 }
 
 /// Every merchant of the directory file, as the miaPOS sandbox must know them to hand out

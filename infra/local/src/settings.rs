@@ -10,30 +10,56 @@ use paybot::config::{Config, ConfigError, Secret};
 pub const LOCAL_APP_SECRET: &str = "local-app-secret";
 pub const LOCAL_VERIFY_TOKEN: &str = "local-verify-token";
 pub const LOCAL_ACCESS_TOKEN: &str = "local-access-token";
+/// The embedded MoMo sandbox's subscription keys, when `MOMO_*_SUBSCRIPTION_KEY` are unset.
+pub const LOCAL_MOMO_COLLECTION_KEY: &str = "local-momo-collection-key";
+pub const LOCAL_MOMO_DISBURSEMENT_KEY: &str = "local-momo-disbursement-key";
+/// The embedded MoMo sandbox's only currency (the demo wallet's), unless `MOMO_CURRENCY`.
+pub const LOCAL_MOMO_CURRENCY: &str = "GHS";
 
 pub const DEFAULT_ADDRESS: &str = "127.0.0.1:3000";
 
 /// Where the embedded sandboxes are mounted on the stack's own server.
 pub const MIAPOS_SANDBOX_PATH: &str = "/sandbox/miapos";
 pub const GRAPH_SANDBOX_PATH: &str = "/sandbox/graph";
+pub const MOMO_SANDBOX_PATH: &str = "/sandbox/momo";
 
-/// The demo directory, built in so that the stack starts from any working directory.
+/// The demo files, built in so that the stack starts from any working directory.
 pub const DEMO_DIRECTORY: &str = include_str!("../../demo/directory.json");
+pub const DEMO_WALLET: &str = include_str!("../../demo/wallet.json");
 
-/// Where the sellers and business-number profiles come from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DirectorySource {
-    /// `infra/demo/directory.json`, compiled in.
-    Demo,
-    /// `DIRECTORY_FILE`.
+/// Where a file the stack loads at start comes from: its demo file, or a path from the
+/// environment (`DIRECTORY_FILE`, `WALLET_FILE`).
+#[derive(Clone, PartialEq, Eq)]
+pub enum FileSource {
+    /// A file of `infra/demo`, compiled in.
+    Demo {
+        name: &'static str,
+        text: &'static str,
+    },
     File(String),
 }
 
-impl DirectorySource {
+impl FileSource {
+    /// `infra/demo/directory.json`: the business-number profiles and the sellers.
+    pub const DEMO_DIRECTORY: FileSource =
+        FileSource::Demo { name: "infra/demo/directory.json", text: DEMO_DIRECTORY };
+    /// `infra/demo/wallet.json`: the wallet operator's accounts.
+    pub const DEMO_WALLET: FileSource =
+        FileSource::Demo { name: "infra/demo/wallet.json", text: DEMO_WALLET };
+
     pub fn read(&self) -> Result<String, std::io::Error> {
         match self {
-            DirectorySource::Demo => Ok(DEMO_DIRECTORY.to_owned()),
-            DirectorySource::File(path) => std::fs::read_to_string(path),
+            FileSource::Demo { text, .. } => Ok((*text).to_owned()),
+            FileSource::File(path) => std::fs::read_to_string(path),
+        }
+    }
+}
+
+impl std::fmt::Debug for FileSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileSource::Demo { name, .. } => write!(f, "{name} (built in)"),
+            FileSource::File(path) => write!(f, "{path:?}"),
         }
     }
 }
@@ -44,6 +70,9 @@ impl DirectorySource {
 pub struct Overrides {
     pub whatsapp_api_base: bool,
     pub miapos_base_url: bool,
+    /// `MOMO_BASE_URL`: MoMo is reached there (MTN's sandbox, say) with the `MOMO_*`
+    /// credentials; the embedded MoMo sandbox is not used.
+    pub momo_base_url: bool,
     pub public_base_url: bool,
 }
 
@@ -53,7 +82,9 @@ pub struct LocalSettings {
     /// The documented configuration with local defaults for the secrets. The sandbox URLs
     /// depend on the address actually bound and are filled in by [`crate::LocalStack::build`].
     pub config: Config,
-    pub directory: DirectorySource,
+    pub directory: FileSource,
+    /// The wallet operator's accounts, imported at start with their opening balances.
+    pub wallet: FileSource,
     pub overrides: Overrides,
 }
 
@@ -82,18 +113,18 @@ impl LocalSettings {
             name: "LOCAL_ADDRESS",
             reason: "expected host:port, e.g. 127.0.0.1:3000".into(),
         })?;
-        let directory = match get("DIRECTORY_FILE") {
-            Some(path) => DirectorySource::File(path),
-            None => DirectorySource::Demo,
-        };
+        let file = |name: &str, demo: FileSource| get(name).map(FileSource::File).unwrap_or(demo);
+        let directory = file("DIRECTORY_FILE", FileSource::DEMO_DIRECTORY);
+        let wallet = file("WALLET_FILE", FileSource::DEMO_WALLET);
         // `Config` fills in the real services' URLs when these are unset, so whether they were
         // given has to be read here.
         let overrides = Overrides {
             whatsapp_api_base: get("WHATSAPP_API_BASE").is_some(),
             miapos_base_url: get("MIAPOS_BASE_URL").is_some(),
+            momo_base_url: get(paybot::momo::client::names::MOMO_BASE_URL).is_some(),
             public_base_url: get("PUBLIC_BASE_URL").is_some(),
         };
-        Ok(LocalSettings { address, config, directory, overrides })
+        Ok(LocalSettings { address, config, directory, wallet, overrides })
     }
 
     /// Settings for tests: every default, listening on a free loopback port.
@@ -132,7 +163,8 @@ mod tests {
         assert_eq!(settings.config.whatsapp.app_secret.expose(), LOCAL_APP_SECRET);
         assert_eq!(settings.config.whatsapp.verify_token.expose(), LOCAL_VERIFY_TOKEN);
         assert_eq!(settings.config.whatsapp.access_token.expose(), LOCAL_ACCESS_TOKEN);
-        assert_eq!(settings.directory, DirectorySource::Demo);
+        assert_eq!(settings.directory, FileSource::DEMO_DIRECTORY);
+        assert_eq!(settings.wallet, FileSource::DEMO_WALLET);
         assert_eq!(settings.overrides, Overrides::default());
     }
 
@@ -143,11 +175,15 @@ mod tests {
             ("WHATSAPP_API_BASE", "https://graph.facebook.com/v23.0"),
             ("WHATSAPP_APP_SECRET", "real-secret"),
             ("DIRECTORY_FILE", "/tmp/dir.json"),
+            ("WALLET_FILE", "/tmp/wallet.json"),
+            ("MOMO_BASE_URL", "https://sandbox.momodeveloper.mtn.com"),
             ("MIAPOS_BASE_URL", " "),
         ]))
         .unwrap();
         assert_eq!(settings.config.whatsapp.app_secret.expose(), "real-secret");
-        assert_eq!(settings.directory, DirectorySource::File("/tmp/dir.json".into()));
+        assert_eq!(settings.directory, FileSource::File("/tmp/dir.json".into()));
+        assert_eq!(settings.wallet, FileSource::File("/tmp/wallet.json".into()));
+        assert!(settings.overrides.momo_base_url);
         assert!(settings.overrides.whatsapp_api_base);
         // Blank counts as unset, as everywhere else in the configuration.
         assert!(!settings.overrides.miapos_base_url);

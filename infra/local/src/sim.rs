@@ -1,12 +1,15 @@
 //! The phone simulator: the start page and its local-only API.
 //!
 //! - `GET /` the page (`sim/index.html`, `/_sim/sim.css`, `/_sim/sim.js`; no build step)
-//! - `GET /_sim/info` the demo sellers, the business numbers, what is wired and the clock
-//! - `POST /_sim/send` `{from, text}` or `{from, list_reply:{id,title}, context}`: a real
-//!   Meta notification, signed with the app secret, through the webhook router in process
-//! - `GET /_sim/messages?phone=&after=&wait=` the conversation: what the simulated user sent
-//!   and what the bot sent (the Cloud API sandbox's recorded sends), in one order; waits up to
-//!   `wait` seconds for something new
+//! - `GET /_sim/info` the demo sellers and wallet users (linked or not), the business numbers,
+//!   what is wired and the clock
+//! - `POST /_sim/send` `{from, text}` or `{from, list_reply:{id,title}, context}` (and
+//!   `business_number_id`, default the first): a real Meta notification, signed with the app
+//!   secret, through the webhook router in process
+//! - `GET /_sim/messages?phone=&business=&after=&wait=` the conversation: what the simulated
+//!   user sent and what the bot sent (the Cloud API sandbox's recorded sends), in one order,
+//!   with one business number (or all); waits up to `wait` seconds for something new
+//! - `GET /_sim/sms?phone=` the SMS sent to a phone (the wallet's one-time codes), oldest first
 //! - `GET|POST /_sim/clock` the stack time; `{hours}` or `{minutes}` moves it forward and then
 //!   runs the template sender (twice: once at the new time, once more when what that run
 //!   queued has been handled, as the next scheduled minutes would)
@@ -28,11 +31,12 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
-use paybot::adapters::memory::{ManualClock, MemoryQueue};
+use paybot::adapters::memory::{ManualClock, MemoryQueue, MemorySmsInbox, MemoryWalletLinkStore};
 use paybot::config::Secret;
 use paybot::directory_file::DirectoryFile;
-use paybot::domain::{BusinessProfile, Phone, SellerStatus};
-use paybot::ports::Clock;
+use paybot::domain::{AccountStatus, BusinessProfile, Capability, Phone, SellerStatus};
+use paybot::ports::{Clock, WalletLinkStore};
+use paybot::wallet_file::WalletFile;
 use paybot::whatsapp::WebhookVerifier;
 use sandboxes::cloud_api::CloudApiSandbox;
 use serde::{Deserialize, Serialize};
@@ -94,12 +98,57 @@ impl SimSeller {
     }
 }
 
+/// A wallet account as the page lists it (full phone as for sellers: demo numbers, a
+/// local-only page).
+#[derive(Debug, Clone, Serialize)]
+pub struct SimWalletUser {
+    pub id: String,
+    pub name: String,
+    pub phone: String,
+    pub masked: String,
+    pub tier: String,
+    pub frozen: bool,
+    pub currency: String,
+    pub opening_balance: String,
+}
+
+impl SimWalletUser {
+    pub fn from_file(file: &WalletFile) -> Vec<SimWalletUser> {
+        file.accounts()
+            .into_iter()
+            .map(|a| SimWalletUser {
+                masked: a.registered_phone.masked(),
+                phone: a.registered_phone.as_e164().to_owned(),
+                id: a.id,
+                name: a.name,
+                tier: a.tier,
+                frozen: a.status == AccountStatus::Frozen,
+                currency: a.currency.code().to_owned(),
+                opening_balance: a.opening_balance.to_string(),
+            })
+            .collect()
+    }
+}
+
+/// What the page shows of the wallet besides the chat.
+pub struct SimWallet {
+    pub users: Vec<SimWalletUser>,
+    /// The SMS inbox the wallet sends its codes to.
+    pub sms: Arc<MemorySmsInbox>,
+    /// Whether an account is linked yet (the picker's badge).
+    pub links: Arc<MemoryWalletLinkStore>,
+    /// `None` when `MOMO_BASE_URL` points elsewhere.
+    pub momo_sandbox_base: Option<String>,
+}
+
 /// One line of a conversation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
     pub seq: u64,
     /// The user's `wa_id` (digits).
     pub phone: String,
+    /// The business number written to or from (`phone_number_id`).
+    pub business_number_id: String,
     /// `true` for what the simulated user sent, `false` for what the bot sent.
     pub from_user: bool,
     pub at: DateTime<Utc>,
@@ -123,6 +172,7 @@ pub struct SimState {
     pub app_secret: Secret,
     pub profiles: Vec<BusinessProfile>,
     pub sellers: Vec<SimSeller>,
+    pub wallet: SimWallet,
     pub clock: Arc<ManualClock>,
     /// Watched after a clock jump, to let what the template sender queued be handled.
     pub outbound: Arc<MemoryQueue>,
@@ -142,6 +192,7 @@ impl SimState {
         app_secret: Secret,
         profiles: Vec<BusinessProfile>,
         sellers: Vec<SimSeller>,
+        wallet: SimWallet,
         clock: Arc<ManualClock>,
         outbound: Arc<MemoryQueue>,
         cloud: Option<CloudApiSandbox>,
@@ -154,6 +205,7 @@ impl SimState {
             app_secret,
             profiles,
             sellers,
+            wallet,
             clock,
             outbound,
             cloud,
@@ -181,6 +233,7 @@ impl SimState {
             transcript.entries.push(Entry {
                 seq,
                 phone: sent.to.trim_start_matches('+').to_owned(),
+                business_number_id: sent.phone_number_id,
                 from_user: false,
                 at: sent.at,
                 wamid: sent.wamid,
@@ -190,14 +243,32 @@ impl SimState {
         }
     }
 
-    fn entries_after(&self, phone: &str, after: u64) -> Vec<Entry> {
-        self.transcript().entries.iter().filter(|e| e.seq > after && e.phone == phone).cloned().collect()
+    fn entries_after(&self, phone: &str, business: Option<&str>, after: u64) -> Vec<Entry> {
+        self.transcript()
+            .entries
+            .iter()
+            .filter(|e| e.seq > after && e.phone == phone)
+            .filter(|e| business.is_none_or(|b| e.business_number_id == b))
+            .cloned()
+            .collect()
     }
 
-    /// The transcript of one user: what they sent and what the bot sent them, in order.
+    /// The transcript of one user with every business number: what they sent and what the
+    /// bot sent them, in order.
     pub fn conversation(&self, phone: &str) -> Vec<Entry> {
         self.mirror();
-        self.entries_after(phone.trim_start_matches('+'), 0)
+        self.entries_after(phone.trim_start_matches('+'), None, 0)
+    }
+
+    /// The name the simulated user's WhatsApp profile shows.
+    fn profile_name(&self, phone: &Phone) -> String {
+        let sellers = self.sellers.iter().map(|s| (&s.phone, &s.name));
+        let users = self.wallet.users.iter().map(|u| (&u.phone, &u.name));
+        sellers
+            .chain(users)
+            .find(|(p, _)| p.as_str() == phone.as_e164())
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| "Guest".to_owned())
     }
 
     fn profile(&self, business_number_id: Option<&str>) -> Option<&BusinessProfile> {
@@ -228,6 +299,7 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/_sim/info", get(info))
         .route("/_sim/send", post(send))
         .route("/_sim/messages", get(messages))
+        .route("/_sim/sms", get(sms))
         .route("/_sim/clock", get(clock).post(move_clock))
         .route("/_sim/templates", post(run_templates))
         .route("/_sim/template-definitions", get(template_definitions))
@@ -265,16 +337,37 @@ async fn info(State(sim): State<Arc<SimState>>) -> Json<Value> {
                 "display_number": p.display_number,
                 "default_locale": p.default_locale.code(),
                 "time_zone": p.time_zone,
+                "currency": p.currency.code(),
+                "capabilities": p.capabilities,
             })
         })
         .collect();
+    let wallet_numbers: Vec<&str> = sim
+        .profiles
+        .iter()
+        .filter(|p| p.capabilities.contains(&Capability::Wallet))
+        .map(|p| p.business_number_id.as_str())
+        .collect();
+    let mut wallet_users = Vec::with_capacity(sim.wallet.users.len());
+    for user in &sim.wallet.users {
+        let mut linked = false;
+        for business in &wallet_numbers {
+            // The memory store does not fail; a failure would only hide the badge.
+            linked |= matches!(sim.wallet.links.link_of_account(business, &user.id).await, Ok(Some(_)));
+        }
+        let mut entry = serde_json::to_value(user).unwrap_or(Value::Null);
+        entry["linked"] = Value::Bool(linked);
+        wallet_users.push(entry);
+    }
     Json(json!({
         "business": business,
         "sellers": sim.sellers,
+        "wallet_users": wallet_users,
         "guest": {"phone": guest.as_e164(), "masked": guest.masked()},
         "sandboxes": {
             "whatsapp": sim.graph_sandbox_base,
             "miapos": sim.miapos_sandbox_base,
+            "momo": sim.wallet.momo_sandbox_base,
         },
         "clock": sim.clock_view(),
     }))
@@ -323,12 +416,7 @@ async fn send(State(sim): State<Arc<SimState>>, Json(request): Json<SendRequest>
     let Some(profile) = sim.profile(request.business_number_id.as_deref()) else {
         return bad_request("no such business number in the directory");
     };
-    let name = sim
-        .sellers
-        .iter()
-        .find(|s| s.phone == phone.as_e164())
-        .map(|s| s.name.clone())
-        .unwrap_or_else(|| "Guest".to_owned());
+    let name = sim.profile_name(&phone);
     let now = sim.clock.now();
     let wamid = meta::new_wamid();
     let notification = meta::notification_body(&SimulatedMessage {
@@ -356,6 +444,7 @@ async fn send(State(sim): State<Arc<SimState>>, Json(request): Json<SendRequest>
         transcript.entries.push(Entry {
             seq,
             phone: phone.wa_id().to_owned(),
+            business_number_id: profile.business_number_id.clone(),
             from_user: true,
             at: now,
             wamid: wamid.clone(),
@@ -382,6 +471,9 @@ async fn send(State(sim): State<Arc<SimState>>, Json(request): Json<SendRequest>
 #[derive(Debug, Deserialize)]
 struct MessagesQuery {
     phone: String,
+    /// Only this business number's side of the conversation.
+    #[serde(default)]
+    business: Option<String>,
     #[serde(default)]
     after: u64,
     /// Seconds to wait for something new; 0 answers at once.
@@ -398,7 +490,7 @@ async fn messages(State(sim): State<Arc<SimState>>, Query(query): Query<Messages
         tokio::pin!(changed);
         changed.as_mut().enable();
         sim.mirror();
-        let entries = sim.entries_after(&phone, query.after);
+        let entries = sim.entries_after(&phone, query.business.as_deref(), query.after);
         let now = tokio::time::Instant::now();
         if !entries.is_empty() || now >= deadline || *stopping.borrow() {
             return Json(json!({"entries": entries, "clock": sim.clock_view()}));
@@ -420,6 +512,26 @@ async fn messages(State(sim): State<Arc<SimState>>, Query(query): Query<Messages
             _ = stopping.changed() => {}
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct SmsQuery {
+    phone: String,
+}
+
+/// The SMS inbox of one phone: the texts as the phone would show them.
+async fn sms(State(sim): State<Arc<SimState>>, Query(query): Query<SmsQuery>) -> Response {
+    let Ok(phone) = Phone::parse_international(query.phone.trim()) else {
+        return bad_request("phone must be an international phone number, e.g. +233244000101");
+    };
+    let sms: Vec<Value> = sim
+        .wallet
+        .sms
+        .to(&phone)
+        .into_iter()
+        .map(|m| json!({"id": m.id, "text": m.text, "at": m.at}))
+        .collect();
+    ([(header::CACHE_CONTROL, "no-store")], Json(json!({"sms": sms}))).into_response()
 }
 
 async fn clock(State(sim): State<Arc<SimState>>) -> Json<ClockView> {

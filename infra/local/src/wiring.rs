@@ -7,13 +7,15 @@ use std::sync::Arc;
 
 use axum::Router;
 use paybot::capabilities::seller::{SellerCapability, SellerSettings};
+use paybot::capabilities::wallet::WalletCapability;
+use paybot::capabilities::wallet::settlement::SettlementDeps;
 use paybot::config::ConfigError;
 use paybot::miapos::CallbackVerifier;
 use paybot::ports::{
     AlertStore, AuditLog, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog, IdempotencyStore,
     MomoOperationStore, OutboxStore, PaymentLinkStore, WalletDirectory, WalletLinkStore, WindowStore,
 };
-use paybot::wiring::Stores;
+use paybot::wiring::{Stores, WalletParts};
 use status::{CallbackKeys, StatusState};
 use templates::{TemplatesDeps, TemplatesSettings};
 
@@ -81,7 +83,32 @@ pub fn seller(adapters: &Adapters) -> Result<SellerCapability, ConfigError> {
     )
 }
 
-/// `POST /miapos/callback`. The sandbox's public key is in the configuration (unless
+/// The wallet over the stack's stores, as `AwsStores::wallet` builds it on Lambda: MoMo is
+/// the stack's client, the one-time codes go to the SMS inbox the simulator shows.
+pub fn wallet(adapters: &Adapters) -> Result<WalletCapability, ConfigError> {
+    let otp_key = adapters.config.otp_key.clone().ok_or(ConfigError::Missing("OTP_KEY"))?;
+    let parts = WalletParts {
+        momo: adapters.momo.clone(),
+        sms: adapters.sms.clone(),
+        clock: adapters.clock.clone(),
+        otp_key,
+        settings: adapters.config.wallet.clone(),
+    };
+    paybot::wiring::wallet(adapters, parts)
+}
+
+/// MoMo settlement (the status function's callbacks, the template sender's polls).
+pub fn settlement(adapters: &Adapters) -> Result<SettlementDeps, ConfigError> {
+    paybot::wiring::settlement(
+        adapters,
+        adapters.momo.clone(),
+        adapters.outbound.clone(),
+        adapters.clock.clone(),
+        adapters.config.wallet.clone(),
+    )
+}
+
+/// `POST /miapos/callback` and `POST|PUT /momo/callback/{reference}`. The sandbox's public key is in the configuration (unless
 /// `MIAPOS_PUBLIC_KEY` says otherwise), so callbacks are verified as on Lambda with a
 /// configured key; without one the key is fetched from the rail, as on Lambda.
 pub fn status_router(adapters: &Adapters) -> Result<Router, BuildError> {
@@ -99,7 +126,7 @@ pub fn status_router(adapters: &Adapters) -> Result<Router, BuildError> {
         idempotency: adapters.idempotency.clone(),
         checks: adapters.config.checks,
         clock: adapters.clock.clone(),
-        momo: None,
+        momo: Some(settlement(adapters)?),
     };
     Ok(status::router(Arc::new(state)))
 }
@@ -120,7 +147,8 @@ pub fn templates_run(adapters: &Adapters) -> Result<TemplatesRun, BuildError> {
         data_key: adapters.data_key.clone(),
         clock: adapters.clock.clone(),
         checks: adapters.config.checks,
-        momo: None,
+        // Moving the clock runs this too, so MoMo requests whose callback never came are read.
+        momo: Some(settlement(adapters)?),
         settings: TemplatesSettings::from_config(&adapters.config)?,
     });
     Ok(Arc::new(move || {

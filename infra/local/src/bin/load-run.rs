@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 
 use local_stack::meta::{self, SimulatedMessage, UserInput};
 use local_stack::settings::DEMO_DIRECTORY;
-use local_stack::{DirectorySource, LocalSettings, RunningStack};
+use local_stack::{FileSource, LocalSettings, RunningStack};
 use paybot::adapters::memory::MemoryQueue;
 use paybot::domain::link_id_for_message;
 use paybot::whatsapp::WebhookVerifier;
@@ -756,7 +756,7 @@ fn main() -> Result<(), Error> {
     std::fs::write(&directory_path, synthetic_directory(options.sellers)?)?;
     let _directory_file = TempFile(directory_path.clone());
     let mut settings = LocalSettings::for_tests();
-    settings.directory = DirectorySource::File(directory_path.display().to_string());
+    settings.directory = FileSource::File(directory_path.display().to_string());
 
     let load_runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
