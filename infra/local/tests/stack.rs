@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 const ION: &str = "+37369000001"; // ro, one merchant
 const OLGA: &str = "+37369000002"; // ru, two merchants
+const KWAME: &str = "+233244000101"; // wallet, tier1, 500.00
+const WALLET_NUMBER: &str = "106540352242944"; // the wallet operator's business number
 const WAIT: Duration = Duration::from_secs(15);
 
 async fn stack() -> RunningStack {
@@ -63,6 +65,16 @@ async fn the_start_page_and_the_demo_directory_are_served() {
     assert!(sellers.iter().any(|s| s["blocked"] == true));
     assert!(sellers.iter().any(|s| s["merchants"].as_array().unwrap().len() == 2));
     assert!(!info.contains("demo-secret"), "merchant secrets never leave the stack");
+    let business = parsed["business"].as_array().unwrap();
+    assert_eq!(business.len(), 2);
+    assert_eq!(business[1]["phone_number_id"], WALLET_NUMBER);
+    assert_eq!(business[1]["capabilities"], json!(["wallet"]));
+    let users = parsed["wallet_users"].as_array().unwrap();
+    assert_eq!(users.len(), 6);
+    assert_eq!(users[0]["masked"], "+233*******01");
+    assert!(users.iter().all(|u| u["linked"] == false), "nobody is linked at start");
+    assert_eq!(users.iter().filter(|u| u["frozen"] == true).count(), 1);
+    assert_eq!(parsed["sandboxes"]["momo"], format!("{}/sandbox/momo", stack.base_url));
     // The webhook is the function's own router.
     let handshake = client()
         .get(format!(
@@ -207,6 +219,12 @@ async fn an_overridden_url_is_used_instead_of_its_sandbox() {
         // Port 9 (discard) on loopback: nothing is sent there in this test.
         "WHATSAPP_API_BASE" => Some("http://127.0.0.1:9/graph/v23.0".into()),
         "PUBLIC_BASE_URL" => Some("https://callbacks.example".into()),
+        "MOMO_BASE_URL" => Some("http://127.0.0.1:9/momo".into()),
+        "MOMO_COLLECTION_SUBSCRIPTION_KEY" | "MOMO_DISBURSEMENT_SUBSCRIPTION_KEY" => Some("key".into()),
+        "MOMO_COLLECTION_API_USER" | "MOMO_DISBURSEMENT_API_USER" => {
+            Some("7d5e1c9a-3b4f-4c2d-9e8f-0a1b2c3d4e5f".into())
+        }
+        "MOMO_COLLECTION_API_KEY" | "MOMO_DISBURSEMENT_API_KEY" => Some("api-key".into()),
         _ => None,
     })
     .unwrap();
@@ -218,10 +236,110 @@ async fn an_overridden_url_is_used_instead_of_its_sandbox() {
     assert!(stack.stack.miapos.is_some());
     assert_eq!(config.miapos.base_url, format!("{}/sandbox/miapos", stack.base_url));
     assert_eq!(config.public_base_url.as_deref(), Some("https://callbacks.example"));
+    assert!(stack.stack.momo.is_none(), "no MoMo sandbox when MOMO_BASE_URL is set");
+    assert_eq!(config.momo.base_url, "http://127.0.0.1:9/momo");
+    assert_eq!(config.wallet.momo_callback_base.as_deref(), Some("https://callbacks.example/momo/callback"));
     let info: Value =
         client().get(format!("{}/_sim/info", stack.base_url)).send().await.unwrap().json().await.unwrap();
     assert_eq!(info["sandboxes"]["whatsapp"], Value::Null);
+    assert_eq!(info["sandboxes"]["momo"], Value::Null);
     let graph =
         client().get(format!("{}/sandbox/graph/_sandbox/messages", stack.base_url)).send().await.unwrap();
     assert_eq!(graph.status(), 404);
+}
+
+/// The six digits of the newest SMS to `phone`, as the simulator's SMS inbox shows it.
+async fn newest_code(stack: &RunningStack, phone: &str) -> String {
+    let inbox: Value = client()
+        .get(format!("{}/_sim/sms?phone={}", stack.base_url, phone.replace('+', "%2B")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let text = inbox["sms"].as_array().unwrap().last().expect("an SMS")["text"].as_str().unwrap().to_owned();
+    text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == 6).expect("a 6-digit code").to_owned()
+}
+
+/// Moves the stack clock to 10:00 in Accra (UTC all year) unless it is daytime there: at
+/// night the wallet's fraud rules ask a fresh code before money moves, which another test
+/// covers.
+async fn daytime_in_accra(stack: &RunningStack) {
+    use chrono::Timelike;
+    let now = paybot::ports::Clock::now(stack.stack.adapters.clock.as_ref());
+    if (8..18).contains(&now.hour()) {
+        return;
+    }
+    let minutes_since_ten = (i64::from(now.hour()) * 60 + i64::from(now.minute()) - 600).rem_euclid(24 * 60);
+    let moved = client()
+        .post(format!("{}/_sim/clock", stack.base_url))
+        .json(&json!({"minutes": 24 * 60 - minutes_since_ten}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+}
+
+#[tokio::test]
+async fn a_wallet_user_links_with_the_sms_code_and_tops_up_once_momo_is_approved() {
+    let stack = stack().await;
+    daytime_in_accra(&stack).await;
+    let say =
+        |text: &str| send(&stack, json!({"from": KWAME, "text": text, "business_number_id": WALLET_NUMBER}));
+    say("LINK").await;
+    let asked = sent_to(&stack, KWAME, 1).await;
+    assert_eq!(asked[0].phone_number_id, WALLET_NUMBER);
+    assert!(asked[0].text().unwrap().contains("6-digit code"), "{asked:#?}");
+    let code = newest_code(&stack, KWAME).await;
+    say(&code).await;
+    let linked = sent_to(&stack, KWAME, 2).await;
+    assert!(linked[1].text().unwrap().starts_with("Linked ✅ Welcome, Kwame!"), "{linked:#?}");
+    let info: Value =
+        client().get(format!("{}/_sim/info", stack.base_url)).send().await.unwrap().json().await.unwrap();
+    let kwame =
+        info["wallet_users"].as_array().unwrap().iter().find(|u| u["phone"] == KWAME).unwrap().clone();
+    assert_eq!(kwame["linked"], true);
+
+    // The conversation is the wallet number's: the seller number's side of it is empty.
+    let other: Value = client()
+        .get(format!("{}/_sim/messages?phone=%2B233244000101&business=106540352242922", stack.base_url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(other["entries"].as_array().unwrap().len(), 0);
+
+    // A top-up waits in the MoMo sandbox until approved, as on the payer's phone; the
+    // sandbox's callback reaches the status function on this stack.
+    say("TOPUP 100").await;
+    let confirm = sent_to(&stack, KWAME, 3).await;
+    assert!(confirm[2].text().unwrap().contains("Reply YES"), "{confirm:#?}");
+    say("YES").await;
+    assert!(sent_to(&stack, KWAME, 4).await[3].text().unwrap().starts_with("Approve the payment"));
+    let momo = format!("{}/sandbox/momo/_sandbox/requests", stack.base_url);
+    let pending: Value = client()
+        .get(format!("{momo}?status=PENDING&kind=requesttopay"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pending = pending.as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{pending:#?}");
+    assert_eq!(pending[0]["partyId"], KWAME.trim_start_matches('+'));
+    assert_eq!(pending[0]["currency"], "GHS");
+    let reference = pending[0]["reference"].as_str().unwrap();
+    let approved = client().post(format!("{momo}/{reference}/approve")).send().await.unwrap();
+    assert_eq!(approved.status(), 200);
+    let arrived = sent_to(&stack, KWAME, 5).await;
+    assert_eq!(
+        arrived[4].text(),
+        Some("Your top-up of 100.00\u{a0}GHS has arrived ✅ Type BAL for your balance.")
+    );
+    say("BAL").await;
+    assert_eq!(sent_to(&stack, KWAME, 6).await[5].text(), Some("Your balance: 600.00\u{a0}GHS"));
 }
