@@ -42,6 +42,34 @@ export async function pickSeller(page, phone) {
   await page.waitForSelector('#screen-chat:not([hidden])');
 }
 
+/** Picks `business` (a phone_number_id) in the picker, then the wallet user with `phone`. */
+export async function pickWalletUser(page, phone, business) {
+  await page.selectOption('#business-select', business);
+  await page.click(`.seller.wallet-user[data-phone="${phone}"]`);
+  await page.waitForSelector('#screen-chat:not([hidden])');
+  await page.waitForSelector('#wallet-panels:not([hidden])');
+}
+
+/** The texts of the bot's messages on the page, oldest first. */
+export function botTexts(page) {
+  return page.$$eval('.msg.bot .text', (nodes) => nodes.map((n) => n.textContent));
+}
+
+/**
+ * Types `text` and waits for the bot's first new message that starts with `prefix`; returns
+ * that message's text.
+ */
+export async function say(page, text, prefix, timeout = 15_000) {
+  const before = (await botTexts(page)).length;
+  await type(page, text);
+  const handle = await page.waitForFunction(
+    ([count, start]) => [...document.querySelectorAll('.msg.bot .text')].slice(count).map((n) => n.textContent).find((t) => t.startsWith(start)),
+    [before, prefix],
+    { timeout },
+  );
+  return handle.jsonValue();
+}
+
 export async function type(page, text) {
   await page.fill('#composer-input', text);
   await page.press('#composer-input', 'Enter');

@@ -9,16 +9,20 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
-  launch, openCheckout, openSimulator, pickSeller, settle, stackUrl, type, waitForCheckoutLink,
+  botTexts, launch, openCheckout, openSimulator, pickSeller, pickWalletUser, say, settle, stackUrl, type,
+  waitForCheckoutLink,
 } from './lib.mjs';
 
 const ROMANIAN_SELLER = '+37369000001';
 const FRENCH_SELLER = '+37369000004';
+const KWAME = '+233244000101'; // wallet.json: tier1, 500.00
+const AMA = '+233244000102'; // wallet.json: tier2, 1250.50
+const WALLET_NUMBER = '106540352242944';
 const STEP = 15_000;
 
 /** The fixed words a Fluent message starts with (up to its first placeholder). */
-async function localePrefix(locale, id) {
-  const file = await readFile(new URL(`../../shared/locales/${locale}.ftl`, import.meta.url), 'utf8');
+async function localePrefix(locale, id, dir = '') {
+  const file = await readFile(new URL(`../../shared/locales/${dir}${locale}.ftl`, import.meta.url), 'utf8');
   const match = file.match(new RegExp(`^${id} =[ \\t]*\\n?[ \\t]*([^{\\n]+)`, 'm'));
   assert.ok(match, `${id} in ${locale}.ftl`);
   return match[1].trim();
@@ -92,5 +96,92 @@ test('the page fits a 360 px phone without sideways scrolling', { timeout: 30_00
   await pickSeller(page, ROMANIAN_SELLER);
   const chatOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(chatOverflow <= 0, `the chat is ${chatOverflow}px too wide`);
+  await context.close();
+});
+
+/** The wallet's English copy, up to its first placeholder. */
+const wallet = (id) => localePrefix('en', id, 'wallet/');
+
+/**
+ * Moves the stack clock to 10:00 in Accra (UTC) unless it is daytime there: at night the
+ * wallet's fraud rules ask a fresh code before money moves (the wallet's own tests cover it).
+ */
+async function daytimeInAccra(page) {
+  await page.evaluate(async () => {
+    const clock = await (await fetch('/_sim/clock')).json();
+    const now = new Date(clock.now);
+    const hour = now.getUTCHours();
+    if (hour >= 8 && hour < 18) return;
+    const sinceTen = (((hour * 60 + now.getUTCMinutes() - 600) % 1440) + 1440) % 1440;
+    const moved = await fetch('/_sim/clock', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ minutes: 1440 - sinceTen }),
+    });
+    if (!moved.ok) throw new Error(`the clock did not move: ${moved.status}`);
+  });
+}
+
+/** LINK, the code from the SMS inbox panel, and the welcome. */
+async function link(page, name) {
+  const smsBefore = await page.locator('#sms-list .sms').count();
+  await say(page, 'LINK', await wallet('wallet-link-code-sent'), STEP);
+  await page.waitForFunction((count) => document.querySelectorAll('#sms-list .sms').length > count, smsBefore, { timeout: STEP });
+  const sms = await page.locator('#sms-list .sms .sms-text').first().textContent();
+  const code = sms.match(/\b(\d{6})\b/)[1];
+  const welcome = await say(page, code, 'Linked ✅', STEP);
+  assert.match(welcome, new RegExp(`Welcome, ${name}!`));
+}
+
+test('two wallet users link with their SMS codes, one tops up on MoMo and sends to the other, and both statements show it', { timeout: 120_000 }, async () => {
+  const context = await browser.newContext();
+  const kwame = await openSimulator(context, { width: 1280, height: 900 });
+  await daytimeInAccra(kwame);
+  await pickWalletUser(kwame, KWAME, WALLET_NUMBER);
+  assert.match(await kwame.locator('#business-number').textContent(), /\+233248073506/);
+  await link(kwame, 'Kwame');
+
+  // TOPUP 100, YES, and the MoMo prompt approved on the panel: the sandbox calls the status
+  // function back and the top-up arrives in the chat.
+  assert.match(await say(kwame, 'TOPUP 100', await wallet('wallet-confirm-topup'), STEP), /100\.00\sGHS/);
+  await say(kwame, 'YES', await wallet('wallet-topup-started'), STEP);
+  const request = kwame.locator('#momo-list .momo-request.pending');
+  await request.waitFor({ timeout: STEP });
+  assert.match(await request.locator('.momo-amount').textContent(), /^100 GHS$/);
+  const arrived = await wallet('wallet-topup-done');
+  const before = (await botTexts(kwame)).length;
+  await request.locator('button.approve').click();
+  await kwame.waitForFunction(
+    ([count, start]) => [...document.querySelectorAll('.msg.bot .text')].slice(count).some((n) => n.textContent.startsWith(start)),
+    [before, arrived],
+    { timeout: STEP },
+  );
+  assert.ok((await botTexts(kwame)).some((t) => /^Your top-up of 100\.00\sGHS has arrived/.test(t)));
+  await kwame.locator('#momo-list .momo-request.settled.ok').waitFor({ timeout: STEP });
+
+  // Ama links from her own phone (a phone-sized page), then receives Kwame's SEND.
+  const ama = await openSimulator(context, { width: 360, height: 720 });
+  await pickWalletUser(ama, AMA, WALLET_NUMBER);
+  await link(ama, 'Ama');
+  const overflow = await ama.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the wallet chat is ${overflow}px too wide`);
+
+  const confirm = await say(kwame, 'SEND 50 0244000102 lunch', 'Send ', STEP);
+  assert.match(confirm, /^Send 50\.00\sGHS to Ama O\.\?/);
+  const sent = await say(kwame, 'YES', 'Sent ✅', STEP);
+  assert.match(sent, /50\.00\sGHS to Ama O\./);
+  assert.match(sent, /Your balance: 550\.00\sGHS/);
+  await ama.waitForFunction(
+    () => [...document.querySelectorAll('.msg.bot .text')].some((n) => /^You received 50\.00\sGHS from Kwame M\./.test(n.textContent)),
+    null,
+    { timeout: STEP },
+  );
+
+  const header = await wallet('wallet-statement-header');
+  const kwameStatement = await say(kwame, 'STATEMENT', header, STEP);
+  assert.match(kwameStatement, /-50\.00\sGHS sent · lunch → 550\.00\sGHS/);
+  assert.match(kwameStatement, /\+100\.00\sGHS MoMo top-up → 600\.00\sGHS/);
+  assert.match(kwameStatement, /\+500\.00\sGHS opening balance → 500\.00\sGHS/);
+  const amaStatement = await say(ama, 'STATEMENT', header, STEP);
+  assert.match(amaStatement, /\+50\.00\sGHS received · lunch → 1,300\.50\sGHS/);
+  assert.match(amaStatement, /\+1,250\.50\sGHS opening balance/);
   await context.close();
 });

@@ -8,7 +8,11 @@ const $ = (selector, root = document) => root.querySelector(selector);
 
 const state = {
   info: null,
-  seller: null,        // {phone, masked, name, locale, blocked, merchants, guest?}
+  seller: null,        // who you are: a seller {phone, masked, name, locale, blocked, merchants},
+                       // a wallet user {phone, masked, name, id, tier, frozen, wallet: true}, or the guest
+  business: null,      // the business number written to (an entry of info.business)
+  pickBusiness: null,  // the picker's business number (phone_number_id)
+  panelTimer: null,    // refreshes the wallet user's SMS and MoMo panels
   after: 0,            // last transcript seq rendered
   generation: 0,       // bumps when the chat changes, so a stale poll stops
   abort: null,
@@ -161,50 +165,125 @@ async function runTemplates() {
   }
 }
 
-// ---- the seller picker ----------------------------------------------------------------------
+// ---- the picker: which business number, and who you are ---------------------------------
+
+const WALLET = 'wallet';
+
+function offersWallet(business) {
+  return (business.capabilities || []).includes(WALLET);
+}
+
+function businessById(id) {
+  return state.info.business.find((b) => b.phone_number_id === id) || null;
+}
+
+function businessLabel(business) {
+  const what = offersWallet(business) ? 'wallet' : 'payment links';
+  return `+${business.display_number} · ${what} · ${business.currency}`;
+}
+
+/** The number a person writes to unless told otherwise: the wallet's for a wallet user. */
+function defaultBusinessFor(person) {
+  const business = state.info.business;
+  if (person.wallet) return business.find(offersWallet) || business[0];
+  if (person.guest) return businessById(state.pickBusiness) || business[0];
+  return business.find((b) => !offersWallet(b)) || business[0];
+}
+
+function guest() {
+  return { ...state.info.guest, name: 'Unregistered number', guest: true, merchants: [], locale: null };
+}
+
+function renderBusinessSelect() {
+  const select = $('#business-select');
+  select.replaceChildren(...state.info.business.map((b) =>
+    el('option', { value: b.phone_number_id, text: businessLabel(b) })));
+  state.pickBusiness = state.info.business[0]?.phone_number_id || null;
+  select.value = state.pickBusiness || '';
+  select.addEventListener('change', () => {
+    state.pickBusiness = select.value;
+    renderSellers();
+  });
+}
+
+function personRow(person, badges, detail) {
+  return el('li', {},
+    el('button', {
+      class: `seller${person.wallet ? ' wallet-user' : ''}`, type: 'button', 'data-phone': person.phone,
+      onclick: () => { location.hash = `#/chat/${encodeURIComponent(person.phone)}/${encodeURIComponent(state.pickBusiness)}`; },
+    },
+    el('span', { class: 'avatar', style: `background:${person.guest ? '#7b8a91' : colourFor(person.name)}`, text: person.guest ? '?' : initials(person.name) }),
+    el('span', { class: 'seller-main' },
+      el('span', { class: 'seller-top' },
+        el('span', { class: 'seller-name', text: person.name }),
+        el('span', { class: 'seller-phone', text: person.masked })),
+      el('span', { class: 'seller-bottom' }, ...badges,
+        el('span', { class: 'seller-merchants', text: detail })))));
+}
 
 function renderSellers() {
   const list = $('#sellers');
   list.replaceChildren();
-  const people = [...state.info.sellers, { ...state.info.guest, name: 'Unregistered number', guest: true, merchants: [] }];
-  for (const person of people) {
-    const merchants = person.merchants.map((m) => m.name).join(', ');
-    const badges = [];
-    if (person.locale) badges.push(el('span', { class: 'badge', text: person.locale }));
-    if (person.blocked) badges.push(el('span', { class: 'badge blocked', text: 'blocked' }));
-    if (person.merchants.length > 1) badges.push(el('span', { class: 'badge multi', text: `${person.merchants.length} merchants` }));
-    list.append(el('li', {},
-      el('button', {
-        class: 'seller', type: 'button', 'data-phone': person.phone,
-        onclick: () => { location.hash = `#/chat/${encodeURIComponent(person.phone)}`; },
-      },
-      el('span', { class: 'avatar', style: `background:${person.guest ? '#7b8a91' : colourFor(person.name)}`, text: person.guest ? '?' : initials(person.name) }),
-      el('span', { class: 'seller-main' },
-        el('span', { class: 'seller-top' },
-          el('span', { class: 'seller-name', text: person.name }),
-          el('span', { class: 'seller-phone', text: person.masked })),
-        el('span', { class: 'seller-bottom' }, ...badges,
-          el('span', { class: 'seller-merchants', text: person.guest ? 'Not in the directory: see what a stranger gets' : merchants || 'No merchant' }))))));
+  const business = businessById(state.pickBusiness);
+  const wallet = business && offersWallet(business);
+  $('#pick-intro').textContent = wallet
+    ? 'Chat with the wallet bot as one of the demo wallet users from the wallet file. Their SMS and MoMo prompts show beside the phone.'
+    : 'Chat with the bot as one of the demo sellers from the directory file.';
+  if (wallet) {
+    for (const user of state.info.wallet_users) {
+      const badges = [el('span', { class: 'badge', text: user.tier })];
+      if (user.frozen) badges.push(el('span', { class: 'badge blocked', text: 'frozen' }));
+      badges.push(user.linked
+        ? el('span', { class: 'badge linked', text: 'linked' })
+        : el('span', { class: 'badge unlinked', text: 'not linked' }));
+      list.append(personRow({ ...user, wallet: true }, badges, `${user.id} · opened with ${user.opening_balance} ${user.currency}`));
+    }
+  } else {
+    for (const person of state.info.sellers) {
+      const merchants = person.merchants.map((m) => m.name).join(', ');
+      const badges = [];
+      if (person.locale) badges.push(el('span', { class: 'badge', text: person.locale }));
+      if (person.blocked) badges.push(el('span', { class: 'badge blocked', text: 'blocked' }));
+      if (person.merchants.length > 1) badges.push(el('span', { class: 'badge multi', text: `${person.merchants.length} merchants` }));
+      list.append(personRow(person, badges, merchants || 'No merchant'));
+    }
   }
-  const business = state.info.business[0];
+  const stranger = guest();
+  list.append(personRow(stranger, [], wallet ? 'Not in the wallet file: see what a stranger gets' : 'Not in the directory: see what a stranger gets'));
+  if (!state.seller && business) {
+    state.timeZone = business.time_zone || 'UTC';
+    renderClock();
+  }
   $('#pick-foot').textContent = business
     ? `Business number +${business.display_number} · phone_number_id ${business.phone_number_id} · ${business.time_zone}`
     : 'The directory has no business number.';
 }
 
-function sellerByPhone(phone) {
-  if (state.info.guest.phone === phone) {
-    return { ...state.info.guest, name: 'Unregistered number', guest: true, merchants: [], locale: null };
-  }
-  return state.info.sellers.find((s) => s.phone === phone) || null;
+function personByPhone(phone) {
+  if (state.info.guest.phone === phone) return guest();
+  const seller = state.info.sellers.find((s) => s.phone === phone);
+  if (seller) return seller;
+  const user = state.info.wallet_users.find((u) => u.phone === phone);
+  return user ? { ...user, wallet: true, merchants: [], locale: null } : null;
+}
+
+/** Reloads the directory's people (who is linked by now) for the picker. */
+async function refreshInfo() {
+  try {
+    const info = await api('/_sim/info');
+    state.info.wallet_users = info.wallet_users;
+    if (!state.seller) renderSellers();
+  } catch { /* the picker keeps what it showed */ }
 }
 
 // ---- the chat -------------------------------------------------------------------------------
 
-function openChat(phone) {
-  const seller = sellerByPhone(phone);
+function openChat(phone, businessId) {
+  const seller = personByPhone(phone);
   if (!seller) { showPicker(); return; }
   state.seller = seller;
+  state.business = (businessId && businessById(businessId)) || defaultBusinessFor(seller);
+  state.timeZone = state.business.time_zone || 'UTC';
   state.after = 0;
   state.lastDay = null;
   state.entries.clear();
@@ -214,8 +293,11 @@ function openChat(phone) {
   $('#chat').replaceChildren();
   $('#screen-pick').hidden = true;
   $('#screen-chat').hidden = false;
-  $('#chat-sub').textContent = `you are ${seller.name} · ${seller.masked}${seller.locale ? ` · ${seller.locale}` : ''}`;
+  $('#business-number').textContent = `+${state.business.display_number}`;
+  const extra = seller.wallet ? ` · ${seller.id}` : seller.locale ? ` · ${seller.locale}` : '';
+  $('#chat-sub').textContent = `you are ${seller.name} · ${seller.masked}${extra}`;
   renderChips(seller);
+  showWalletPanels(seller.wallet && offersWallet(state.business));
   if (!state.info.sandboxes.whatsapp) {
     const notice = $('#notice');
     notice.hidden = false;
@@ -227,14 +309,33 @@ function openChat(phone) {
 
 function showPicker() {
   state.seller = null;
+  state.business = null;
   state.generation += 1;
   if (state.abort) state.abort.abort();
   closeSheet();
+  showWalletPanels(false);
+  refreshInfo();
   $('#screen-chat').hidden = true;
   $('#screen-pick').hidden = false;
 }
 
+/** A wallet user's local number (Ghana: 0 and nine digits), as people type it. */
+function localNumber(user) {
+  const country = state.business?.country_code || '';
+  const digits = user.phone.replace(/^\+/, '');
+  return country && digits.startsWith(country) ? `0${digits.slice(country.length)}` : user.phone;
+}
+
 function renderChips(seller) {
+  if (seller.wallet) {
+    const others = state.info.wallet_users.filter((u) => u.phone !== seller.phone && !u.frozen);
+    const payee = others[0];
+    const chips = ['HELP', 'LINK', 'BAL', 'TOPUP 100', 'YES', 'NO', 'STATEMENT'];
+    if (payee) chips.splice(4, 0, `SEND 50 ${localNumber(payee)}`);
+    $('#chips').replaceChildren(...chips.map((text) =>
+      el('button', { class: 'chip', type: 'button', text, onclick: () => sendText(text) })));
+    return;
+  }
   const chips = ['help', 'pay 100', 'pay 12.50 "Cafea" #cafea'];
   if (seller.merchants.some((m) => m.rtp)) chips.push('/rtp 250 069123456');
   chips.push('/lang');
@@ -249,7 +350,8 @@ async function poll(generation) {
     state.abort = controller;
     try {
       const phone = encodeURIComponent(state.seller.phone);
-      const answer = await api(`/_sim/messages?phone=${phone}&after=${state.after}&wait=20`, { signal: controller.signal });
+      const business = encodeURIComponent(state.business.phone_number_id);
+      const answer = await api(`/_sim/messages?phone=${phone}&business=${business}&after=${state.after}&wait=20`, { signal: controller.signal });
       if (generation !== state.generation) return;
       setClock(answer.clock);
       for (const entry of answer.entries) renderEntry(entry);
@@ -315,6 +417,8 @@ function renderEntry(entry) {
   if (!entry.from_user) stopTyping();
   place(node);
   scrollDown();
+  // A code SMS and a MoMo prompt come with the bot's answer: show them as the phone would.
+  if (!entry.from_user && state.panelTimer) refreshPanels();
 }
 
 function userMessage(entry) {
@@ -413,7 +517,8 @@ async function send(message) {
   const generation = state.generation;
   startTyping();
   try {
-    const answer = await api('/_sim/send', { method: 'POST', body: JSON.stringify({ from: state.seller.phone, ...message }) });
+    const body = { from: state.seller.phone, business_number_id: state.business.phone_number_id, ...message };
+    const answer = await api('/_sim/send', { method: 'POST', body: JSON.stringify(body) });
     state.ticks.set(answer.seq, answer.webhook_status);
     const tick = $(`#chat [data-seq="${answer.seq}"] .tick`);
     if (tick) applyTick(tick, answer.webhook_status);
@@ -430,6 +535,124 @@ async function send(message) {
 function sendText(text) {
   const trimmed = text.trim();
   if (trimmed) send({ text: trimmed });
+}
+
+// ---- the wallet user's phone: SMS inbox and MoMo prompts ------------------------------------
+
+/** The MoMo sandbox's control API on this page's origin (the info names it absolutely). */
+function momoBase() {
+  const base = state.info.sandboxes.momo;
+  return base ? new URL(base).pathname.replace(/\/+$/, '') : null;
+}
+
+function showWalletPanels(on) {
+  clearInterval(state.panelTimer);
+  state.panelTimer = null;
+  $('#wallet-panels').hidden = !on;
+  $('#head-tools').hidden = !on;
+  $('#tries-wallet').hidden = !on;
+  $('#tries-seller').hidden = on;
+  if (!on) return;
+  $('#sms-phone').textContent = `To ${state.seller.masked}, ${state.seller.name}'s registered phone.`;
+  for (const list of [$('#sms-list'), $('#momo-list')]) {
+    list.replaceChildren();
+    delete list.dataset.count;
+    delete list.dataset.signature;
+  }
+  state.panelTimer = setInterval(refreshPanels, 3000);
+  refreshPanels();
+}
+
+async function refreshPanels() {
+  const user = state.seller;
+  if (!user || !user.wallet) return;
+  const generation = state.generation;
+  const [sms, momo] = await Promise.allSettled([
+    api(`/_sim/sms?phone=${encodeURIComponent(user.phone)}`),
+    momoBase() ? api(`${momoBase()}/_sandbox/requests?kind=requesttopay`) : Promise.resolve(null),
+  ]);
+  if (generation !== state.generation) return;
+  if (sms.status === 'fulfilled') renderSms(sms.value.sms);
+  if (momo.status === 'fulfilled') renderMomo(momo.value, user);
+}
+
+function renderSms(messages) {
+  const list = $('#sms-list');
+  if (list.dataset.count === String(messages.length) && messages.length) return;
+  list.dataset.count = String(messages.length);
+  const count = $('#sms-count');
+  count.hidden = messages.length === 0;
+  count.textContent = String(messages.length);
+  if (!messages.length) {
+    list.replaceChildren(el('li', { class: 'empty', text: 'No SMS yet. Type LINK in the chat to get a code.' }));
+    return;
+  }
+  // Newest first, as a phone's inbox.
+  list.replaceChildren(...[...messages].reverse().map((sms) => {
+    const code = (sms.text.match(/\b(\d{6})\b/) || [])[1];
+    return el('li', { class: 'sms', 'data-id': sms.id },
+      el('div', { class: 'sms-meta', text: format(Date.parse(sms.at), { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }) }),
+      el('div', { class: 'sms-text', text: sms.text }),
+      code ? el('button', {
+        class: 'panel-button', type: 'button', text: `Type ${code} in the chat`,
+        onclick: () => { $('#composer-input').value = code; $('#composer-input').focus(); },
+      }) : null);
+  }));
+}
+
+function renderMomo(requests, user) {
+  const list = $('#momo-list');
+  if (!requests) {
+    list.replaceChildren(el('li', { class: 'empty', text: 'MOMO_BASE_URL is set: approve on that MoMo\'s side.' }));
+    return;
+  }
+  const party = user.phone.replace(/^\+/, '');
+  const mine = requests.filter((r) => r.partyId === party);
+  const pending = mine.filter((r) => r.status === 'PENDING');
+  const settled = mine.filter((r) => r.status !== 'PENDING').reverse().slice(0, 3);
+  const count = $('#momo-count');
+  count.hidden = pending.length === 0;
+  count.textContent = String(pending.length);
+  const signature = JSON.stringify(mine.map((r) => [r.reference, r.status]));
+  if (list.dataset.signature === signature) return;
+  list.dataset.signature = signature;
+  const rows = [];
+  for (const request of pending) {
+    rows.push(el('li', { class: 'momo-request pending', 'data-reference': request.reference },
+      el('div', { class: 'momo-amount', text: `${request.amount} ${request.currency}` }),
+      el('div', { class: 'momo-what', text: request.payerMessage || 'Payment request' }),
+      el('div', { class: 'momo-actions' },
+        el('button', { class: 'panel-button approve', type: 'button', text: 'Approve', onclick: (e) => decide(request, 'approve', e.target) }),
+        el('button', { class: 'panel-button reject', type: 'button', text: 'Reject', onclick: (e) => decide(request, 'reject', e.target) }))));
+  }
+  if (!pending.length) rows.push(el('li', { class: 'empty', text: 'Nothing to approve. TOPUP 100 and YES in the chat ask for one.' }));
+  for (const request of settled) {
+    const ok = request.status === 'SUCCESSFUL';
+    rows.push(el('li', { class: `momo-request settled ${ok ? 'ok' : 'bad'}`, 'data-reference': request.reference },
+      el('div', { class: 'momo-amount', text: `${request.amount} ${request.currency}` }),
+      el('div', { class: 'momo-status', text: ok ? 'Approved' : `Not paid${request.reason ? ` (${request.reason})` : ''}` })));
+  }
+  list.replaceChildren(...rows);
+}
+
+async function decide(request, action, button) {
+  for (const b of button.parentElement.querySelectorAll('button')) b.disabled = true;
+  try {
+    await api(`${momoBase()}/_sandbox/requests/${encodeURIComponent(request.reference)}/${action}`, { method: 'POST', body: '{}' });
+    toast(action === 'approve' ? `Approved ${request.amount} ${request.currency} on MoMo` : 'Rejected on MoMo');
+    startTyping();
+  } catch (error) {
+    toast(`MoMo: ${error.message}`, true);
+  }
+  refreshPanels();
+}
+
+function jumpTo(id) {
+  const panel = $(id);
+  panel.scrollIntoView({ behavior: 'smooth', block: 'start' });
+  panel.classList.remove('flash');
+  void panel.offsetWidth;
+  panel.classList.add('flash');
 }
 
 // ---- the list sheet -------------------------------------------------------------------------
@@ -479,8 +702,8 @@ function submitSheet(event) {
 // ---- start ----------------------------------------------------------------------------------
 
 function route() {
-  const match = location.hash.match(/^#\/chat\/(.+)$/);
-  if (match) openChat(decodeURIComponent(match[1]));
+  const match = location.hash.match(/^#\/chat\/([^/]+)(?:\/([^/]+))?$/);
+  if (match) openChat(decodeURIComponent(match[1]), match[2] && decodeURIComponent(match[2]));
   else showPicker();
 }
 
@@ -492,6 +715,8 @@ async function start() {
     input.value = '';
   });
   $('#back').addEventListener('click', () => { location.hash = ''; });
+  $('#to-sms').addEventListener('click', () => jumpTo('#sms-panel'));
+  $('#to-momo').addEventListener('click', () => jumpTo('#momo-panel'));
   $('#clock-forward').addEventListener('click', moveClock);
   $('#run-templates').addEventListener('click', runTemplates);
   $('#sheet-close').addEventListener('click', closeSheet);
@@ -508,14 +733,18 @@ async function start() {
   state.timeZone = state.info.business[0]?.time_zone || 'UTC';
   setClock(state.info.clock);
   setInterval(renderClock, 1000);
+  renderBusinessSelect();
   renderSellers();
   const links = $('#sandbox-links');
-  const { whatsapp, miapos } = state.info.sandboxes;
+  const { whatsapp, miapos, momo } = state.info.sandboxes;
   links.append(
     el('li', {}, 'Cloud API: ', whatsapp
       ? el('a', { href: `${whatsapp}/_sandbox/messages`, target: '_blank', rel: 'noopener', text: 'recorded sends (JSON)' })
       : 'not used (WHATSAPP_API_BASE is set)'),
-    el('li', {}, 'miaPOS: ', miapos ? el('code', { text: miapos }) : 'not used (MIAPOS_BASE_URL is set)'));
+    el('li', {}, 'miaPOS: ', miapos ? el('code', { text: miapos }) : 'not used (MIAPOS_BASE_URL is set)'),
+    el('li', {}, 'MoMo: ', momo
+      ? el('a', { href: '/momo/approvals', target: '_blank', rel: 'noopener', text: 'approvals' })
+      : 'not used (MOMO_BASE_URL is set)'));
   try { state.definitions = await api('/_sim/template-definitions'); } catch { state.definitions = []; }
   window.addEventListener('hashchange', route);
   route();
