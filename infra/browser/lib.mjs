@@ -42,6 +42,24 @@ export async function pickSeller(page, phone) {
   await page.waitForSelector('#screen-chat:not([hidden])');
 }
 
+/**
+ * Moves the stack clock to 10:00 in Accra (UTC) unless it is daytime there: at night the
+ * wallet's fraud rules ask a fresh code before money moves (the wallet's own tests cover it).
+ */
+export async function daytimeInAccra(page) {
+  await page.evaluate(async () => {
+    const clock = await (await fetch('/_sim/clock')).json();
+    const now = new Date(clock.now);
+    const hour = now.getUTCHours();
+    if (hour >= 8 && hour < 18) return;
+    const sinceTen = (((hour * 60 + now.getUTCMinutes() - 600) % 1440) + 1440) % 1440;
+    const moved = await fetch('/_sim/clock', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ minutes: 1440 - sinceTen }),
+    });
+    if (!moved.ok) throw new Error(`the clock did not move: ${moved.status}`);
+  });
+}
+
 /** Picks `business` (a phone_number_id) in the picker, then the wallet user with `phone`. */
 export async function pickWalletUser(page, phone, business) {
   await page.selectOption('#business-select', business);

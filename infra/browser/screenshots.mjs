@@ -2,13 +2,14 @@
 //
 //   PAYBOT_STACK_URL=http://127.0.0.1:3000 node screenshots.mjs [out-dir]
 //
-// It chats as the Romanian and the Russian demo sellers on the running stack (and moves its
-// clock 25 hours ahead at the end), so use a stack started for the purpose.
+// It chats as the Romanian and the Russian demo sellers and as the wallet user Yaw on the
+// running stack (and moves its clock 25 hours ahead at the end), so use a stack started for
+// the purpose.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  launch, openCheckout, openSimulator, pickSeller, settle, stackUrl, type, waitForCheckoutLink,
+  daytimeInAccra, launch, openCheckout, openSimulator, pickSeller, pickWalletUser, say, settle, stackUrl, type, waitForCheckoutLink,
 } from './lib.mjs';
 
 const out = process.argv[2] || 'screenshots';
@@ -37,6 +38,28 @@ try {
   await checkout.close();
   await page.waitForFunction(() => [...document.querySelectorAll('.msg.bot')].some((m) => m.textContent.includes('✅')), null, { timeout: 15_000 }).catch(() => {});
   await shot(page, 'desktop-3-paid');
+
+  // The wallet: Yaw links with the SMS code and asks for a top-up, waiting on the MoMo panel.
+  const wallet = await openSimulator(context, desktop);
+  await daytimeInAccra(wallet);
+  await wallet.selectOption('#business-select', '106540352242944');
+  await shot(wallet, 'desktop-4-wallet-pick');
+  await pickWalletUser(wallet, '+233244000105', '106540352242944');
+  await say(wallet, 'LINK', 'If an account matches');
+  await wallet.waitForSelector('#sms-list .sms');
+  const code = (await wallet.locator('#sms-list .sms-text').first().textContent()).match(/\d{6}/)[0];
+  await say(wallet, code, 'Linked');
+  await say(wallet, 'TOPUP 100', 'Top up');
+  await type(wallet, 'YES');
+  await wallet.waitForSelector('#momo-list .momo-request.pending', { timeout: 15_000 }).catch(() => {});
+  await shot(wallet, 'desktop-5-wallet-momo');
+  const walletPhone = await openSimulator(context, phone);
+  await pickWalletUser(walletPhone, '+233244000105', '106540352242944');
+  await walletPhone.waitForSelector('#momo-list .momo-request.pending', { timeout: 15_000 }).catch(() => {});
+  await shot(walletPhone, 'phone-6-wallet-chat');
+  await walletPhone.click('#to-momo');
+  await walletPhone.waitForTimeout(800);
+  await shot(walletPhone, 'phone-7-wallet-momo');
 
   // Phone width: the list sheet of the Russian seller with two merchants.
   const small = await openSimulator(context, phone);

@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
-  botTexts, launch, openCheckout, openSimulator, pickSeller, pickWalletUser, say, settle, stackUrl, type,
+  botTexts, daytimeInAccra, launch, openCheckout, openSimulator, pickSeller, pickWalletUser, say, settle, stackUrl, type,
   waitForCheckoutLink,
 } from './lib.mjs';
 
@@ -101,24 +101,6 @@ test('the page fits a 360 px phone without sideways scrolling', { timeout: 30_00
 
 /** The wallet's English copy, up to its first placeholder. */
 const wallet = (id) => localePrefix('en', id, 'wallet/');
-
-/**
- * Moves the stack clock to 10:00 in Accra (UTC) unless it is daytime there: at night the
- * wallet's fraud rules ask a fresh code before money moves (the wallet's own tests cover it).
- */
-async function daytimeInAccra(page) {
-  await page.evaluate(async () => {
-    const clock = await (await fetch('/_sim/clock')).json();
-    const now = new Date(clock.now);
-    const hour = now.getUTCHours();
-    if (hour >= 8 && hour < 18) return;
-    const sinceTen = (((hour * 60 + now.getUTCMinutes() - 600) % 1440) + 1440) % 1440;
-    const moved = await fetch('/_sim/clock', {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ minutes: 1440 - sinceTen }),
-    });
-    if (!moved.ok) throw new Error(`the clock did not move: ${moved.status}`);
-  });
-}
 
 /** LINK, the code from the SMS inbox panel, and the welcome. */
 async function link(page, name) {

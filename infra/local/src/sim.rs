@@ -338,6 +338,7 @@ async fn info(State(sim): State<Arc<SimState>>) -> Json<Value> {
                 "default_locale": p.default_locale.code(),
                 "time_zone": p.time_zone,
                 "currency": p.currency.code(),
+                "country_code": p.country_code,
                 "capabilities": p.capabilities,
             })
         })

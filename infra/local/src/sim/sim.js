@@ -552,6 +552,7 @@ function showWalletPanels(on) {
   $('#head-tools').hidden = !on;
   $('#tries-wallet').hidden = !on;
   $('#tries-seller').hidden = on;
+  $('#flow-rail').textContent = on ? 'ledger, SMS, MoMo' : 'miaPOS';
   if (!on) return;
   $('#sms-phone').textContent = `To ${state.seller.masked}, ${state.seller.name}'s registered phone.`;
   for (const list of [$('#sms-list'), $('#momo-list')]) {
