@@ -633,7 +633,14 @@ mod tests {
             }
             request.send()
         };
-        for path in ["/", "/_sim/info", "/sandbox/graph/_sandbox/messages"] {
+        for path in [
+            "/",
+            "/_sim/info",
+            "/_sim/sms?phone=%2B233244000101",
+            "/sandbox/graph/_sandbox/messages",
+            "/sandbox/momo/_sandbox/requests",
+            "/momo/approvals",
+        ] {
             assert_eq!(get(path, &[]).await.unwrap().status(), 200, "{path}");
             for refused in [
                 ("x-forwarded-for", "203.0.113.9"),
@@ -654,6 +661,15 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(fail.status(), 403);
+        let approve = client()
+            .post(format!(
+                "{base}/sandbox/momo/_sandbox/requests/3f2b1c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d/approve"
+            ))
+            .header("origin", "https://attacker.example")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(approve.status(), 403);
 
         // The send endpoint is Meta's stand-in: a forwarded request reaches it (and is refused
         // for want of a token, not for where it came from).
