@@ -17,6 +17,7 @@ pub mod directory_file;
 pub mod domain;
 pub mod error;
 pub mod failed_commands;
+pub mod http;
 pub mod i18n;
 pub mod ingress;
 pub mod ledger;

@@ -257,9 +257,23 @@ impl AwsStores {
         Arc::new(SnsSmsSender::new(self.clients.sns.clone(), self.config.sms_sender_id.clone()))
     }
 
-    /// Whether this deployment runs the wallet: its accounts table is configured.
+    /// Whether this deployment runs the wallet: its accounts table, the OTP key and the MoMo
+    /// credentials are configured. A deployment without them runs the rest; what is missing
+    /// is logged once per cold start, named as the README names it.
     pub fn runs_wallet(&self) -> bool {
-        self.config.tables.wallet_accounts.is_some()
+        if self.config.tables.wallet_accounts.is_none() {
+            return false;
+        }
+        let missing = match (&self.config.otp_key, self.config.momo.require()) {
+            (None, _) => Some("OTP_KEY".to_owned()),
+            (Some(_), Err(err)) => Some(err.to_string()),
+            (Some(_), Ok(())) => None,
+        };
+        if let Some(missing) = missing {
+            tracing::warn!(%missing, "the wallet is not run: its settings are incomplete");
+            return false;
+        }
+        true
     }
 
     /// One MoMo client per process: it holds the products' token cache.

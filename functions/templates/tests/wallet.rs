@@ -69,10 +69,12 @@ impl SmsBox {
     }
 }
 
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 enum Backend {
     Memory,
     Moto,
+    /// moto, every request counted.
+    MotoCounted(paybot::adapters::aws::RequestCounter),
 }
 
 fn unique() -> String {
@@ -145,8 +147,13 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
             let queue = Arc::new(MemoryQueue::fifo(clock.clone()));
             (Arc::new(MemoryStores::default()), queue.clone(), queue)
         }
-        Backend::Moto => {
-            let clients = paybot::adapters::aws::AwsClients::load().await;
+        Backend::Moto | Backend::MotoCounted(_) => {
+            let clients = match &backend {
+                Backend::MotoCounted(counter) => {
+                    paybot::adapters::aws::AwsClients::load_counted(counter).await
+                }
+                _ => paybot::adapters::aws::AwsClients::load().await,
+            };
             let queue_url = clients
                 .sqs
                 .create_queue()
@@ -486,6 +493,38 @@ async fn link_top_up_send_and_statements_on_moto() {
     if moto_available() {
         link_top_up_send_and_statements(Backend::Moto).await;
     }
+}
+
+/// The AWS requests the command function makes for one SEND to a linked wallet user: the
+/// SEND (the question) and the YES (the transfer), measured on moto in steady operation
+/// (both users linked and active). A measurement, printed; the test asserts only that the
+/// money moved.
+#[tokio::test]
+async fn aws_requests_of_one_send_on_moto() {
+    if !moto_available() {
+        return;
+    }
+    let counter = paybot::adapters::aws::RequestCounter::default();
+    let w = world(Backend::MotoCounted(counter.clone())).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    w.say(&w.c.registered_phone, &format!("SEND 5 {}", w.b.registered_phone.as_e164())).await;
+    w.say(&w.c.registered_phone, "YES").await;
+    let payee = w.b.registered_phone.as_e164().to_owned();
+    let mut stages = Vec::new();
+    for text in [format!("SEND 10 {payee}"), "YES".to_owned()] {
+        let message = w.message(&w.c.registered_phone, &text);
+        counter.reset();
+        flow::handle_message(&w.command, &message).await.unwrap();
+        stages.push((text, counter.snapshot()));
+        w.drain().await;
+    }
+    for (text, counts) in &stages {
+        eprintln!("{text}: {} requests {counts:?}", counts.values().sum::<u64>());
+    }
+    let total: u64 = stages.iter().flat_map(|(_, c)| c.values()).sum();
+    eprintln!("AWS requests per SEND (question + YES): {total}");
+    assert_eq!(w.balance(&w.b).await, 2_000 + 500 + 1_000);
 }
 
 // ---- linking ------------------------------------------------------------------------------------

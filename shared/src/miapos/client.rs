@@ -16,7 +16,6 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use thiserror::Error;
 
 use super::callback::{CallbackVerifier, decimal_from_json, to_cents, two_places};
 use crate::config::{MiaposConfig, Secret};
@@ -63,13 +62,7 @@ impl MiaposClientConfig {
     }
 }
 
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum ClientBuildError {
-    #[error("MIAPOS_BASE_URL is not an http(s) URL: {0}")]
-    BaseUrl(String),
-    #[error("the HTTP client could not be built: {0}")]
-    Http(String),
-}
+pub use crate::http::ClientBuildError;
 
 /// One merchant's tokens. The secrets never leave this struct except as bearer headers.
 struct Session {
@@ -169,18 +162,12 @@ struct PublicKeyAnswer {
 
 impl MiaposClient {
     pub fn new(config: MiaposClientConfig) -> Result<MiaposClient, ClientBuildError> {
-        let base = Url::parse(config.base_url.trim())
-            .map_err(|_| ClientBuildError::BaseUrl(config.base_url.clone()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(ClientBuildError::BaseUrl(config.base_url));
-        }
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            // The API never redirects; following one would resend the bearer token elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ClientBuildError::Http(e.to_string()))?;
+        let (base, http) = crate::http::api_client(
+            "MIAPOS_BASE_URL",
+            &config.base_url,
+            config.connect_timeout,
+            config.timeout,
+        )?;
         Ok(MiaposClient {
             http,
             base,

@@ -18,7 +18,6 @@ use reqwest::{Method, StatusCode, Url};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use thiserror::Error;
 use uuid::Uuid;
 
 use super::{MobileMoney, MomoError, MomoRequest, MomoStatus, MomoTransaction};
@@ -183,13 +182,7 @@ fn parse_base(text: &str) -> bool {
     Url::parse(text).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && !u.cannot_be_a_base())
 }
 
-#[derive(Debug, Error, Clone, PartialEq, Eq)]
-pub enum ClientBuildError {
-    #[error("MOMO_BASE_URL is not an http(s) URL: {0}")]
-    BaseUrl(String),
-    #[error("the HTTP client could not be built: {0}")]
-    Http(String),
-}
+pub use crate::http::ClientBuildError;
 
 /// A product account's balance (`GET /{product}/v1_0/account/balance`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,18 +311,12 @@ enum Effect {
 
 impl MomoClient {
     pub fn new(config: MomoConfig) -> Result<MomoClient, ClientBuildError> {
-        let base = Url::parse(config.base_url.trim())
-            .map_err(|_| ClientBuildError::BaseUrl(config.base_url.clone()))?;
-        if !matches!(base.scheme(), "http" | "https") || base.cannot_be_a_base() {
-            return Err(ClientBuildError::BaseUrl(config.base_url));
-        }
-        let http = reqwest::Client::builder()
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            // The API never redirects; following one would resend the credentials elsewhere.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| ClientBuildError::Http(e.to_string()))?;
+        let (base, http) = crate::http::api_client(
+            "MOMO_BASE_URL",
+            &config.base_url,
+            config.connect_timeout,
+            config.timeout,
+        )?;
         Ok(MomoClient {
             http,
             base,

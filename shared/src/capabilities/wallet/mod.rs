@@ -212,15 +212,7 @@ impl WalletTurn<'_, '_> {
         if let Some(correction) = &parsed.correction {
             // Accepted, and counted for the operator: the seed's failed-command log lists
             // exactly these (`SENDD` → SEND) so the grammar can learn.
-            let failed = (text, correction.error_type.as_str(), Some(correction.meant.canonical()));
-            crate::failed_commands::record_once(
-                &*self.deps.idempotency,
-                &*self.deps.failed_commands,
-                &self.turn.message.id,
-                failed,
-                self.now(),
-            )
-            .await?;
+            self.log_failed(text, correction.error_type.as_str(), Some(correction.meant.canonical())).await?;
         }
         match (parsed.command, self.user.clone()) {
             (WalletCommand::Help, _) => self.reply(self.help()),
@@ -266,18 +258,23 @@ impl WalletTurn<'_, '_> {
 
     async fn unrecognized(&mut self, text: &str, unrecognized: Unrecognized) -> Result<(), TurnFailure> {
         let suggestion = unrecognized.suggestion().map(commands::Keyword::canonical);
-        let failed = (text, unrecognized.kind(), suggestion);
-        crate::failed_commands::record_once(
-            &*self.deps.idempotency,
-            &*self.deps.failed_commands,
-            &self.turn.message.id,
-            failed,
-            self.now(),
-        )
-        .await?;
+        self.log_failed(text, unrecognized.kind(), suggestion).await?;
         let linked = self.user.is_some();
         self.reply(Reply::Unrecognized { unrecognized, linked });
         Ok(())
+    }
+
+    /// One line of the operator's failed-command log, counted once per message.
+    async fn log_failed(&self, text: &str, kind: &str, suggestion: Option<&str>) -> StoreResult<()> {
+        let (idempotency, log) = (&*self.deps.idempotency, &*self.deps.failed_commands);
+        crate::failed_commands::record_once(
+            idempotency,
+            log,
+            &self.turn.message.id,
+            (text, kind, suggestion),
+            self.now(),
+        )
+        .await
     }
 
     /// A message within the idle time keeps the session alive; a stale one does not (only a
