@@ -1,9 +1,14 @@
 //! The ledger's throughput: 1,000 transfers one after the other, and 1,000 at once (tasks
 //! over 100 wallet accounts, at most 100 in flight, so that some race on one account), each
 //! a SEND with a fee. On memory always; on moto when `AWS_ENDPOINT_URL` (moto's threaded
-//! server) or `PAYBOT_SERIAL_MOTO_URL` (`infra/moto_serial.py`, one request at a time) is set,
-//! each run on a fresh table made like `LEDGER_TABLE`. Prints the time, transfers a second,
-//! and AWS requests per transfer (retries included).
+//! server) or `PAYBOT_SERIAL_MOTO_URL` (`infra/moto_serial.py`, one request at a time) is set.
+//! Prints the time, transfers a second, and AWS requests per transfer (retries included).
+//!
+//! moto copies the whole table in every `TransactWriteItems` (to roll back), so its cost per
+//! transfer grows with the table: 1,000 transfers into one table took it over a second each
+//! by the end. The moto cases therefore post their 1,000 transfers as ten rounds of 100, each
+//! round on a fresh table made like `LEDGER_TABLE` with 100 fresh accounts, so that every
+//! figure is taken at a small table's size.
 //!
 //! Run: `cargo bench -p paybot --bench ledger`. Without `--bench` (as `cargo test
 //! --all-targets` runs it) it makes a smoke pass of 20 transfers per case.
@@ -24,13 +29,23 @@ struct Size {
     in_flight: usize,
 }
 
-#[derive(Default)]
+#[derive(Debug, Default, Clone, Copy)]
 struct Figures {
     elapsed: Duration,
     applied: usize,
     refused: usize,
     failed: usize,
     requests: Option<u64>,
+}
+
+impl std::ops::AddAssign for Figures {
+    fn add_assign(&mut self, other: Figures) {
+        self.elapsed += other.elapsed;
+        self.applied += other.applied;
+        self.refused += other.refused;
+        self.failed += other.failed;
+        self.requests = other.requests.map(|r| r + self.requests.unwrap_or_default());
+    }
 }
 
 fn send(id: String, from: &AccountId, to: &AccountId, at: DateTime<Utc>) -> Transfer {
@@ -48,25 +63,23 @@ fn send(id: String, from: &AccountId, to: &AccountId, at: DateTime<Utc>) -> Tran
     }
 }
 
-/// Opens `accounts` wallet accounts with enough for every transfer of the run (not timed).
+/// Opens `size.accounts` wallet accounts with enough for every transfer of the run, in as
+/// few transfers as hold them (not timed).
 async fn fund(ledger: &dyn Ledger, run: &str, size: &Size) -> Vec<AccountId> {
     let accounts: Vec<AccountId> =
         (0..size.accounts).map(|i| AccountId::wallet(&format!("{run}-{i}"))).collect();
-    for account in &accounts {
+    let amount = 101 * size.transfers as i64;
+    for (n, chunk) in accounts.chunks(MAX_ACCOUNTS - 1).enumerate() {
         let opening = Transfer {
-            id: format!("opening:{account}"),
+            id: format!("opening:{run}-{n}"),
             kind: TransferKind::Opening,
             currency: Currency::GHS,
-            legs: vec![Leg {
-                from: system::opening(),
-                to: account.clone(),
-                amount: 101 * size.transfers as i64,
-            }],
+            legs: chunk.iter().map(|to| Leg { from: system::opening(), to: to.clone(), amount }).collect(),
             hash: None,
             memo: None,
             at: Utc::now(),
         };
-        ledger.post(&opening).await.expect("opening balance");
+        ledger.post(&opening).await.expect("opening balances");
     }
     accounts
 }
@@ -102,6 +115,7 @@ async fn concurrent(ledger: Arc<dyn Ledger>, counter: Option<&RequestCounter>, s
     let tasks: Vec<_> = (0..size.transfers)
         .map(|i| {
             let n = accounts.len();
+            // Never to itself: 6i + 1 is odd, n even.
             let transfer =
                 send(format!("send:par-{i}"), &accounts[i % n], &accounts[(i * 7 + 1) % n], Utc::now());
             let (ledger, permits) = (ledger.clone(), permits.clone());
@@ -120,18 +134,18 @@ async fn concurrent(ledger: Arc<dyn Ledger>, counter: Option<&RequestCounter>, s
     figures
 }
 
-fn print(backend: &str, case: &str, size: &Size, figures: &Figures) {
+fn print(backend: &str, case: &str, figures: &Figures) {
     let seconds = figures.elapsed.as_secs_f64();
+    let transfers = figures.applied + figures.refused + figures.failed;
     let requests = figures
         .requests
-        .map(|r| format!(", {:.2} requests/transfer", r as f64 / size.transfers as f64))
+        .map(|r| format!(", {:.2} requests/transfer", r as f64 / transfers as f64))
         .unwrap_or_default();
     println!(
-        "{backend:<16} {case:<11} {n} transfers in {seconds:>8.3} s: {rate:>9.0}/s, {mean:>8.3} ms each{requests}; \
-         applied {applied}, refused {refused}, failed {failed}",
-        n = size.transfers,
-        rate = size.transfers as f64 / seconds,
-        mean = seconds * 1000.0 / size.transfers as f64,
+        "{backend:<16} {case:<11} {transfers} transfers in {seconds:>8.3} s: {rate:>9.0}/s, {mean:>8.3} ms \
+         each{requests}; applied {applied}, refused {refused}, failed {failed}",
+        rate = transfers as f64 / seconds,
+        mean = seconds * 1000.0 / transfers as f64,
         applied = figures.applied,
         refused = figures.refused,
         failed = figures.failed,
@@ -161,16 +175,19 @@ async fn moto_ledger(endpoint: &str, counter: &RequestCounter) -> Arc<dyn Ledger
 
 fn main() {
     let full = std::env::args().any(|arg| arg == "--bench");
-    let size = if full {
-        Size { transfers: 1_000, accounts: 100, in_flight: 100 }
+    // Memory: one run of the whole size; moto: `rounds` runs of `round`, each on a fresh table.
+    let (size, rounds, round) = if full {
+        let size = Size { transfers: 1_000, accounts: 100, in_flight: 100 };
+        (size, 10, Size { transfers: 100, accounts: 100, in_flight: 100 })
     } else {
-        Size { transfers: 20, accounts: 10, in_flight: 10 }
+        let smoke = || Size { transfers: 20, accounts: 10, in_flight: 10 };
+        (smoke(), 1, smoke())
     };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async {
         let memory = || -> Arc<dyn Ledger> { Arc::new(MemoryLedger::default()) };
-        print("memory", "sequential", &size, &sequential(memory(), None, &size).await);
-        print("memory", "concurrent", &size, &concurrent(memory(), None, &size).await);
+        print("memory", "sequential", &sequential(memory(), None, &size).await);
+        print("memory", "concurrent", &concurrent(memory(), None, &size).await);
         for (backend, variable) in
             [("moto (threaded)", "AWS_ENDPOINT_URL"), ("moto (serial)", "PAYBOT_SERIAL_MOTO_URL")]
         {
@@ -179,10 +196,14 @@ fn main() {
                 continue;
             };
             let counter = RequestCounter::default();
-            let ledger = moto_ledger(&endpoint, &counter).await;
-            print(backend, "sequential", &size, &sequential(ledger, Some(&counter), &size).await);
-            let ledger = moto_ledger(&endpoint, &counter).await;
-            print(backend, "concurrent", &size, &concurrent(ledger, Some(&counter), &size).await);
+            let (mut one_by_one, mut at_once) = (Figures::default(), Figures::default());
+            for _ in 0..rounds {
+                one_by_one +=
+                    sequential(moto_ledger(&endpoint, &counter).await, Some(&counter), &round).await;
+                at_once += concurrent(moto_ledger(&endpoint, &counter).await, Some(&counter), &round).await;
+            }
+            print(backend, "sequential", &one_by_one);
+            print(backend, "concurrent", &at_once);
         }
     });
 }

@@ -478,7 +478,14 @@ async fn memory_ledger_concurrency() {
     concurrent_sends_never_overdraw(memory()).await;
 }
 
+/// Proptest's settings without its file of past failures: it keeps one beside a crate's
+/// `src/lib.rs`, which a test target does not have.
+fn proptest_config(cases: u32) -> proptest::test_runner::Config {
+    proptest::test_runner::Config { cases, failure_persistence: None, ..Default::default() }
+}
+
 proptest::proptest! {
+    #![proptest_config(proptest_config(256))]
     #[test]
     fn memory_ledger_follows_the_model(posts in proptest::collection::vec(any_transfer(), 1..40)) {
         block_on(random_posts_follow_the_model(memory().as_ref(), &posts));
@@ -555,8 +562,7 @@ async fn serial_moto_ledger_concurrency() {
 fn moto_ledger_follows_the_model() {
     let Some(client) = block_on(moto_client("AWS_ENDPOINT_URL", None)) else { return };
     // Fewer and shorter runs than on memory: each post is a few requests to moto.
-    let config = proptest::test_runner::Config { cases: 12, ..Default::default() };
-    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let mut runner = proptest::test_runner::TestRunner::new(proptest_config(12));
     runner
         .run(&proptest::collection::vec(any_transfer(), 1..25), |posts| {
             block_on(async {
