@@ -22,6 +22,7 @@ pub fn normalize(text: &str) -> String {
 pub async fn record_once(
     idempotency: &dyn IdempotencyStore,
     log: &dyn FailedCommandLog,
+    business_number_id: &str,
     message_id: &str,
     failed: (&str, &str, Option<&str>),
     at: DateTime<Utc>,
@@ -29,7 +30,7 @@ pub async fn record_once(
     let (text, kind, suggestion) = failed;
     let key = format!("failed:{message_id}:{kind}");
     crate::once::once(idempotency, &key, at, chrono::Duration::days(8), || {
-        log.record(text, kind, suggestion, at)
+        log.record(business_number_id, text, kind, suggestion, at)
     })
     .await
 }

@@ -25,6 +25,7 @@ pub mod miapos;
 pub mod momo;
 pub mod notices;
 pub mod once;
+pub mod operator;
 pub mod outbound;
 pub mod payments;
 pub mod ports;

@@ -419,7 +419,7 @@ pub trait AuditLog: Send + Sync {
     async fn last(&self, chain: &str) -> StoreResult<Option<AuditRecord>>;
 }
 
-/// One line of the operator's failed-command log.
+/// One line of the operator's failed-command log (of one business number).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedCommand {
     /// What the user wrote, with long digit runs (phone numbers) masked.
@@ -434,12 +434,14 @@ pub struct FailedCommand {
 pub trait FailedCommandLog: Send + Sync {
     async fn record(
         &self,
+        business_number_id: &str,
         text: &str,
         kind: &str,
         suggestion: Option<&str>,
         at: DateTime<Utc>,
     ) -> StoreResult<()>;
-    async fn list(&self, limit: usize) -> StoreResult<Vec<FailedCommand>>;
+    /// The number's entries, most frequent first, then most recent.
+    async fn list(&self, business_number_id: &str, limit: usize) -> StoreResult<Vec<FailedCommand>>;
 }
 
 // ---- the template outbox -----------------------------------------------------------------
@@ -722,4 +724,119 @@ pub trait AlertStore: Send + Sync {
     async fn list(&self, business_number_id: &str, limit: usize) -> StoreResult<Vec<Alert>>;
     /// Returns `false` when the alert is unknown.
     async fn acknowledge(&self, id: &str, by: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+}
+
+// ---- the operator console: controls, human handoff, metrics ------------------------------
+
+/// The bot switch of one business number, off: since when, by whom. Its id names this pause,
+/// so that each user is told "paused" once per pause.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Pause {
+    pub id: String,
+    /// The operator who switched the bot off (their console identity).
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What operators set for one business number: the bot switch and the aliases they taught.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NumberControls {
+    /// `None` while the bot answers.
+    pub paused: Option<Pause>,
+    /// A phrase users write (normalized: upper-case, single spaces) → the command it stands
+    /// for (`CHECK BALANCE` → `BAL`).
+    pub aliases: std::collections::BTreeMap<String, String>,
+}
+
+#[async_trait]
+pub trait ControlsStore: Send + Sync {
+    /// The number's controls; the defaults (bot on, no aliases) when nothing was set.
+    async fn controls(&self, business_number_id: &str) -> StoreResult<NumberControls>;
+    /// Switches the bot off (`Some`) or on (`None`).
+    async fn set_paused(&self, business_number_id: &str, pause: Option<&Pause>) -> StoreResult<()>;
+    /// Adds or replaces one alias (`alias` as [`crate::operator::controls::normalize_alias`] gives it).
+    async fn teach_alias(&self, business_number_id: &str, alias: &str, command: &str) -> StoreResult<()>;
+    /// Returns `false` when the alias was not taught.
+    async fn forget_alias(&self, business_number_id: &str, alias: &str) -> StoreResult<bool>;
+}
+
+/// Why a conversation went to a person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EscalationReason {
+    /// The user asked (`AGENT`, `HUMAN`, or a locale's word).
+    Asked,
+    /// Commands failed several times in a row.
+    RepeatedFailures,
+}
+
+/// Who wrote a line of an escalated conversation.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "name")]
+pub enum HandoffParty {
+    User,
+    /// The operator, by console identity.
+    Operator(String),
+}
+
+/// One line of an escalated conversation, as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct HandoffMessage {
+    /// The wamid for the user's lines, a minted id for the operator's: appending the same id
+    /// twice keeps one line (a redelivered webhook).
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub from: HandoffParty,
+    /// The text, or a short description of a non-text message (`[image]`).
+    pub text: String,
+}
+
+/// A conversation handed to a person: the bot stays silent in it until an operator
+/// releases it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    pub contact: ContactKey,
+    pub reason: EscalationReason,
+    pub opened_at: DateTime<Utc>,
+    /// The user's locale when it opened (the operator's replies go out with its template).
+    pub locale: crate::domain::Locale,
+    /// The most recent lines, oldest first, at most [`crate::operator::handoff::KEPT_MESSAGES`].
+    pub messages: Vec<HandoffMessage>,
+    /// Who released it, and when; `None` while open.
+    pub released: Option<(String, DateTime<Utc>)>,
+}
+
+#[async_trait]
+pub trait EscalationStore: Send + Sync {
+    /// Opens an escalation for its contact; `false` (and nothing changes) when one is open.
+    /// A released one is replaced.
+    async fn open(&self, escalation: &Escalation) -> StoreResult<bool>;
+    /// Adds a line to the contact's escalation (open or not), keeping the most recent ones;
+    /// a line whose id is there already changes nothing.
+    async fn append(&self, contact: &ContactKey, message: &HandoffMessage) -> StoreResult<()>;
+    async fn get(&self, contact: &ContactKey) -> StoreResult<Option<Escalation>>;
+    /// Open escalations of a business number, oldest first.
+    async fn open_for(&self, business_number_id: &str, limit: usize) -> StoreResult<Vec<Escalation>>;
+    /// Marks the open escalation released; `false` when none is open.
+    async fn release(&self, contact: &ContactKey, by: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+}
+
+/// Counters of one business number for one day (UTC), added to by every function once per
+/// batch ([`crate::operator::metrics::MetricsBatch`]).
+#[async_trait]
+pub trait MetricsStore: Send + Sync {
+    /// Adds `tally` to the day's counters (an atomic add: concurrent batches both count).
+    async fn add(
+        &self,
+        business_number_id: &str,
+        day: chrono::NaiveDate,
+        tally: &crate::operator::metrics::Tally,
+    ) -> StoreResult<()>;
+    /// The days from `from` to `to` (both included) that have counters, oldest first.
+    async fn days(
+        &self,
+        business_number_id: &str,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> StoreResult<Vec<(chrono::NaiveDate, crate::operator::metrics::Tally)>>;
 }

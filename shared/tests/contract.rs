@@ -593,12 +593,22 @@ mod records {
             .map(|c| (b'G' + (c.to_digit(16).unwrap() as u8)) as char)
             .collect();
         let word = format!("PAAY{letters}");
-        log.record(&format!("{word} 100"), "unknown_command", Some("pay"), at(1_000)).await.unwrap();
-        log.record(&format!("  {} 100 ", word.to_lowercase()), "unknown_command", Some("pay"), at(2_000))
-            .await
-            .unwrap();
-        log.record("/rtp 100 069123456", "payer_not_a_phone", None, at(1_500)).await.unwrap();
-        let all = log.list(1_000).await.unwrap();
+        let (number, other) = (unique("1065"), unique("2332"));
+        log.record(&number, &format!("{word} 100"), "unknown_command", Some("pay"), at(1_000)).await.unwrap();
+        log.record(
+            &number,
+            &format!("  {} 100 ", word.to_lowercase()),
+            "unknown_command",
+            Some("pay"),
+            at(2_000),
+        )
+        .await
+        .unwrap();
+        log.record(&number, "/rtp 100 069123456", "payer_not_a_phone", None, at(1_500)).await.unwrap();
+        log.record(&other, &format!("{word} 100"), "unknown_command", Some("pay"), at(3_000)).await.unwrap();
+        let all = log.list(&number, 1_000).await.unwrap();
+        assert_eq!(all.len(), 2, "one entry per distinct failure of this number: {all:?}");
+        assert_eq!(log.list(&other, 10).await.unwrap().len(), 1, "each number has its own log");
         let mine = all.iter().find(|e| e.text == format!("{word} 100")).expect("aggregated entry");
         assert_eq!((mine.count, mine.last_seen, mine.suggestion.as_deref()), (2, at(2_000), Some("pay")));
         assert!(all.iter().all(|e| !e.text.contains("069123456")), "phone numbers are masked");

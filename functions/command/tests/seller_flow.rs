@@ -421,7 +421,7 @@ async fn refusals_are_explained_logged_and_audited_without_calling_the_rail() {
         assert!(!only_text(&jobs).is_empty());
     }
     assert_eq!(stack.sandbox.calls(Endpoint::Pay), 0);
-    let log = stack.failed.list(100).await.unwrap();
+    let log = stack.failed.list(BUSINESS, 100).await.unwrap();
     assert_eq!(log.len(), 6);
     let typo = log.iter().find(|e| e.kind == "unknown_command").unwrap();
     assert_eq!(typo.suggestion.as_deref(), Some("pay"));
@@ -566,7 +566,7 @@ async fn a_redelivered_refusal_counts_once_in_the_failed_command_log() {
     assert!(flow::handle_message(&deps, &message).await.is_err(), "the reply could not be queued");
     flow::handle_message(&deps, &message).await.unwrap();
     flow::handle_message(&deps, &message).await.unwrap();
-    let logged = stack.failed.list(10).await.unwrap();
+    let logged = stack.failed.list(BUSINESS, 10).await.unwrap();
     assert_eq!(logged.len(), 1, "{logged:?}");
     assert_eq!(logged[0].count, 1);
     assert_eq!(stack.outbound.receive(10).await.unwrap().len(), 1, "one answer");

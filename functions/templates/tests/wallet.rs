@@ -832,7 +832,7 @@ async fn corrections_and_unrecognized_input_reach_the_failed_command_log() {
     assert!(w.say(&w.b.registered_phone, "BALLANCE").await.contains("Your balance"));
     let unknown = w.say(&w.b.registered_phone, "sned 5 0244000000").await;
     assert!(unknown.contains("Did you mean SEND?"), "{unknown}");
-    let log = w.stores.failed_commands().unwrap().list(10).await.unwrap();
+    let log = w.stores.failed_commands().unwrap().list(&w.business, 10).await.unwrap();
     let rows: Vec<(String, String, Option<String>)> =
         log.into_iter().map(|f| (f.text, f.kind, f.suggestion)).collect();
     assert!(rows.contains(&("CHECK BALANCE".into(), "unrecognized".into(), Some("BAL".into()))), "{rows:?}");

@@ -10,8 +10,8 @@ use super::{Item, SERVICE, describe};
 use crate::ports::*;
 use crate::{StoreError, StoreResult};
 
-/// Failed-command table (key `key` = hash of kind and normalized text): `text`, `kind`,
-/// `suggestion`, `occurrences` (counter), `last_seen` (ms).
+/// Failed-command table (key `key` = hash of business number, kind and normalized text):
+/// `business_number_id`, `text`, `kind`, `suggestion`, `occurrences` (counter), `last_seen` (ms).
 #[derive(Debug, Clone)]
 pub struct DynamoFailedCommandLog {
     client: Client,
@@ -28,19 +28,23 @@ impl DynamoFailedCommandLog {
 impl FailedCommandLog for DynamoFailedCommandLog {
     async fn record(
         &self,
+        business_number_id: &str,
         text: &str,
         kind: &str,
         suggestion: Option<&str>,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
         let text = crate::failed_commands::normalize(text);
-        let key = hex::encode(&Sha256::digest(format!("{kind}|{text}").as_bytes())[..16]);
+        let key =
+            hex::encode(&Sha256::digest(format!("{business_number_id}|{kind}|{text}").as_bytes())[..16]);
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("key", s(key))
             .expression_attribute_names("#text", "text")
+            .expression_attribute_names("#number", "business_number_id")
+            .expression_attribute_values(":number", s(business_number_id))
             .expression_attribute_names("#kind", "kind")
             .expression_attribute_values(":text", s(text))
             .expression_attribute_values(":kind", s(kind))
@@ -49,17 +53,17 @@ impl FailedCommandLog for DynamoFailedCommandLog {
         request = match suggestion {
             Some(fix) => request
                 .update_expression(
-                    "SET #text = :text, #kind = :kind, suggestion = :fix, last_seen = :at ADD occurrences :one",
+                    "SET #number = :number, #text = :text, #kind = :kind, suggestion = :fix, last_seen = :at ADD occurrences :one",
                 )
                 .expression_attribute_values(":fix", s(fix)),
             None => request
-                .update_expression("SET #text = :text, #kind = :kind, last_seen = :at REMOVE suggestion ADD occurrences :one"),
+                .update_expression("SET #number = :number, #text = :text, #kind = :kind, last_seen = :at REMOVE suggestion ADD occurrences :one"),
         };
         request.send().await.map_err(|e| StoreError::unavailable(SERVICE, describe(&e)))?;
         Ok(())
     }
 
-    async fn list(&self, limit: usize) -> StoreResult<Vec<FailedCommand>> {
+    async fn list(&self, business_number_id: &str, limit: usize) -> StoreResult<Vec<FailedCommand>> {
         // The log holds one item per distinct failure, not per occurrence: a scan stays small.
         let mut entries = Vec::new();
         let mut start: Option<Item> = None;
@@ -68,6 +72,8 @@ impl FailedCommandLog for DynamoFailedCommandLog {
                 .client
                 .scan()
                 .table_name(&self.table)
+                .filter_expression("business_number_id = :number")
+                .expression_attribute_values(":number", s(business_number_id))
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await

@@ -411,6 +411,7 @@ async fn record_failed(
     crate::failed_commands::record_once(
         deps.idempotency.as_ref(),
         deps.failed_commands.as_ref(),
+        &conversation.turn.message.business_number_id,
         &conversation.turn.message.id,
         failed,
         deps.clock.now(),

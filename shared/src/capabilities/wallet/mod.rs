@@ -270,6 +270,7 @@ impl WalletTurn<'_, '_> {
         crate::failed_commands::record_once(
             idempotency,
             log,
+            &self.turn.message.business_number_id,
             &self.turn.message.id,
             (text, kind, suggestion),
             self.now(),
