@@ -604,6 +604,8 @@ pub trait WalletLinkStore: Send + Sync {
     /// and returns the count including this one (the LINK rate limit).
     async fn count_code_request(&self, contact: &ContactKey, window_start: DateTime<Utc>)
     -> StoreResult<u32>;
+    /// How many conversations of the business number are linked now (the console's figure).
+    async fn count_linked(&self, business_number_id: &str) -> StoreResult<u64>;
 }
 
 /// What a MoMo operation is for.

@@ -164,6 +164,10 @@ impl DynamoWalletLinkStore {
 
 #[async_trait]
 impl WalletLinkStore for DynamoWalletLinkStore {
+    async fn count_linked(&self, _business_number_id: &str) -> StoreResult<u64> {
+        todo!("a per-number counter kept by bind and unbind")
+    }
+
     async fn link(&self, contact: &ContactKey) -> StoreResult<Option<WalletLink>> {
         self.get(link_key(contact)).await?.as_ref().map(link_from_item).transpose()
     }

@@ -76,6 +76,11 @@ impl WalletLinkStore for MemoryWalletLinkStore {
         Ok(())
     }
 
+    async fn count_linked(&self, business_number_id: &str) -> StoreResult<u64> {
+        Ok(locked(&self.state).links.keys().filter(|c| c.business_number_id == business_number_id).count()
+            as u64)
+    }
+
     async fn touch(&self, contact: &ContactKey, at: DateTime<Utc>) -> StoreResult<()> {
         if let Some(link) = locked(&self.state).links.get_mut(contact) {
             link.last_active = link.last_active.max(at);
