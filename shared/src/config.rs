@@ -81,6 +81,9 @@ pub mod names {
     pub const MOMO_OPERATIONS_TABLE: &str = "MOMO_OPERATIONS_TABLE";
     pub const ALERTS_TABLE: &str = "ALERTS_TABLE";
     pub const LEDGER_TABLE: &str = "LEDGER_TABLE";
+    pub const CONTROLS_TABLE: &str = "CONTROLS_TABLE";
+    pub const ESCALATIONS_TABLE: &str = "ESCALATIONS_TABLE";
+    pub const METRICS_TABLE: &str = "METRICS_TABLE";
     pub const INBOUND_QUEUE_URL: &str = "INBOUND_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const PARKED_QUEUE_URL: &str = "PARKED_QUEUE_URL";
@@ -101,6 +104,9 @@ pub struct Tables {
     pub momo_operations: Option<String>,
     pub alerts: Option<String>,
     pub ledger: Option<String>,
+    pub controls: Option<String>,
+    pub escalations: Option<String>,
+    pub metrics: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -293,6 +299,9 @@ impl Config {
                 momo_operations: get(names::MOMO_OPERATIONS_TABLE),
                 alerts: get(names::ALERTS_TABLE),
                 ledger: get(names::LEDGER_TABLE),
+                controls: get(names::CONTROLS_TABLE),
+                escalations: get(names::ESCALATIONS_TABLE),
+                metrics: get(names::METRICS_TABLE),
             },
             queues: Queues {
                 inbound: get(names::INBOUND_QUEUE_URL),

@@ -12,10 +12,10 @@ use crate::adapters::aws::{
     DynamoWindowStore, SnsSmsSender, SqsQueue,
 };
 use crate::adapters::memory::{
-    MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryDeliveryStatusStore, MemoryDirectory,
-    MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger, MemoryMomoOperationStore,
-    MemoryOutboxStore, MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore,
-    MemoryWindowStore,
+    MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryControlsStore, MemoryDeliveryStatusStore,
+    MemoryDirectory, MemoryEscalationStore, MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger,
+    MemoryMetricsStore, MemoryMomoOperationStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemorySmsInbox,
+    MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
 };
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::capabilities::wallet::settlement::{MomoDeps, SettlementDeps};
@@ -26,9 +26,9 @@ use crate::ledger::Ledger;
 use crate::miapos::{MiaposClient, MiaposClientConfig};
 use crate::momo::{MobileMoney, MomoClient};
 use crate::ports::{
-    AlertStore, AuditLog, Clock, ContactStore, DeliveryStatusStore, Directory, FailedCommandLog,
-    IdempotencyStore, MomoOperationStore, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, SmsSender,
-    WalletDirectory, WalletLinkStore, WindowStore,
+    AlertStore, AuditLog, Clock, ContactStore, ControlsStore, DeliveryStatusStore, Directory,
+    EscalationStore, FailedCommandLog, IdempotencyStore, MetricsStore, MomoOperationStore, OutboxStore,
+    PaymentLinkStore, PaymentRail, QueueSender, SmsSender, WalletDirectory, WalletLinkStore, WindowStore,
 };
 use crate::whatsapp::cloud_api::CloudApiClient;
 
@@ -50,6 +50,9 @@ pub trait Stores {
     fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError>;
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError>;
     fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError>;
+    fn controls(&self) -> Result<Arc<dyn ControlsStore>, ConfigError>;
+    fn escalations(&self) -> Result<Arc<dyn EscalationStore>, ConfigError>;
+    fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError>;
 }
 
 /// The seller capability over `stores`, the rail, the clock and the data key.
@@ -145,6 +148,9 @@ pub struct MemoryStores {
     /// Not a store: the SMS that would have been sent, for tests to read the codes.
     pub sms: Arc<MemorySmsInbox>,
     pub ledger: Arc<MemoryLedger>,
+    pub controls: Arc<MemoryControlsStore>,
+    pub escalations: Arc<MemoryEscalationStore>,
+    pub metrics: Arc<MemoryMetricsStore>,
 }
 
 impl Stores for MemoryStores {
@@ -190,6 +196,15 @@ impl Stores for MemoryStores {
 
     fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
         Ok(self.ledger.clone())
+    }
+    fn controls(&self) -> Result<Arc<dyn ControlsStore>, ConfigError> {
+        Ok(self.controls.clone())
+    }
+    fn escalations(&self) -> Result<Arc<dyn EscalationStore>, ConfigError> {
+        Ok(self.escalations.clone())
+    }
+    fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError> {
+        Ok(self.metrics.clone())
     }
 }
 
@@ -382,5 +397,20 @@ impl Stores for AwsStores {
     fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
         let table = required(&self.config.tables.ledger, names::LEDGER_TABLE)?;
         Ok(Arc::new(DynamoLedger::new(self.db(), table)))
+    }
+
+    fn controls(&self) -> Result<Arc<dyn ControlsStore>, ConfigError> {
+        let _table = required(&self.config.tables.controls, names::CONTROLS_TABLE)?;
+        todo!("DynamoControlsStore")
+    }
+
+    fn escalations(&self) -> Result<Arc<dyn EscalationStore>, ConfigError> {
+        let _table = required(&self.config.tables.escalations, names::ESCALATIONS_TABLE)?;
+        todo!("DynamoEscalationStore")
+    }
+
+    fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError> {
+        let _table = required(&self.config.tables.metrics, names::METRICS_TABLE)?;
+        todo!("DynamoMetricsStore")
     }
 }

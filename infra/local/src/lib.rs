@@ -89,6 +89,10 @@ pub struct Adapters {
     /// The SMS sandbox: every SMS the wallet sends (one-time codes), shown on the simulator.
     pub sms: Arc<MemorySmsInbox>,
     pub ledger: Arc<paybot::adapters::memory::MemoryLedger>,
+    /// The operator console's stores: the bot switch and aliases, escalations, metrics.
+    pub controls: Arc<paybot::adapters::memory::MemoryControlsStore>,
+    pub escalations: Arc<paybot::adapters::memory::MemoryEscalationStore>,
+    pub metrics: Arc<paybot::adapters::memory::MemoryMetricsStore>,
     pub inbound: Arc<MemoryQueue>,
     pub outbound: Arc<MemoryQueue>,
     /// The outbound dead-letter queue: notify's permanent failures, and outbound records that
@@ -248,6 +252,9 @@ impl LocalStack {
             alerts: Arc::new(MemoryAlertStore::default()),
             sms: Arc::new(MemorySmsInbox::new(clock.clone())),
             ledger: Default::default(),
+            controls: Default::default(),
+            escalations: Default::default(),
+            metrics: Default::default(),
             inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             outbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             parked: Arc::new(MemoryQueue::standard(clock.clone())),

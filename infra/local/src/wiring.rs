@@ -69,6 +69,15 @@ impl Stores for Adapters {
     fn ledger(&self) -> Result<Arc<dyn paybot::ledger::Ledger>, ConfigError> {
         Ok(self.ledger.clone())
     }
+    fn controls(&self) -> Result<Arc<dyn paybot::ports::ControlsStore>, ConfigError> {
+        Ok(self.controls.clone())
+    }
+    fn escalations(&self) -> Result<Arc<dyn paybot::ports::EscalationStore>, ConfigError> {
+        Ok(self.escalations.clone())
+    }
+    fn metrics(&self) -> Result<Arc<dyn paybot::ports::MetricsStore>, ConfigError> {
+        Ok(self.metrics.clone())
+    }
 }
 
 /// The seller capability over the stack's stores, as `AwsStores::seller` builds it on Lambda.
