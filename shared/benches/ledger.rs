@@ -7,8 +7,8 @@
 //! moto copies the whole table in every `TransactWriteItems` (to roll back), so its cost per
 //! transfer grows with the table: 1,000 transfers into one table took it over a second each
 //! by the end. The moto cases therefore post their 1,000 transfers as ten rounds of 100, each
-//! round on a fresh table made like `LEDGER_TABLE` with 100 fresh accounts, so that every
-//! figure is taken at a small table's size.
+//! round on a fresh table made like `LEDGER_TABLE` with 100 fresh accounts and deleted after
+//! it, so that every figure is taken at a small table's size.
 //!
 //! Run: `cargo bench -p paybot --bench ledger`. Without `--bench` (as `cargo test
 //! --all-targets` runs it) it makes a smoke pass of 20 transfers per case.
@@ -152,8 +152,27 @@ fn print(backend: &str, case: &str, figures: &Figures) {
     );
 }
 
-/// A ledger on a fresh table of the moto at `endpoint`, its requests counted.
-async fn moto_ledger(endpoint: &str, counter: &RequestCounter) -> Arc<dyn Ledger> {
+/// A fresh table of the moto at `endpoint` (made like `LEDGER_TABLE`) for one round.
+struct MotoTable {
+    client: aws_sdk_dynamodb::Client,
+    name: String,
+}
+
+impl MotoTable {
+    fn ledger(&self) -> Arc<dyn Ledger> {
+        Arc::new(DynamoLedger::new(self.client.clone(), self.name.clone()))
+    }
+
+    /// moto keeps every table in memory and copies all of them in each transaction: tables
+    /// of finished rounds left in place made every later transfer slower and the server
+    /// grow past 15 GB by the serial run's sequential case.
+    async fn drop_table(self) {
+        self.client.delete_table().table_name(&self.name).send().await.expect("moto deletes tables");
+    }
+}
+
+/// A fresh ledger table of the moto at `endpoint`, its requests counted.
+async fn moto_table(endpoint: &str, counter: &RequestCounter) -> MotoTable {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).endpoint_url(endpoint).load().await;
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk).interceptor(counter.clone()).build();
     let client = aws_sdk_dynamodb::Client::from_conf(config);
@@ -170,7 +189,7 @@ async fn moto_ledger(endpoint: &str, counter: &RequestCounter) -> Arc<dyn Ledger
         .send()
         .await
         .expect("moto creates tables");
-    Arc::new(DynamoLedger::new(client, name))
+    MotoTable { client, name }
 }
 
 fn main() {
@@ -198,9 +217,12 @@ fn main() {
             let counter = RequestCounter::default();
             let (mut one_by_one, mut at_once) = (Figures::default(), Figures::default());
             for _ in 0..rounds {
-                one_by_one +=
-                    sequential(moto_ledger(&endpoint, &counter).await, Some(&counter), &round).await;
-                at_once += concurrent(moto_ledger(&endpoint, &counter).await, Some(&counter), &round).await;
+                let table = moto_table(&endpoint, &counter).await;
+                one_by_one += sequential(table.ledger(), Some(&counter), &round).await;
+                table.drop_table().await;
+                let table = moto_table(&endpoint, &counter).await;
+                at_once += concurrent(table.ledger(), Some(&counter), &round).await;
+                table.drop_table().await;
             }
             print(backend, "sequential", &one_by_one);
             print(backend, "concurrent", &at_once);
