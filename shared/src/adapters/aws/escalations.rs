@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
 use super::item::*;
-use super::{Item, SERVICE, describe, get_item_by_key, is_condition_failure};
+use super::{Item, SERVICE, backoff, describe, get_item_by_key, is_condition_failure};
 use crate::domain::ContactKey;
 use crate::operator::handoff::KEPT_MESSAGES;
 use crate::ports::*;
@@ -29,9 +29,10 @@ pub struct DynamoEscalationStore {
 
 pub const OPEN_ESCALATIONS_INDEX: &str = "open_by_number";
 
-/// Rounds of a line's read and conditional write. A round is lost only to another line
-/// appended (or a new escalation opened) in between.
-const ROUNDS: usize = 8;
+/// Rounds of a line's read and conditional write, with [`backoff`] between them. A round is
+/// lost only to another line appended (or a new escalation opened) in between: one user's
+/// lines come in order from the inbound queue, so the race is with an operator's reply.
+const ROUNDS: u32 = 16;
 
 fn key(contact: &ContactKey) -> Item {
     Item::from([
@@ -107,7 +108,10 @@ impl EscalationStore for DynamoEscalationStore {
     }
 
     async fn append(&self, contact: &ContactKey, message: &HandoffMessage) -> StoreResult<()> {
-        for _ in 0..ROUNDS {
+        for round in 0..ROUNDS {
+            if round > 0 {
+                tokio::time::sleep(backoff(round)).await;
+            }
             let Some(item) = self.read(contact).await? else { return Ok(()) };
             let mut messages: Vec<HandoffMessage> = value_attr(&item, "messages")?;
             if messages.iter().any(|m| m.id == message.id) {

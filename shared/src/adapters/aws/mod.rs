@@ -153,6 +153,15 @@ pub(crate) async fn get_item_by_key(
         .map_err(|err| crate::StoreError::unavailable("dynamodb", describe(&err)))
 }
 
+/// How long a write that lost a race waits before its next round: full jitter over
+/// 5 ms × 2^attempt, at most 200 ms, so that racing writers spread out.
+pub(crate) fn backoff(attempt: u32) -> std::time::Duration {
+    use rand::Rng;
+    let base = std::time::Duration::from_millis(5);
+    let bound = base.saturating_mul(1 << attempt.min(16)).min(std::time::Duration::from_millis(200));
+    std::time::Duration::from_millis(rand::rng().random_range(0..=bound.as_millis() as u64))
+}
+
 /// A conditional write that lost: the expected outcome of every "only if" in the adapters.
 pub(crate) fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetadata>(
     err: &aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>,
