@@ -6,10 +6,11 @@
 use std::sync::Arc;
 
 use crate::adapters::aws::{
-    AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoContactStore, DynamoDeliveryStatusStore,
-    DynamoDirectory, DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoLedger, DynamoMomoOperationStore,
-    DynamoOutboxStore, DynamoPaymentLinkStore, DynamoWalletDirectory, DynamoWalletLinkStore,
-    DynamoWindowStore, SnsSmsSender, SqsQueue,
+    AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoContactStore, DynamoControlsStore,
+    DynamoDeliveryStatusStore, DynamoDirectory, DynamoEscalationStore, DynamoFailedCommandLog,
+    DynamoIdempotencyStore, DynamoLedger, DynamoMetricsStore, DynamoMomoOperationStore, DynamoOutboxStore,
+    DynamoPaymentLinkStore, DynamoWalletDirectory, DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender,
+    SqsQueue,
 };
 use crate::adapters::memory::{
     MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryControlsStore, MemoryDeliveryStatusStore,
@@ -400,17 +401,17 @@ impl Stores for AwsStores {
     }
 
     fn controls(&self) -> Result<Arc<dyn ControlsStore>, ConfigError> {
-        let _table = required(&self.config.tables.controls, names::CONTROLS_TABLE)?;
-        todo!("DynamoControlsStore")
+        let table = required(&self.config.tables.controls, names::CONTROLS_TABLE)?;
+        Ok(Arc::new(DynamoControlsStore::new(self.db(), table)))
     }
 
     fn escalations(&self) -> Result<Arc<dyn EscalationStore>, ConfigError> {
-        let _table = required(&self.config.tables.escalations, names::ESCALATIONS_TABLE)?;
-        todo!("DynamoEscalationStore")
+        let table = required(&self.config.tables.escalations, names::ESCALATIONS_TABLE)?;
+        Ok(Arc::new(DynamoEscalationStore::new(self.db(), table)))
     }
 
     fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError> {
-        let _table = required(&self.config.tables.metrics, names::METRICS_TABLE)?;
-        todo!("DynamoMetricsStore")
+        let table = required(&self.config.tables.metrics, names::METRICS_TABLE)?;
+        Ok(Arc::new(DynamoMetricsStore::new(self.db(), table)))
     }
 }

@@ -260,6 +260,37 @@ async fn links_bind_one_conversation_per_account(store: &dyn WalletLinkStore) {
     assert_eq!(store.link(&second).await.unwrap(), None);
 }
 
+/// The count of linked conversations follows every bind and unbind of the number.
+async fn linked_conversations_are_counted(store: &dyn WalletLinkStore) {
+    let business = unique("wa");
+    let (first, second) = (contact(&business), contact(&business));
+    let (a, b) = (unique("ACC"), unique("ACC"));
+    let count = async || store.count_linked(&business).await.unwrap();
+    assert_eq!(count().await, 0);
+    store.bind(&first, &a, at(100)).await.unwrap();
+    assert_eq!(count().await, 1);
+    store.bind(&first, &a, at(150)).await.unwrap();
+    assert_eq!(count().await, 1, "the same binding again");
+    store.bind(&second, &a, at(200)).await.unwrap();
+    assert_eq!(count().await, 1, "the account moved: the first conversation is unlinked");
+    store.bind(&first, &b, at(300)).await.unwrap();
+    assert_eq!(count().await, 2);
+    store.bind(&first, &a, at(400)).await.unwrap();
+    assert_eq!(count().await, 1, "first takes a from second and frees b");
+    store.bind(&second, &b, at(500)).await.unwrap();
+    assert_eq!(count().await, 2);
+    // Another business number counts its own.
+    let elsewhere = contact(&unique("wa"));
+    store.bind(&elsewhere, &a, at(550)).await.unwrap();
+    assert_eq!((count().await, store.count_linked(&elsewhere.business_number_id).await.unwrap()), (2, 1));
+    store.unbind(&second).await.unwrap();
+    assert_eq!(count().await, 1);
+    store.unbind(&second).await.unwrap();
+    assert_eq!(count().await, 1, "unbinding an unlinked conversation changes nothing");
+    store.unbind(&first).await.unwrap();
+    assert_eq!(count().await, 0);
+}
+
 /// Ten conversations bind one account at once: it ends bound to exactly one of them.
 async fn concurrent_binds_leave_one_conversation(store: Arc<dyn WalletLinkStore>) {
     let business = unique("wa");
@@ -279,6 +310,7 @@ async fn concurrent_binds_leave_one_conversation(store: Arc<dyn WalletLinkStore>
         }
     }
     assert_eq!(linked.len(), 1, "one conversation per account and number");
+    assert_eq!(store.count_linked(&business).await.unwrap(), 1, "counted once whoever won");
     assert_eq!(
         store.link_of_account(&business, &account).await.unwrap().map(|l| l.contact),
         Some(linked[0].clone())
@@ -288,6 +320,7 @@ async fn concurrent_binds_leave_one_conversation(store: Arc<dyn WalletLinkStore>
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn memory_wallet_links() {
     links_bind_one_conversation_per_account(&MemoryWalletLinkStore::default()).await;
+    linked_conversations_are_counted(&MemoryWalletLinkStore::default()).await;
     concurrent_binds_leave_one_conversation(Arc::new(MemoryWalletLinkStore::default())).await;
 }
 
@@ -771,6 +804,7 @@ async fn moto_wallet_directory() {
 async fn moto_wallet_links() {
     let Some((aws, config)) = moto(MOTO).await else { return };
     links_bind_one_conversation_per_account(moto_links(&aws, &config).as_ref()).await;
+    linked_conversations_are_counted(moto_links(&aws, &config).as_ref()).await;
 }
 
 #[tokio::test]

@@ -26,7 +26,6 @@
 //! second a system account reaches a single item's write limit and would have to be split.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -35,18 +34,14 @@ use aws_sdk_dynamodb::types::{
     KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
 };
 use chrono::{DateTime, Utc};
-use rand::Rng;
 
 use super::item::*;
-use super::{Item, SERVICE, describe, get_item_by_key};
+use super::{Item, SERVICE, backoff, describe, get_item_by_key};
 use crate::ledger::*;
 use crate::{StoreError, StoreResult};
 
 /// Attempts of one post against concurrent posts on the same wallet account.
 const ATTEMPTS: u32 = 16;
-/// Full jitter over `BACKOFF_BASE * 2^attempt`, at most `BACKOFF_MAX`: racing posts spread out.
-const BACKOFF_BASE: Duration = Duration::from_millis(5);
-const BACKOFF_MAX: Duration = Duration::from_millis(200);
 
 const BALANCE_SK: &str = "balance";
 const TRANSFER_SK: &str = "transfer";
@@ -103,11 +98,6 @@ fn versioned(item: &Item) -> StoreResult<(AccountId, Versioned)> {
         .ok_or_else(|| StoreError::Malformed("a balance item without its account".into()))?;
     let balance = read_number(item, "balance")?.unwrap_or_default();
     Ok((account, Versioned { balance, version: read_number(item, "version")?.unwrap_or_default() }))
-}
-
-fn backoff(attempt: u32) -> Duration {
-    let bound = BACKOFF_BASE.saturating_mul(1 << attempt.min(16)).min(BACKOFF_MAX);
-    Duration::from_millis(rand::rng().random_range(0..=bound.as_millis() as u64))
 }
 
 impl DynamoLedger {

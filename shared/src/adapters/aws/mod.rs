@@ -7,13 +7,16 @@
 mod alerts;
 mod audit;
 mod contacts;
+mod controls;
 mod delivery;
 mod directory;
+mod escalations;
 mod failed_commands;
 mod idempotency;
 mod item;
 mod ledger;
 mod links;
+mod metrics;
 mod momo_operations;
 mod outbox;
 mod queue;
@@ -27,12 +30,15 @@ mod window;
 pub use alerts::{ALERTS_BY_BUSINESS_INDEX, DynamoAlertStore};
 pub use audit::DynamoAuditLog;
 pub use contacts::DynamoContactStore;
+pub use controls::DynamoControlsStore;
 pub use delivery::DynamoDeliveryStatusStore;
 pub use directory::DynamoDirectory;
+pub use escalations::{DynamoEscalationStore, OPEN_ESCALATIONS_INDEX};
 pub use failed_commands::DynamoFailedCommandLog;
 pub use idempotency::DynamoIdempotencyStore;
 pub use ledger::DynamoLedger;
 pub use links::{DUE_LINKS_INDEX, DynamoPaymentLinkStore, LINKS_BY_SELLER_INDEX};
+pub use metrics::DynamoMetricsStore;
 pub use momo_operations::{DUE_OPERATIONS_INDEX, DynamoMomoOperationStore};
 pub use outbox::DynamoOutboxStore;
 pub use queue::SqsQueue;
@@ -145,6 +151,15 @@ pub(crate) async fn get_item_by_key(
         .await
         .map(|output| output.item)
         .map_err(|err| crate::StoreError::unavailable("dynamodb", describe(&err)))
+}
+
+/// How long a write that lost a race waits before its next round: full jitter over
+/// 5 ms × 2^attempt, at most 200 ms, so that racing writers spread out.
+pub(crate) fn backoff(attempt: u32) -> std::time::Duration {
+    use rand::Rng;
+    let base = std::time::Duration::from_millis(5);
+    let bound = base.saturating_mul(1 << attempt.min(16)).min(std::time::Duration::from_millis(200));
+    std::time::Duration::from_millis(rand::rng().random_range(0..=bound.as_millis() as u64))
 }
 
 /// A conditional write that lost: the expected outcome of every "only if" in the adapters.

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
 use chrono::{DateTime, Duration, Utc};
 use subtle::ConstantTimeEq;
 
@@ -24,7 +24,12 @@ use crate::{StoreError, StoreResult};
 ///   ago, as a lagging index could send it;
 /// - `code#<account id>`: the live one-time code (`code_hash`, `expires_ms`, `attempts_left`,
 ///   `created_ms`, `purpose`, the conversation), one per account;
-/// - `requests#<business number id>#<user key>#<window start ms>`: `requests`, a counter.
+/// - `requests#<business number id>#<user key>#<window start ms>`: `requests`, a counter;
+/// - `count#<business number id>`: `linked`, how many conversations of the number are
+///   linked. Every bind and unbind moves it in the same transaction as the links, by what
+///   the transaction's conditions prove about them (a new link +1, a conversation the
+///   account leaves −1), so it never drifts from the links and the console reads it with one
+///   `GetItem` instead of scanning the links.
 ///
 /// Codes and counters carry `expires_at` (TTL, Unix seconds) so that DynamoDB clears them
 /// eventually; expiry itself is always compared in code, on `expires_ms`.
@@ -47,6 +52,10 @@ fn link_key(contact: &ContactKey) -> String {
 
 fn account_key(business_number_id: &str, account_id: &str) -> String {
     format!("account#{business_number_id}#{account_id}")
+}
+
+fn count_key(business_number_id: &str) -> String {
+    format!("count#{business_number_id}")
 }
 
 fn code_key(account_id: &str) -> String {
@@ -148,6 +157,16 @@ impl DynamoWalletLinkStore {
         Ok(TransactWriteItem::builder().delete(built(delete.build())?).build())
     }
 
+    /// Moves the number's count of linked conversations by `delta`.
+    fn count_linked_by(&self, business_number_id: &str, delta: i64) -> StoreResult<TransactWriteItem> {
+        let update = Update::builder()
+            .table_name(&self.table)
+            .key("pk", s(count_key(business_number_id)))
+            .update_expression("ADD linked :delta")
+            .expression_attribute_values(":delta", n(delta));
+        Ok(TransactWriteItem::builder().update(built(update.build())?).build())
+    }
+
     /// Writes a binding's item only if it still says what was read (`None`: only if absent).
     fn put_if(&self, item: Item, attribute: &str, expected: Option<&str>) -> StoreResult<TransactWriteItem> {
         let put = Put::builder().table_name(&self.table).set_item(Some(item));
@@ -164,8 +183,10 @@ impl DynamoWalletLinkStore {
 
 #[async_trait]
 impl WalletLinkStore for DynamoWalletLinkStore {
-    async fn count_linked(&self, _business_number_id: &str) -> StoreResult<u64> {
-        todo!("a per-number counter kept by bind and unbind")
+    async fn count_linked(&self, business_number_id: &str) -> StoreResult<u64> {
+        let item =
+            get_item(&self.client, &self.table, "pk", count_key(business_number_id), Some("linked")).await?;
+        Ok(item.map(|item| read_number(&item, "linked")).transpose()?.flatten().unwrap_or(0).max(0) as u64)
     }
 
     async fn link(&self, contact: &ContactKey) -> StoreResult<Option<WalletLink>> {
@@ -222,10 +243,15 @@ impl WalletLinkStore for DynamoWalletLinkStore {
                     &contact.user_key,
                 )?);
             }
+            let mut linked_delta = i64::from(old_account.is_none());
             if let Some(old_user) = old_user.as_deref().filter(|old| *old != contact.user_key) {
                 let old_contact =
                     ContactKey { business_number_id: business.clone(), user_key: old_user.to_owned() };
                 items.push(self.delete_if(link_key(&old_contact), "account_id", account_id)?);
+                linked_delta -= 1;
+            }
+            if linked_delta != 0 {
+                items.push(self.count_linked_by(business, linked_delta)?);
             }
             if transact(&self.client, items).await?.is_ok() {
                 return Ok(());
@@ -248,6 +274,7 @@ impl WalletLinkStore for DynamoWalletLinkStore {
                     "user_key",
                     &contact.user_key,
                 )?,
+                self.count_linked_by(&contact.business_number_id, -1)?,
             ];
             if transact(&self.client, items).await?.is_ok() {
                 return Ok(());
