@@ -259,8 +259,18 @@ async fn number_figures(
     State(deps): Deps,
     Path(number): Path<String>,
     Query(query): Query<LocaleQuery>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Json<Figures>, ApiError> {
-    Ok(Json(load_figures(&deps, &number, query.locale()).await?))
+    let mut figures = load_figures(&deps, &number, query.locale()).await?;
+    if figures.webhook.url.is_none() {
+        // Without PUBLIC_BASE_URL (on Lambda the function cannot name its own API without a
+        // template cycle), the webhook is on the host the console was reached on.
+        figures.webhook.url = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|host| format!("https://{host}/webhook"));
+    }
+    Ok(Json(figures))
 }
 
 async fn chart(
