@@ -343,7 +343,10 @@ mod records {
         directory.put_profile(&profile).await.unwrap();
         assert_eq!(directory.profile(&profile.business_number_id).await.unwrap(), Some(profile.clone()));
         // Profiles list without the sellers beside them, by business number id.
-        let second = BusinessProfile { business_number_id: format!("{}-b", profile.business_number_id), ..profile.clone() };
+        let second = BusinessProfile {
+            business_number_id: format!("{}-b", profile.business_number_id),
+            ..profile.clone()
+        };
         directory.put_profile(&second).await.unwrap();
         let listed: Vec<BusinessProfile> = directory
             .profiles()

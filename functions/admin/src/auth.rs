@@ -155,7 +155,10 @@ mod tests {
     #[test]
     fn the_role_comes_from_the_groups() {
         let cases = [
-            (claims(&[("cognito:groups", "[viewers operators]"), ("cognito:username", "ama")]), Ok(Role::Operator)),
+            (
+                claims(&[("cognito:groups", "[viewers operators]"), ("cognito:username", "ama")]),
+                Ok(Role::Operator),
+            ),
             (claims(&[("cognito:groups", "[viewers]"), ("cognito:username", "kofi")]), Ok(Role::Viewer)),
             (claims(&[("cognito:groups", "[admins]"), ("cognito:username", "x")]), Err(Refusal::Forbidden)),
             (claims(&[("cognito:username", "x")]), Err(Refusal::Forbidden)),

@@ -105,11 +105,8 @@ pub fn transactions(figures: &Figures, locale: Locale) -> String {
         volume = escape(&label(locale, "console-chart-volume")),
         max_volume = escape(&amount_text(max_volume, currency, locale)),
     );
-    let _ = write!(
-        out,
-        r##"<line x1="0" y1="{b}" x2="{WIDTH}" y2="{b}" stroke="#9ca3af"/>"##,
-        b = top + plot
-    );
+    let _ =
+        write!(out, r##"<line x1="0" y1="{b}" x2="{WIDTH}" y2="{b}" stroke="#9ca3af"/>"##, b = top + plot);
     let step = if points.len() > 1 { WIDTH / (points.len() - 1) as f64 } else { 0.0 };
     let line = |values: Vec<f64>, max: f64, colour: &str| {
         let coordinates: Vec<String> = values
@@ -125,8 +122,16 @@ pub fn transactions(figures: &Figures, locale: Locale) -> String {
             coordinates.join(" ")
         )
     };
-    out.push_str(&line(points.iter().map(|p| p.transactions as f64).collect(), max_count as f64, COUNT_COLOUR));
-    out.push_str(&line(points.iter().map(|p| p.volume_minor as f64).collect(), max_volume as f64, VOLUME_COLOUR));
+    out.push_str(&line(
+        points.iter().map(|p| p.transactions as f64).collect(),
+        max_count as f64,
+        COUNT_COLOUR,
+    ));
+    out.push_str(&line(
+        points.iter().map(|p| p.volume_minor as f64).collect(),
+        max_volume as f64,
+        VOLUME_COLOUR,
+    ));
     if let (Some(first), Some(last)) = (points.first(), points.last()) {
         let _ = write!(
             out,

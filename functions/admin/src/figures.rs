@@ -306,12 +306,8 @@ pub fn figures(input: &FigureInputs<'_>) -> Figures {
 
     let since_24h = (input.now - Duration::hours(24)).date_naive();
     let recent_deployment = within(input.deployment, since_24h, today);
-    let last_received = input
-        .days
-        .iter()
-        .chain(input.deployment)
-        .filter_map(|(_, t)| t.last_webhook_at)
-        .max();
+    let last_received =
+        input.days.iter().chain(input.deployment).filter_map(|(_, t)| t.last_webhook_at).max();
     let webhook = WebhookView {
         connected: last_received.is_some_and(|at| input.now - at <= input.webhook_healthy),
         last_received,
@@ -322,7 +318,12 @@ pub fn figures(input: &FigureInputs<'_>) -> Figures {
     let wallet = input.profile.capabilities.contains(&Capability::Wallet).then(|| {
         let (linked, accounts) = input.wallet.unwrap_or((0, 0));
         let share = (accounts > 0).then(|| linked as f64 / accounts as f64);
-        WalletView { linked, accounts, share, share_text: share.map_or(NONE.into(), |s| percent_text(s, locale)) }
+        WalletView {
+            linked,
+            accounts,
+            share,
+            share_text: share.map_or(NONE.into(), |s| percent_text(s, locale)),
+        }
     });
 
     let (average, before) = (average_ms(&week), average_ms(&previous));

@@ -20,9 +20,9 @@ use paybot::i18n::{WordArg, Words};
 use paybot::operator::controls::{MAX_ALIAS_CHARS, normalize_alias};
 use paybot::operator::metrics::DEPLOYMENT;
 use paybot::ports::{
-    AlertStore, AuditEvent, AuditLog, Clock, ContactStore, ControlsStore, Directory, Escalation, EscalationStore,
-    FailedCommandLog, HandoffMessage, HandoffParty, MetricsStore, Notice, Pause, QueueSender, WalletDirectory,
-    WalletLinkStore,
+    AlertStore, AuditEvent, AuditLog, Clock, ContactStore, ControlsStore, Directory, Escalation,
+    EscalationStore, FailedCommandLog, HandoffMessage, HandoffParty, MetricsStore, Notice, Pause,
+    QueueSender, WalletDirectory, WalletLinkStore,
 };
 use paybot::wiring::Stores;
 use serde::Deserialize;
@@ -133,9 +133,10 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, error) = match self {
-            ApiError::Refused(refusal) => {
-                (refusal.status(), if refusal == Refusal::Forbidden { "forbidden" } else { "unauthenticated" })
-            }
+            ApiError::Refused(refusal) => (
+                refusal.status(),
+                if refusal == Refusal::Forbidden { "forbidden" } else { "unauthenticated" },
+            ),
             ApiError::NotFound => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::Invalid(why) => (StatusCode::UNPROCESSABLE_ENTITY, why),
             ApiError::Store(err) => {
@@ -145,7 +146,9 @@ impl IntoResponse for ApiError {
         };
         let mut response = (status, Json(json!({ "error": error }))).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -155,7 +158,8 @@ impl FromRequestParts<Arc<AdminDeps>> for Identity {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, deps: &Arc<AdminDeps>) -> Result<Self, ApiError> {
-        identify(parts.extensions.get::<RequestContext>(), &parts.headers, &deps.settings).map_err(ApiError::Refused)
+        identify(parts.extensions.get::<RequestContext>(), &parts.headers, &deps.settings)
+            .map_err(ApiError::Refused)
     }
 }
 
@@ -174,7 +178,12 @@ impl FromRequestParts<Arc<AdminDeps>> for Operator {
     }
 }
 
-async fn audit(deps: &AdminDeps, who: &Identity, kind: &str, detail: serde_json::Value) -> Result<(), ApiError> {
+async fn audit(
+    deps: &AdminDeps,
+    who: &Identity,
+    kind: &str,
+    detail: serde_json::Value,
+) -> Result<(), ApiError> {
     let event = AuditEvent { chain: who.audit_chain(), kind: kind.into(), at: deps.clock.now(), detail };
     deps.audit.append(event).await?;
     Ok(())
@@ -224,7 +233,10 @@ pub async fn load_figures(deps: &AdminDeps, number: &str, locale: Locale) -> Res
     let wallet = async {
         match (&deps.wallet_links, &deps.wallet_accounts) {
             (Some(links), Some(accounts)) if profile.capabilities.contains(&Capability::Wallet) => {
-                Ok::<_, StoreError>(Some((links.count_linked(number).await?, accounts.count_accounts().await?)))
+                Ok::<_, StoreError>(Some((
+                    links.count_linked(number).await?,
+                    accounts.count_accounts().await?,
+                )))
             }
             _ => Ok(None),
         }
@@ -318,7 +330,8 @@ async fn switch(
         // Switching off what is off keeps the pause: users told once are not told again.
         (false, Some(_)) => {}
         (false, None) => {
-            let pause = Pause { id: uuid::Uuid::new_v4().to_string(), by: who.name.clone(), at: deps.clock.now() };
+            let pause =
+                Pause { id: uuid::Uuid::new_v4().to_string(), by: who.name.clone(), at: deps.clock.now() };
             deps.controls.set_paused(&number, Some(&pause)).await?;
             audit(&deps, &who, "console.bot_paused", json!({ "number": number, "pause": pause.id })).await?;
         }
@@ -385,8 +398,13 @@ async fn teach(
     known_number(&deps, &number).await?;
     let (alias, command) = checked_alias(&body.alias, &body.command).map_err(ApiError::Invalid)?;
     deps.controls.teach_alias(&number, &alias, &command).await?;
-    audit(&deps, &who, "console.alias_taught", json!({ "number": number, "alias": alias, "command": command }))
-        .await?;
+    audit(
+        &deps,
+        &who,
+        "console.alias_taught",
+        json!({ "number": number, "alias": alias, "command": command }),
+    )
+    .await?;
     Ok(Json(json!({ "alias": alias, "command": command })))
 }
 
@@ -422,7 +440,14 @@ pub struct ReplyBody {
 
 /// The operator's reply as a notice: free-form inside the window, the `operator_reply`
 /// template outside it, decided by notify like every notice.
-pub fn reply_notice(escalation: &Escalation, handle: &str, line_id: &str, text: &str, locale: Locale, now: chrono::DateTime<chrono::Utc>) -> Notice {
+pub fn reply_notice(
+    escalation: &Escalation,
+    handle: &str,
+    line_id: &str,
+    text: &str,
+    locale: Locale,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Notice {
     Notice {
         id: format!("operator:{handle}:{line_id}"),
         contact: escalation.contact.clone(),
@@ -457,7 +482,12 @@ async fn reply(
     let notice = reply_notice(&escalation, &handle, &line_id, text, locale, now);
     let job = paybot::notices::status_job(notice, phone);
     deps.outbound.send_batch(&[job.to_queue_message()]).await?;
-    let line = HandoffMessage { id: line_id.clone(), at: now, from: HandoffParty::Operator(who.name.clone()), text: text.to_owned() };
+    let line = HandoffMessage {
+        id: line_id.clone(),
+        at: now,
+        from: HandoffParty::Operator(who.name.clone()),
+        text: text.to_owned(),
+    };
     deps.escalations.append(&escalation.contact, &line).await?;
     audit(
         &deps,

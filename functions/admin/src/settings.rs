@@ -49,15 +49,14 @@ impl ConsoleSettings {
         let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let webhook_healthy = match get("CONSOLE_WEBHOOK_HEALTHY_MINUTES") {
             None => Duration::minutes(DEFAULT_WEBHOOK_HEALTHY_MINUTES),
-            Some(v) => v
-                .parse::<i64>()
-                .ok()
-                .filter(|m| (1..=7 * 24 * 60).contains(m))
-                .map(Duration::minutes)
-                .ok_or(ConfigError::Invalid {
-                    name: "CONSOLE_WEBHOOK_HEALTHY_MINUTES",
-                    reason: "expected a whole number from 1 to 10080".into(),
-                })?,
+            Some(v) => {
+                v.parse::<i64>().ok().filter(|m| (1..=7 * 24 * 60).contains(m)).map(Duration::minutes).ok_or(
+                    ConfigError::Invalid {
+                        name: "CONSOLE_WEBHOOK_HEALTHY_MINUTES",
+                        reason: "expected a whole number from 1 to 10080".into(),
+                    },
+                )?
+            }
         };
         let cognito = match (get("CONSOLE_COGNITO_CLIENT_ID"), get("AWS_REGION")) {
             (Some(client_id), Some(region)) => Some(CognitoClient { region, client_id }),
@@ -97,8 +96,12 @@ mod tests {
         assert_eq!(set.webhook_healthy, Duration::minutes(15));
         assert_eq!(set.operator_token.unwrap().expose(), "op-token");
         assert_eq!(set.public_base_url.as_deref(), Some("https://bot.example"));
-        assert_eq!(set.cognito, Some(CognitoClient { region: "eu-central-1".into(), client_id: "abc".into() }));
-        let bad = ConsoleSettings::from_lookup(|n| (n == "CONSOLE_WEBHOOK_HEALTHY_MINUTES").then(|| "0".into()));
+        assert_eq!(
+            set.cognito,
+            Some(CognitoClient { region: "eu-central-1".into(), client_id: "abc".into() })
+        );
+        let bad =
+            ConsoleSettings::from_lookup(|n| (n == "CONSOLE_WEBHOOK_HEALTHY_MINUTES").then(|| "0".into()));
         assert!(matches!(bad, Err(ConfigError::Invalid { name: "CONSOLE_WEBHOOK_HEALTHY_MINUTES", .. })));
     }
 }

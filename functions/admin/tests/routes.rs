@@ -54,7 +54,12 @@ async fn console() -> Console {
             reason: EscalationReason::Asked,
             opened_at: opened,
             locale: Locale::Fr,
-            messages: vec![HandoffMessage { id: "w1".into(), at: opened, from: HandoffParty::User, text: "AGENT".into() }],
+            messages: vec![HandoffMessage {
+                id: "w1".into(),
+                at: opened,
+                from: HandoffParty::User,
+                text: "AGENT".into(),
+            }],
             released: None,
         })
         .await
@@ -92,7 +97,13 @@ fn path(template: &str) -> String {
     template.replace("{number}", NUMBER).replace("{handle}", &handle())
 }
 
-async fn call(app: &axum::Router, method: &str, uri: &str, token: Option<&str>, body: &str) -> (StatusCode, String) {
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    token: Option<&str>,
+    body: &str,
+) -> (StatusCode, String) {
     let mut request = Request::builder().method(method).uri(uri).header("content-type", "application/json");
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
@@ -188,25 +199,35 @@ async fn an_operator_makes_every_change_and_each_is_audited() {
     }
     let escalation = c.stores.escalations.get(&contact()).await.unwrap().unwrap();
     let last = escalation.messages.last().unwrap();
-    assert_eq!((last.from.clone(), last.text.as_str()), (HandoffParty::Operator("local-operator".into()), "We are on it."));
+    assert_eq!(
+        (last.from.clone(), last.text.as_str()),
+        (HandoffParty::Operator("local-operator".into()), "We are on it.")
+    );
     assert_eq!(escalation.released.map(|(by, _)| by), Some("local-operator".to_owned()));
     let state = CoreState::read(&c.stores.contacts.settings(&contact()).await.unwrap());
     assert!(!state.escalated, "the bot answers again");
 
     let chain = c.stores.audit.chain("operator:local-operator").await.unwrap();
     let kinds: Vec<&str> = chain.iter().map(|r| r.event.kind.as_str()).collect();
-    assert_eq!(kinds, [
-        "console.bot_paused",
-        "console.alert_acknowledged",
-        "console.alias_taught",
-        "console.alias_forgotten",
-        "console.reply_sent",
-        "console.released",
-    ]);
+    assert_eq!(
+        kinds,
+        [
+            "console.bot_paused",
+            "console.alert_acknowledged",
+            "console.alias_taught",
+            "console.alias_forgotten",
+            "console.reply_sent",
+            "console.released",
+        ]
+    );
     assert!(chain.iter().all(|r| r.event.detail["number"] == NUMBER));
     assert_eq!(chain[2].event.detail["alias"], "CHECK BALANCE");
     assert!(paybot::audit::verify_chain(&chain).is_ok());
-    assert!(!serde_json::to_string(&chain.iter().map(|r| &r.event).collect::<Vec<_>>()).unwrap().contains("233244123456"));
+    assert!(
+        !serde_json::to_string(&chain.iter().map(|r| &r.event).collect::<Vec<_>>())
+            .unwrap()
+            .contains("233244123456")
+    );
 }
 
 #[tokio::test]
@@ -236,11 +257,27 @@ async fn switching_on_again_clears_the_pause_and_a_second_off_keeps_the_first() 
 async fn bad_changes_are_refused_and_unknown_things_are_not_found() {
     let c = console().await;
     let cases = [
-        ("/admin/api/numbers/{number}/aliases", r#"{"alias":"  ","command":"BAL"}"#, StatusCode::UNPROCESSABLE_ENTITY),
-        ("/admin/api/numbers/{number}/aliases", r#"{"alias":"bal","command":"BAL"}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "/admin/api/numbers/{number}/aliases",
+            r#"{"alias":"  ","command":"BAL"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            "/admin/api/numbers/{number}/aliases",
+            r#"{"alias":"bal","command":"BAL"}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("/admin/api/numbers/{number}/aliases/forget", r#"{"alias":"never taught"}"#, StatusCode::NOT_FOUND),
-        ("/admin/api/numbers/{number}/alerts/acknowledge", r#"{"id":"fraud:unknown"}"#, StatusCode::NOT_FOUND),
-        ("/admin/api/numbers/{number}/escalations/{handle}/reply", r#"{"text":"   "}"#, StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            "/admin/api/numbers/{number}/alerts/acknowledge",
+            r#"{"id":"fraud:unknown"}"#,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "/admin/api/numbers/{number}/escalations/{handle}/reply",
+            r#"{"text":"   "}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
         ("/admin/api/numbers/{number}/escalations/nobody/reply", r#"{"text":"hi"}"#, StatusCode::NOT_FOUND),
         ("/admin/api/numbers/other/switch", r#"{"on":false}"#, StatusCode::NOT_FOUND),
     ];
@@ -257,11 +294,13 @@ async fn bad_changes_are_refused_and_unknown_things_are_not_found() {
 async fn the_figures_reflect_the_stores() {
     let c = console().await;
     let today = "2026-12-10".parse().unwrap();
-    let mut tally = paybot::operator::metrics::Tally { transactions: 2, volume_minor: 5_000, ..Default::default() };
+    let mut tally =
+        paybot::operator::metrics::Tally { transactions: 2, volume_minor: 5_000, ..Default::default() };
     tally.count_command("bal");
     tally.users.insert("u1".into());
     c.stores.metrics.add(NUMBER, today, &tally).await.unwrap();
-    let (status, body) = call(&c.app, "GET", &path("/admin/api/numbers/{number}?locale=de"), Some("view-secret"), "").await;
+    let (status, body) =
+        call(&c.app, "GET", &path("/admin/api/numbers/{number}?locale=de"), Some("view-secret"), "").await;
     assert_eq!(status, StatusCode::OK);
     let figures: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(figures["transactions"]["volume_today"], "50,00\u{a0}GHS");
@@ -271,6 +310,13 @@ async fn the_figures_reflect_the_stores() {
     assert_eq!(figures["escalations"][0]["handle"], handle());
     assert_eq!(figures["wallet"]["linked"], 0);
     assert!(!body.contains("233244123456"));
-    let (_, svg) = call(&c.app, "GET", &path("/admin/api/numbers/{number}/charts/commands.svg?locale=ro"), Some("view-secret"), "").await;
+    let (_, svg) = call(
+        &c.app,
+        "GET",
+        &path("/admin/api/numbers/{number}/charts/commands.svg?locale=ro"),
+        Some("view-secret"),
+        "",
+    )
+    .await;
     assert!(svg.starts_with("<svg") && svg.contains("Comenzi luna aceasta") && svg.contains("BAL"));
 }

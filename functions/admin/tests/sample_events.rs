@@ -16,7 +16,8 @@ fn router() -> axum::Router {
 }
 
 fn sample(edit: impl FnOnce(&mut serde_json::Value)) -> axum::http::Request<axum::body::Body> {
-    let mut event: serde_json::Value = serde_json::from_str(include_str!("../../../events/admin-api-numbers.json")).unwrap();
+    let mut event: serde_json::Value =
+        serde_json::from_str(include_str!("../../../events/admin-api-numbers.json")).unwrap();
     edit(&mut event);
     let request = lambda_http::request::from_str(&event.to_string()).unwrap();
     let (parts, body) = request.into_parts();

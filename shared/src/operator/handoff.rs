@@ -76,8 +76,7 @@ mod tests {
         let contacts = MemoryContactStore::default();
         let contact = ContactKey { business_number_id: "n1".into(), user_key: "+233244000001".into() };
         let at = "2026-12-02T10:00:00Z".parse().unwrap();
-        let escalated =
-            CoreState { failures_in_a_row: 3, escalated: true, told_paused: Some("p1".into()) };
+        let escalated = CoreState { failures_in_a_row: 3, escalated: true, told_paused: Some("p1".into()) };
         contacts.set_state(&contact, STATE_NAMESPACE, escalated.to_state().as_deref()).await.unwrap();
         escalations
             .open(&Escalation {

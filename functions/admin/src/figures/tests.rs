@@ -83,12 +83,15 @@ fn nothing_counted_shows_zeros_and_dashes() {
     let f = Case::new().figures();
     assert!(f.bot.on);
     assert_eq!(f.provider, "WhatsApp Cloud API");
-    assert_eq!(f.webhook, WebhookView {
-        connected: false,
-        last_received: None,
-        signature_failures_24h: 0,
-        url: Some("https://bot.example/webhook".into()),
-    });
+    assert_eq!(
+        f.webhook,
+        WebhookView {
+            connected: false,
+            last_received: None,
+            signature_failures_24h: 0,
+            url: Some("https://bot.example/webhook".into()),
+        }
+    );
     assert_eq!(f.wallet, None, "the number does not offer the wallet");
     assert_eq!((f.active_today, f.transactions.today, f.transactions.month), (0, 0, 0));
     assert_eq!(f.transactions.volume_month, "0.00\u{a0}GHS");
@@ -103,15 +106,13 @@ fn nothing_counted_shows_zeros_and_dashes() {
 #[test]
 fn today_and_this_month_count_their_own_days() {
     let mut case = Case::new();
-    let mut today = Tally { transactions: 2, volume_minor: 15_050, failed_transactions: 1, ..Tally::default() };
+    let mut today =
+        Tally { transactions: 2, volume_minor: 15_050, failed_transactions: 1, ..Tally::default() };
     today.users = users(3, "u");
     let early = Tally { transactions: 1, volume_minor: 100_000, failed_transactions: 2, ..Tally::default() };
     let last_month = Tally { transactions: 5, volume_minor: 7, ..Tally::default() };
-    case.days = vec![
-        (date("2026-11-25"), last_month),
-        (date("2026-12-01"), early),
-        (date("2026-12-10"), today),
-    ];
+    case.days =
+        vec![(date("2026-11-25"), last_month), (date("2026-12-01"), early), (date("2026-12-10"), today)];
     for (locale, today_text, month_text) in [
         (Locale::En, "150.50\u{a0}GHS", "1,150.50\u{a0}GHS"),
         (Locale::De, "150,50\u{a0}GHS", "1.150,50\u{a0}GHS"),
@@ -131,12 +132,17 @@ fn today_and_this_month_count_their_own_days() {
 
 #[test]
 fn the_webhook_is_connected_within_the_configured_time() {
-    let cases = [("2026-12-10T11:00:00Z", true), ("2026-12-10T10:59:59Z", false), ("2026-12-10T11:59:00Z", true)];
+    let cases =
+        [("2026-12-10T11:00:00Z", true), ("2026-12-10T10:59:59Z", false), ("2026-12-10T11:59:00Z", true)];
     for (last, connected) in cases {
         let mut case = Case::new();
         // The number's own deliveries and the deployment's: the latest of both counts.
-        case.days = vec![(date("2026-12-10"), Tally { last_webhook_at: Some(at("2026-12-10T09:00:00Z")), ..Tally::default() })];
-        case.deployment = vec![(date("2026-12-10"), Tally { last_webhook_at: Some(at(last)), ..Tally::default() })];
+        case.days = vec![(
+            date("2026-12-10"),
+            Tally { last_webhook_at: Some(at("2026-12-10T09:00:00Z")), ..Tally::default() },
+        )];
+        case.deployment =
+            vec![(date("2026-12-10"), Tally { last_webhook_at: Some(at(last)), ..Tally::default() })];
         let f = case.figures();
         assert_eq!(f.webhook.connected, connected, "{last}");
         assert_eq!(f.webhook.last_received, Some(at(last)));
@@ -226,7 +232,8 @@ fn commands_are_shared_out_over_the_month() {
     late.count_command("bal");
     let mut last_month = Tally::default();
     last_month.count_command("pay");
-    case.days = vec![(date("2026-11-30"), last_month), (date("2026-12-02"), early), (date("2026-12-10"), late)];
+    case.days =
+        vec![(date("2026-11-30"), last_month), (date("2026-12-02"), early), (date("2026-12-10"), late)];
     let commands = case.figures().commands;
     assert_eq!(commands.total, 4);
     let shares: Vec<(&str, u64, &str)> =
@@ -292,7 +299,10 @@ fn lists_come_through_with_their_totals() {
     assert_eq!(escalation.handle, conversation_handle("pn-1", "+233244123456"));
     assert!(!serde_json::to_string(&f).unwrap().contains("233244123456"), "no full phone leaves");
     assert_eq!(escalation.messages[0].text, "call me on •••• ••• •••");
-    assert_eq!((escalation.messages[1].from, escalation.messages[1].operator.as_deref()), ("operator", Some("ama")));
+    assert_eq!(
+        (escalation.messages[1].from, escalation.messages[1].operator.as_deref()),
+        ("operator", Some("ama"))
+    );
 }
 
 #[test]
