@@ -257,6 +257,8 @@ pub trait WhatsAppSender: Send + Sync {
 #[async_trait]
 pub trait Directory: Send + Sync {
     async fn profile(&self, business_number_id: &str) -> StoreResult<Option<crate::domain::BusinessProfile>>;
+    /// Every business number's profile, by business number id (the operator console's list).
+    async fn profiles(&self) -> StoreResult<Vec<crate::domain::BusinessProfile>>;
     async fn seller(&self, phone: &crate::domain::Phone) -> StoreResult<Option<crate::domain::Seller>>;
     async fn put_profile(&self, profile: &crate::domain::BusinessProfile) -> StoreResult<()>;
     async fn put_seller(&self, seller: &crate::domain::Seller) -> StoreResult<()>;

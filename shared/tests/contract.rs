@@ -341,7 +341,21 @@ mod records {
         };
         assert_eq!(directory.profile(&profile.business_number_id).await.unwrap(), None);
         directory.put_profile(&profile).await.unwrap();
-        assert_eq!(directory.profile(&profile.business_number_id).await.unwrap(), Some(profile));
+        assert_eq!(directory.profile(&profile.business_number_id).await.unwrap(), Some(profile.clone()));
+        // Profiles list without the sellers beside them, by business number id.
+        let second = BusinessProfile {
+            business_number_id: format!("{}-b", profile.business_number_id),
+            ..profile.clone()
+        };
+        directory.put_profile(&second).await.unwrap();
+        let listed: Vec<BusinessProfile> = directory
+            .profiles()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|p| p.business_number_id.starts_with(&profile.business_number_id))
+            .collect();
+        assert_eq!(listed, [profile, second]);
         let seller = Seller {
             phone: phone(),
             name: "Cafenea Ion".into(),
@@ -359,6 +373,7 @@ mod records {
         assert_eq!(directory.seller(&seller.phone).await.unwrap(), None);
         directory.put_seller(&seller).await.unwrap();
         assert_eq!(directory.seller(&seller.phone).await.unwrap(), Some(seller));
+        assert!(directory.profiles().await.unwrap().iter().all(|p| !p.business_number_id.is_empty()));
     }
 
     async fn contact_settings_persist(store: &dyn ContactStore) {

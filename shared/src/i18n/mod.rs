@@ -31,23 +31,53 @@ pub use words::{WordArg, Words};
 const SOURCES: [(Locale, &str); 5] = [
     (
         Locale::Ro,
-        concat!(include_str!("../../locales/ro.ftl"), "\n", include_str!("../../locales/wallet/ro.ftl")),
+        concat!(
+            include_str!("../../locales/ro.ftl"),
+            "\n",
+            include_str!("../../locales/wallet/ro.ftl"),
+            "\n",
+            include_str!("../../locales/console/ro.ftl"),
+        ),
     ),
     (
         Locale::Ru,
-        concat!(include_str!("../../locales/ru.ftl"), "\n", include_str!("../../locales/wallet/ru.ftl")),
+        concat!(
+            include_str!("../../locales/ru.ftl"),
+            "\n",
+            include_str!("../../locales/wallet/ru.ftl"),
+            "\n",
+            include_str!("../../locales/console/ru.ftl"),
+        ),
     ),
     (
         Locale::En,
-        concat!(include_str!("../../locales/en.ftl"), "\n", include_str!("../../locales/wallet/en.ftl")),
+        concat!(
+            include_str!("../../locales/en.ftl"),
+            "\n",
+            include_str!("../../locales/wallet/en.ftl"),
+            "\n",
+            include_str!("../../locales/console/en.ftl"),
+        ),
     ),
     (
         Locale::Fr,
-        concat!(include_str!("../../locales/fr.ftl"), "\n", include_str!("../../locales/wallet/fr.ftl")),
+        concat!(
+            include_str!("../../locales/fr.ftl"),
+            "\n",
+            include_str!("../../locales/wallet/fr.ftl"),
+            "\n",
+            include_str!("../../locales/console/fr.ftl"),
+        ),
     ),
     (
         Locale::De,
-        concat!(include_str!("../../locales/de.ftl"), "\n", include_str!("../../locales/wallet/de.ftl")),
+        concat!(
+            include_str!("../../locales/de.ftl"),
+            "\n",
+            include_str!("../../locales/wallet/de.ftl"),
+            "\n",
+            include_str!("../../locales/console/de.ftl"),
+        ),
     ),
 ];
 

@@ -40,3 +40,61 @@ impl CoreState {
         (*self != CoreState::default()).then(|| serde_json::to_string(self).expect("core state serializes"))
     }
 }
+
+/// Releases the contact's open escalation: the escalation is marked released by `by`, and the
+/// conversation's core state forgets it (and the failures that led to it), so the bot answers
+/// the user's next message. `false` when no escalation was open.
+pub async fn release(
+    escalations: &dyn crate::ports::EscalationStore,
+    contacts: &dyn crate::ports::ContactStore,
+    contact: &crate::domain::ContactKey,
+    by: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> crate::StoreResult<bool> {
+    let released = escalations.release(contact, by, at).await?;
+    // Cleared even when nothing was open: a conversation left marked by an interrupted
+    // release must not stay silent.
+    let mut state = CoreState::read(&contacts.settings(contact).await?);
+    if state.escalated || state.failures_in_a_row > 0 {
+        state.escalated = false;
+        state.failures_in_a_row = 0;
+        contacts.set_state(contact, STATE_NAMESPACE, state.to_state().as_deref()).await?;
+    }
+    Ok(released)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapters::memory::{MemoryContactStore, MemoryEscalationStore};
+    use crate::domain::{ContactKey, Locale};
+    use crate::ports::{ContactStore, Escalation, EscalationReason, EscalationStore};
+
+    #[tokio::test]
+    async fn release_clears_the_escalation_and_the_core_state() {
+        let escalations = MemoryEscalationStore::default();
+        let contacts = MemoryContactStore::default();
+        let contact = ContactKey { business_number_id: "n1".into(), user_key: "+233244000001".into() };
+        let at = "2026-12-02T10:00:00Z".parse().unwrap();
+        let escalated = CoreState { failures_in_a_row: 3, escalated: true, told_paused: Some("p1".into()) };
+        contacts.set_state(&contact, STATE_NAMESPACE, escalated.to_state().as_deref()).await.unwrap();
+        escalations
+            .open(&Escalation {
+                contact: contact.clone(),
+                reason: EscalationReason::RepeatedFailures,
+                opened_at: at,
+                locale: Locale::En,
+                messages: vec![],
+                released: None,
+            })
+            .await
+            .unwrap();
+
+        assert!(release(&escalations, &contacts, &contact, "ama", at).await.unwrap());
+        let state = CoreState::read(&contacts.settings(&contact).await.unwrap());
+        assert_eq!(state, CoreState { told_paused: Some("p1".into()), ..CoreState::default() });
+        assert_eq!(escalations.get(&contact).await.unwrap().unwrap().released, Some(("ama".into(), at)));
+        assert!(escalations.open_for("n1", 10).await.unwrap().is_empty());
+        assert!(!release(&escalations, &contacts, &contact, "ama", at).await.unwrap(), "nothing open");
+    }
+}

@@ -21,6 +21,11 @@ impl Directory for MemoryDirectory {
     async fn profile(&self, business_number_id: &str) -> StoreResult<Option<BusinessProfile>> {
         Ok(locked(&self.profiles).get(business_number_id).cloned())
     }
+    async fn profiles(&self) -> StoreResult<Vec<BusinessProfile>> {
+        let mut all: Vec<BusinessProfile> = locked(&self.profiles).values().cloned().collect();
+        all.sort_by(|a, b| a.business_number_id.cmp(&b.business_number_id));
+        Ok(all)
+    }
     async fn seller(&self, phone: &Phone) -> StoreResult<Option<Seller>> {
         Ok(locked(&self.sellers).get(phone).cloned())
     }
