@@ -1,6 +1,7 @@
 // Shared by the browser test and the screenshot tool: Debian's Chromium through
 // playwright-core (no browser download), and the simulator's moves as a person makes them.
 
+import { readFile } from 'node:fs/promises';
 import { chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -115,4 +116,26 @@ export async function openCheckout(page, link) {
 export async function settle(checkout, action) {
   await checkout.click(`form[action$="/${action}"] button`);
   await checkout.waitForSelector('.result');
+}
+
+/** The fixed words a Fluent message starts with (up to its first placeholder). */
+export async function localePrefix(locale, id, dir = '') {
+  const file = await readFile(new URL(`../../shared/locales/${dir}${locale}.ftl`, import.meta.url), 'utf8');
+  const match = file.match(new RegExp(`^${id} =[ \\t]*\\n?[ \\t]*([^{\\n]+)`, 'm'));
+  if (!match) throw new Error(`${id} is not in ${dir}${locale}.ftl`);
+  return match[1].trim();
+}
+
+/** The wallet's English copy, up to its first placeholder. */
+export const wallet = (id) => localePrefix('en', id, 'wallet/');
+
+/** LINK, the code from the SMS inbox panel, and the welcome. */
+export async function link(page, name, timeout = 15_000) {
+  const smsBefore = await page.locator('#sms-list .sms').count();
+  await say(page, 'LINK', await wallet('wallet-link-code-sent'), timeout);
+  await page.waitForFunction((count) => document.querySelectorAll('#sms-list .sms').length > count, smsBefore, { timeout });
+  const sms = await page.locator('#sms-list .sms .sms-text').first().textContent();
+  const code = sms.match(/\b(\d{6})\b/)[1];
+  const welcome = await say(page, code, 'Linked ✅', timeout);
+  if (!new RegExp(`Welcome, ${name}!`).test(welcome)) throw new Error(`no welcome for ${name}: ${welcome}`);
 }

@@ -5,7 +5,8 @@
 #
 # Installs Debian's chromium when it is missing (apt-get, once), the test's one npm package
 # (playwright-core, which downloads no browser), starts `cargo run -p local-stack` on a free
-# loopback port, waits for it, runs `node --test`, and stops the stack whatever happens.
+# loopback port, waits for it, runs `node --test` (the simulator, then the console), and stops
+# the stack whatever happens.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -33,7 +34,9 @@ log="$root/target/local-stack-browser.log"
 # Built first, so that the wait below is for start-up only.
 (cd "$root" && cargo build -q -p local-stack --bin local-stack)
 # `cargo run` replaces itself with the binary, so $! is the stack's own process.
-(cd "$root" && LOCAL_ADDRESS="127.0.0.1:$port" exec cargo run -q -p local-stack --bin local-stack) >"$log" 2>&1 &
+# The console's operator token for this run, given to the stack and to the console test.
+console_token="$(node -e 'console.log(require("crypto").randomBytes(18).toString("hex"))')"
+(cd "$root" && LOCAL_ADDRESS="127.0.0.1:$port" CONSOLE_OPERATOR_TOKEN="$console_token" exec cargo run -q -p local-stack --bin local-stack) >"$log" 2>&1 &
 stack=$!
 stop() {
   kill "$stack" 2>/dev/null || true
@@ -57,7 +60,9 @@ if [ -z "$ready" ]; then
 fi
 
 status=0
-PAYBOT_STACK_URL="$url" node --test --test-reporter=spec simulator.test.mjs || status=$?
+# One file after the other: the console test pauses the wallet number for a moment.
+PAYBOT_STACK_URL="$url" PAYBOT_CONSOLE_TOKEN="$console_token" \
+  node --test --test-concurrency=1 --test-reporter=spec simulator.test.mjs console.test.mjs || status=$?
 if [ "$status" -ne 0 ]; then
   echo "browser test failed; the stack's log ($log) ends with:" >&2
   tail -n 40 "$log" >&2

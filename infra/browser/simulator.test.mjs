@@ -7,10 +7,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import {
-  botTexts, daytimeInAccra, launch, openCheckout, openSimulator, pickSeller, pickWalletUser, say, settle, stackUrl, type,
-  waitForCheckoutLink,
+  botTexts, daytimeInAccra, launch, link, localePrefix, openCheckout, openSimulator, pickSeller, pickWalletUser, say, settle,
+  stackUrl, type, wallet, waitForCheckoutLink,
 } from './lib.mjs';
 
 const ROMANIAN_SELLER = '+37369000001';
@@ -19,14 +18,6 @@ const KWAME = '+233244000101'; // wallet.json: tier1, 500.00
 const AMA = '+233244000102'; // wallet.json: tier2, 1250.50
 const WALLET_NUMBER = '106540352242944';
 const STEP = 15_000;
-
-/** The fixed words a Fluent message starts with (up to its first placeholder). */
-async function localePrefix(locale, id, dir = '') {
-  const file = await readFile(new URL(`../../shared/locales/${dir}${locale}.ftl`, import.meta.url), 'utf8');
-  const match = file.match(new RegExp(`^${id} =[ \\t]*\\n?[ \\t]*([^{\\n]+)`, 'm'));
-  assert.ok(match, `${id} in ${locale}.ftl`);
-  return match[1].trim();
-}
 
 let browser;
 before(async () => {
@@ -99,27 +90,13 @@ test('the page fits a 360 px phone without sideways scrolling', { timeout: 30_00
   await context.close();
 });
 
-/** The wallet's English copy, up to its first placeholder. */
-const wallet = (id) => localePrefix('en', id, 'wallet/');
-
-/** LINK, the code from the SMS inbox panel, and the welcome. */
-async function link(page, name) {
-  const smsBefore = await page.locator('#sms-list .sms').count();
-  await say(page, 'LINK', await wallet('wallet-link-code-sent'), STEP);
-  await page.waitForFunction((count) => document.querySelectorAll('#sms-list .sms').length > count, smsBefore, { timeout: STEP });
-  const sms = await page.locator('#sms-list .sms .sms-text').first().textContent();
-  const code = sms.match(/\b(\d{6})\b/)[1];
-  const welcome = await say(page, code, 'Linked ✅', STEP);
-  assert.match(welcome, new RegExp(`Welcome, ${name}!`));
-}
-
 test('two wallet users link with their SMS codes, one tops up on MoMo and sends to the other, and both statements show it', { timeout: 120_000 }, async () => {
   const context = await browser.newContext();
   const kwame = await openSimulator(context, { width: 1280, height: 900 });
   await daytimeInAccra(kwame);
   await pickWalletUser(kwame, KWAME, WALLET_NUMBER);
   assert.match(await kwame.locator('#business-number').textContent(), /\+233248073506/);
-  await link(kwame, 'Kwame');
+  await link(kwame, 'Kwame', STEP);
 
   // TOPUP 100, YES, and the MoMo prompt approved on the panel: the sandbox calls the status
   // function back and the top-up arrives in the chat.
@@ -142,7 +119,7 @@ test('two wallet users link with their SMS codes, one tops up on MoMo and sends 
   // Ama links from her own phone (a phone-sized page), then receives Kwame's SEND.
   const ama = await openSimulator(context, { width: 360, height: 720 });
   await pickWalletUser(ama, AMA, WALLET_NUMBER);
-  await link(ama, 'Ama');
+  await link(ama, 'Ama', STEP);
   const overflow = await ama.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the wallet chat is ${overflow}px too wide`);
 

@@ -125,6 +125,10 @@ pub struct LocalStack {
     command: Arc<CommandDeps>,
     notify: Arc<NotifyDeps>,
     status: Router,
+    /// The operator console (`functions/admin`), mounted unchanged at `/admin`.
+    admin: Router,
+    /// The bearer token that signs in to the console as an operator on this run.
+    console_token: String,
     stopping: watch::Sender<bool>,
 }
 
@@ -312,6 +316,16 @@ impl LocalStack {
             settings: NotifySettings::from_config(&a.config),
         });
         let status = wiring::status_router(a)?;
+        let mut console = settings.console.clone();
+        // Like the OTP key: a token per run unless one is set, shown at start (the operator
+        // signs in with it; it opens nothing but this process's console).
+        let console_token = match &console.operator_token {
+            Some(token) => token.expose().to_owned(),
+            None => random_key(),
+        };
+        console.operator_token = Some(paybot::config::Secret::new(console_token.clone()));
+        console.public_base_url = a.config.public_base_url.clone();
+        let admin = admin::router(admin::AdminDeps::new(a, a.outbound.clone(), a.clock.clone(), console)?);
         let templates = Arc::new(TemplateScheduler::new(wiring::templates_run(a)?));
         let (stopping, stopping_rx) = watch::channel(false);
         let sim = Arc::new(SimState::new(
@@ -347,6 +361,8 @@ impl LocalStack {
             command,
             notify,
             status,
+            admin,
+            console_token,
             stopping,
         })
     }
@@ -355,7 +371,8 @@ impl LocalStack {
     pub fn router(&self) -> Router {
         let mut router = sim::router(self.sim.clone())
             .merge(webhook::router(self.webhook.clone()))
-            .merge(self.status.clone());
+            .merge(self.status.clone())
+            .merge(self.admin.clone());
         if let Some(miapos) = &self.miapos {
             router = router.nest(MIAPOS_SANDBOX_PATH, miapos.router());
         }
@@ -399,6 +416,11 @@ impl LocalStack {
     }
 
     /// What the stack uses, for the start-up log (no secret, no phone number).
+    /// The bearer token that signs in to the console as an operator on this run.
+    pub fn console_token(&self) -> &str {
+        &self.console_token
+    }
+
     pub fn describe(&self) -> Vec<String> {
         let c = &self.adapters.config;
         vec![
@@ -417,6 +439,7 @@ impl LocalStack {
             ),
             format!("MoMo approvals     {}/momo/approvals", self.base_url),
             "template sender    every minute of stack time, and from the page".to_owned(),
+            format!("console            {}/admin  (operator token: {})", self.base_url, self.console_token),
         ]
     }
 }

@@ -86,6 +86,9 @@ pub struct LocalSettings {
     /// The wallet operator's accounts, imported at start with their opening balances.
     pub wallet: FileSource,
     pub overrides: Overrides,
+    /// The console's settings (`CONSOLE_*`); without `CONSOLE_OPERATOR_TOKEN` the stack makes
+    /// a token for the run and prints it at start.
+    pub console: admin::ConsoleSettings,
 }
 
 impl LocalSettings {
@@ -98,6 +101,7 @@ impl LocalSettings {
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<LocalSettings, ConfigError> {
         let get = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
         let mut config = Config::from_lookup(get)?;
+        let console = admin::ConsoleSettings::from_lookup(get)?;
         if config.whatsapp.app_secret.is_empty() {
             config.whatsapp.app_secret = Secret::new(LOCAL_APP_SECRET);
         }
@@ -124,7 +128,7 @@ impl LocalSettings {
             momo_base_url: get(paybot::momo::client::names::MOMO_BASE_URL).is_some(),
             public_base_url: get("PUBLIC_BASE_URL").is_some(),
         };
-        Ok(LocalSettings { address, config, directory, wallet, overrides })
+        Ok(LocalSettings { address, config, directory, wallet, overrides, console })
     }
 
     /// Settings for tests: every default, listening on a free loopback port.
