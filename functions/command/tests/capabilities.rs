@@ -134,6 +134,7 @@ impl World {
             from: UserRef { phone: Some(Phone::parse_international(from).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: DateTime::from_timestamp(1_763_700_000, 0).unwrap(),
+            received_at: None,
             content,
         };
         flow::handle_message(&self.deps, &message).await.unwrap();

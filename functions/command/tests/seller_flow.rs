@@ -252,6 +252,7 @@ impl Stack {
             from: UserRef { phone: Some(Phone::parse_international(from).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: DateTime::from_timestamp(1_763_700_000, 0).unwrap(),
+            received_at: None,
             content,
         }
     }

@@ -380,6 +380,7 @@ mod tests {
                 content: OutboundContent::Text { body: "hello".into() },
             },
             notices: Vec::new(),
+            inbound_received_at: None,
         }
     }
 

@@ -184,6 +184,7 @@ async fn send_outbox(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResul
                     content: template(&deps.settings, &items, locale),
                 },
                 notices: items,
+                inbound_received_at: None,
             };
             vec![job.to_queue_message()]
         };

@@ -381,6 +381,7 @@ impl World {
             from: UserRef { phone: Some(Phone::parse_international(ION).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: self.clock.now(),
+            received_at: None,
             content: MessageContent::Text { body: text.into() },
         };
         self.windows.record_inbound(&self.contact(), message.sent_at).await.unwrap();

@@ -328,6 +328,7 @@ impl World {
             from: UserRef { phone: Some(from.clone()), scoped_id: None },
             profile_name: None,
             sent_at: self.clock.now_utc(),
+            received_at: None,
             content: MessageContent::Text { body: body.into() },
         }
     }
