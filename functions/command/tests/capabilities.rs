@@ -120,6 +120,12 @@ async fn world() -> World {
         outbound: outbound.clone(),
         clock,
         capabilities: vec![Arc::new(seller), ping.clone()],
+        controls: Arc::new(paybot::operator::controls::CachedControls::new(
+            Arc::new(paybot::adapters::memory::MemoryControlsStore::default()),
+            chrono::Duration::zero(),
+        )),
+        escalations: Arc::new(paybot::adapters::memory::MemoryEscalationStore::default()),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         settings: CommandSettings::default(),
     };
     World { deps, outbound, contacts, ping, next: 0.into() }

@@ -133,6 +133,12 @@ impl Parts {
             outbound: self.outbound.clone(),
             clock: self.clock.clone(),
             capabilities: vec![Arc::new(seller)],
+            controls: Arc::new(paybot::operator::controls::CachedControls::new(
+                Arc::new(paybot::adapters::memory::MemoryControlsStore::default()),
+                chrono::Duration::zero(),
+            )),
+            escalations: Arc::new(paybot::adapters::memory::MemoryEscalationStore::default()),
+            metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
             settings: CommandSettings::default(),
         }
     }

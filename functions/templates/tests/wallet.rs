@@ -34,6 +34,11 @@ const DISBURSEMENT_KEY: &str = "wallet-test-disbursement-key";
 
 struct World {
     clock: Arc<ManualClock>,
+    /// The operator's stores, memory twins whatever the backend (their DynamoDB adapters
+    /// have contract tests of their own).
+    controls: Arc<paybot::adapters::memory::MemoryControlsStore>,
+    escalations: Arc<paybot::adapters::memory::MemoryEscalationStore>,
+    metrics: Arc<paybot::adapters::memory::MemoryMetricsStore>,
     command: CommandDeps,
     settlement: SettlementDeps,
     stores: Arc<dyn Stores + Send + Sync>,
@@ -211,6 +216,9 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
         settings.clone(),
     )
     .unwrap();
+    let controls = Arc::new(paybot::adapters::memory::MemoryControlsStore::default());
+    let escalations = Arc::new(paybot::adapters::memory::MemoryEscalationStore::default());
+    let metrics = Arc::new(paybot::adapters::memory::MemoryMetricsStore::default());
     let status_state = StatusState {
         // The wallet tests send no miaPOS callbacks: the key would be fetched if one came.
         keys: CallbackKeys::fetched(
@@ -228,6 +236,7 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
         outbound: outbound_sender.clone(),
         audit: stores.audit().unwrap(),
         idempotency: stores.idempotency().unwrap(),
+        metrics: metrics.clone(),
         checks: Default::default(),
         clock: clock.clone(),
         momo: Some(settlement.clone()),
@@ -289,10 +298,19 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
         outbound: outbound_sender,
         clock: clock.clone(),
         capabilities,
+        controls: Arc::new(paybot::operator::controls::CachedControls::new(
+            controls.clone(),
+            chrono::Duration::zero(),
+        )),
+        escalations: escalations.clone(),
+        metrics: metrics.clone(),
         settings: CommandSettings::default(),
     };
     World {
         clock,
+        controls,
+        escalations,
+        metrics,
         command,
         settlement,
         stores,
