@@ -162,7 +162,11 @@ async fn identify<'d>(
     Ok(None)
 }
 
-async fn execute(deps: &CommandDeps, message: &InboundMessage, tally: &mut Tally) -> Result<(), CommandFailure> {
+async fn execute(
+    deps: &CommandDeps,
+    message: &InboundMessage,
+    tally: &mut Tally,
+) -> Result<(), CommandFailure> {
     let Some(phone) = message.from.phone.clone() else {
         // Answers go to a phone; a user Meta knows only by their scoped id cannot be answered.
         tracing::info!(message = %message.id, "message without a phone number ignored");
@@ -189,10 +193,8 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage, tally: &mut Tally
     let core = CoreState::read(&settings);
     // A taught alias of this number reads as the command it stands for, for every capability.
     let aliased = match &message.content {
-        MessageContent::Text { body } => apply_alias(&controls, body).map(|body| InboundMessage {
-            content: MessageContent::Text { body },
-            ..message.clone()
-        }),
+        MessageContent::Text { body } => apply_alias(&controls, body)
+            .map(|body| InboundMessage { content: MessageContent::Text { body }, ..message.clone() }),
         _ => None,
     };
     let original = message;
@@ -234,7 +236,8 @@ async fn execute(deps: &CommandDeps, message: &InboundMessage, tally: &mut Tally
             next.told_paused = Some(pause.id.clone());
         }
     } else if matches!(&message.content, MessageContent::Text { body } if handoff::asks_for_person(body)) {
-        hand_off(deps, &contact, original, EscalationReason::Asked, &mut answer, &mut next, tally, now).await?;
+        hand_off(deps, &contact, original, EscalationReason::Asked, &mut answer, &mut next, tally, now)
+            .await?;
     } else {
         match row {
             Some((CORE_NAMESPACE, core_row)) => {
@@ -314,7 +317,11 @@ async fn hand_off(
 }
 
 /// The user's line on the conversation's escalation, by its wamid (a redelivery keeps one).
-async fn keep_line(deps: &CommandDeps, contact: &ContactKey, message: &InboundMessage) -> Result<(), StoreError> {
+async fn keep_line(
+    deps: &CommandDeps,
+    contact: &ContactKey,
+    message: &InboundMessage,
+) -> Result<(), StoreError> {
     let line = HandoffMessage {
         id: message.id.clone(),
         at: message.sent_at,

@@ -15,7 +15,9 @@ use paybot::adapters::memory::{ManualClock, MemoryMetricsStore, MemoryQueue};
 use paybot::capabilities::seller::SellerSettings;
 use paybot::crypto::DataKey;
 use paybot::directory_file::DirectoryFile;
-use paybot::domain::{ContactKey, InboundMessage, Locale, MessageContent, Phone, UserRef, link_id_for_message};
+use paybot::domain::{
+    ContactKey, InboundMessage, Locale, MessageContent, Phone, UserRef, link_id_for_message,
+};
 use paybot::i18n::{Arg, Catalog};
 use paybot::miapos::{MiaposClient, MiaposClientConfig};
 use paybot::operator::controls::{CachedControls, normalize_alias};
@@ -24,7 +26,7 @@ use paybot::operator::metrics::Tally;
 use paybot::outbound::OutboundJob;
 use paybot::ports::{
     Clock, ContactStore, ControlsStore, EscalationReason, EscalationStore, HandoffParty, MetricsStore,
-    OutboundContent, PaymentLinkStore, Pause, QueueReceiver,
+    OutboundContent, Pause, PaymentLinkStore, QueueReceiver,
 };
 use paybot::wiring::MemoryStores;
 
@@ -47,7 +49,12 @@ impl MetricsStore for CountedMetrics {
         self.adds.fetch_add(1, Ordering::SeqCst);
         self.inner.add(number, day, tally).await
     }
-    async fn days(&self, number: &str, from: NaiveDate, to: NaiveDate) -> StoreResult<Vec<(NaiveDate, Tally)>> {
+    async fn days(
+        &self,
+        number: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> StoreResult<Vec<(NaiveDate, Tally)>> {
         self.inner.days(number, from, to).await
     }
 }
@@ -152,7 +159,14 @@ impl World {
 
     async fn figures(&self) -> Tally {
         let day = self.clock.now().date_naive();
-        self.metrics.days(BUSINESS, day, day).await.unwrap().into_iter().next().map(|(_, t)| t).unwrap_or_default()
+        self.metrics
+            .days(BUSINESS, day, day)
+            .await
+            .unwrap()
+            .into_iter()
+            .next()
+            .map(|(_, t)| t)
+            .unwrap_or_default()
     }
 }
 
@@ -189,7 +203,11 @@ async fn a_paused_number_tells_each_user_once_per_pause_and_runs_nothing() {
 
     let pay = w.message(ION, "pay 100 Cafea");
     assert_eq!(w.deliver(&pay).await, [text(Locale::Ro, "bot-paused")]);
-    assert_eq!(w.stores.links.get(&link_id_for_message(&pay.id)).await.unwrap(), None, "no link while paused");
+    assert_eq!(
+        w.stores.links.get(&link_id_for_message(&pay.id)).await.unwrap(),
+        None,
+        "no link while paused"
+    );
     assert!(w.say(ION, "help").await.is_empty(), "told once per pause");
     assert!(w.say(ION, "pay 50").await.is_empty());
     assert_eq!(w.say(OLGA, "help").await, [text(Locale::Ru, "bot-paused")], "each user, in their locale");
@@ -233,12 +251,19 @@ async fn agent_hands_the_conversation_to_a_person_who_gets_every_later_line() {
     assert_eq!(w.deliver(&asked).await, [text(Locale::Ro, "handoff-opened")]);
     assert!(w.core(ION).await.escalated);
     let escalation = w.stores.escalations.get(&contact(ION)).await.unwrap().expect("an escalation");
-    assert_eq!((escalation.reason, escalation.locale, escalation.released), (EscalationReason::Asked, Locale::Ro, None));
+    assert_eq!(
+        (escalation.reason, escalation.locale, escalation.released),
+        (EscalationReason::Asked, Locale::Ro, None)
+    );
 
     // Every later message is kept for the person and left unanswered by the bot.
     let pay = w.message(ION, "pay 100");
     assert!(w.deliver(&pay).await.is_empty());
-    assert_eq!(w.stores.links.get(&link_id_for_message(&pay.id)).await.unwrap(), None, "no link while escalated");
+    assert_eq!(
+        w.stores.links.get(&link_id_for_message(&pay.id)).await.unwrap(),
+        None,
+        "no link while escalated"
+    );
     let help_line = w.message(ION, "help");
     assert!(w.deliver(&help_line).await.is_empty());
     let mut picture = w.message(ION, "");
@@ -268,10 +293,15 @@ async fn released_conversations_are_the_bots_again() {
     let w = world().await;
     w.say(ION, "human").await;
     assert!(w.say(ION, "help").await.is_empty());
-    let released =
-        handoff::release(w.stores.escalations.as_ref(), w.stores.contacts.as_ref(), &contact(ION), "ops", w.clock.now())
-            .await
-            .unwrap();
+    let released = handoff::release(
+        w.stores.escalations.as_ref(),
+        w.stores.contacts.as_ref(),
+        &contact(ION),
+        "ops",
+        w.clock.now(),
+    )
+    .await
+    .unwrap();
     assert!(released);
     assert_eq!(w.say(ION, "help").await, [help(Locale::Ro, false)]);
     assert!(!w.core(ION).await.escalated);

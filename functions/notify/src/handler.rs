@@ -7,8 +7,8 @@ use chrono::Duration;
 use paybot::batch::{self, RecordFailure};
 use paybot::domain::{ContactKey, DeliveryState, DeliveryUpdate};
 use paybot::notices::{self, NoticeClaim};
-use paybot::outbound::OutboundJob;
 use paybot::operator::metrics::MetricsBatch;
+use paybot::outbound::OutboundJob;
 use paybot::ports::{
     Claim, Clock, DeliveryStatusStore, IdempotencyStore, MetricsStore, OutboxStore, QueueSender, SendError,
     WhatsAppSender, WindowStore,
@@ -708,8 +708,7 @@ mod tests {
         let body = serde_json::to_string(&reply).unwrap();
         // A notice (no inbound time) and the same reply delivered again count nothing more.
         let notice = serde_json::to_string(&job("status:x")).unwrap();
-        let response =
-            handle_batch(&h.deps, sqs_event(&[body.clone(), notice, body.clone()])).await;
+        let response = handle_batch(&h.deps, sqs_event(&[body.clone(), notice, body.clone()])).await;
         assert!(response.batch_item_failures.is_empty());
         handle_batch(&h.deps, sqs_event(&[body])).await;
         let day = h.clock.now().date_naive();

@@ -11,8 +11,8 @@ use paybot::capabilities::seller::updates::{self, ResultSink};
 use paybot::capabilities::wallet::settlement::{self, SettlementDeps};
 use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::miapos::{CallbackError, CallbackVerifier, MiaposClient};
-use paybot::payments::{CheckSchedule, RailResult};
 use paybot::operator::metrics::MetricsBatch;
+use paybot::payments::{CheckSchedule, RailResult};
 use paybot::ports::{
     AuditLog, Clock, ContactStore, Directory, IdempotencyStore, MerchantCredentials, MetricsStore,
     PaymentLinkStore, QueueSender,

@@ -6,13 +6,13 @@ use paybot::capabilities::seller::updates::{self, ResultSink};
 use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::domain::{ContactKey, Locale, PaymentLink, Phone};
 use paybot::i18n::WordArg;
+use paybot::operator::metrics::MetricsBatch;
 use paybot::outbound::OutboundJob;
 use paybot::payments::{Applied, CheckSchedule, RailResult};
-use paybot::operator::metrics::MetricsBatch;
 use paybot::ports::{
-    AuditLog, MetricsStore, Clock, ContactStore, Directory, DueCursor, IdempotencyStore, MerchantCredentials, Notice,
-    OutboundContent, OutboundMessage, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, RailError,
-    WindowStore,
+    AuditLog, Clock, ContactStore, Directory, DueCursor, IdempotencyStore, MerchantCredentials, MetricsStore,
+    Notice, OutboundContent, OutboundMessage, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender,
+    RailError, WindowStore,
 };
 use paybot::{StoreError, StoreResult};
 use sha2::{Digest, Sha256};

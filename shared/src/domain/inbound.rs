@@ -79,7 +79,11 @@ pub struct InboundMessage {
     pub sent_at: DateTime<Utc>,
     /// When the webhook received it (milliseconds on the wire): where the response time the
     /// operator sees starts. Absent on messages queued before it was recorded.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "chrono::serde::ts_milliseconds_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "chrono::serde::ts_milliseconds_option"
+    )]
     pub received_at: Option<DateTime<Utc>>,
     pub content: MessageContent,
 }

@@ -127,7 +127,18 @@ mod tests {
 
     #[test]
     fn the_handoff_words_in_every_language() {
-        for text in ["AGENT", "human", "/agent", " Human! ", "Operator", "ОПЕРАТОР", "человек", "Humain", "Mensch", "persoană"] {
+        for text in [
+            "AGENT",
+            "human",
+            "/agent",
+            " Human! ",
+            "Operator",
+            "ОПЕРАТОР",
+            "человек",
+            "Humain",
+            "Mensch",
+            "persoană",
+        ] {
             assert!(asks_for_person(text), "{text:?}");
         }
         for text in ["agent 007", "I want an agent", "BAL", "", "pay 100"] {
