@@ -139,7 +139,9 @@ impl Parts {
             )),
             escalations: Arc::new(paybot::adapters::memory::MemoryEscalationStore::default()),
             metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
-            settings: CommandSettings::default(),
+            // The refusal tests send one bad command after another; the handoff those would
+            // open has its own tests (tests/operator.rs).
+            settings: CommandSettings { handoff_after_failures: u32::MAX, ..CommandSettings::default() },
         }
     }
 

@@ -210,6 +210,29 @@ mod tests {
         DateTime::from_timestamp(1_763_700_100, 0).unwrap()
     }
 
+    #[tokio::test]
+    async fn only_a_move_to_a_final_state_counts_for_the_operator() {
+        use crate::ports::MetricsStore;
+        let mut metrics = MetricsBatch::default();
+        let moved = |state| Applied::Moved(PaymentLink { state, ..link() });
+        for applied in [
+            moved(LinkState::Success),
+            moved(LinkState::Declined),
+            moved(LinkState::Expired),
+            moved(LinkState::Failed),
+            moved(LinkState::Pending),
+            Applied::AlreadyThere(PaymentLink { state: LinkState::Success, ..link() }),
+            Applied::Ignored,
+        ] {
+            count_result(&applied, &mut metrics, now());
+        }
+        let store = crate::adapters::memory::MemoryMetricsStore::default();
+        metrics.try_flush(&store).await.unwrap();
+        let day = now().date_naive();
+        let tally = &store.days("1065", day, day).await.unwrap()[0].1;
+        assert_eq!((tally.transactions, tally.volume_minor, tally.failed_transactions), (1, 14_525, 3));
+    }
+
     #[test]
     fn the_update_reads_in_the_sellers_language_free_form_and_as_a_template() {
         let paid = PaymentLink { state: LinkState::Success, payer_bank: Some("MAIB".into()), ..link() };
