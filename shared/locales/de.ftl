@@ -173,3 +173,8 @@ template-status-failed = fehlgeschlagen
 template-status-declined = vom Zahler abgelehnt
 template-status-expired = unbezahlt abgelaufen
 template-no-description = —
+
+## Die Steuerung des Betreibers: Pause des Bots und Übergabe an einen Menschen (jede Nummer)
+
+bot-paused = Der Assistent ist gerade pausiert. Ihre Nachricht ist angekommen; bitte schreiben Sie etwas später noch einmal.
+handoff-opened = Eine Person aus unserem Team antwortet Ihnen hier in Kürze. Bis dahin schweige ich; Ihre Nachrichten erreichen sie.

@@ -180,3 +180,8 @@ template-status-failed = failed
 template-status-declined = declined by the payer
 template-status-expired = expired unpaid
 template-no-description = —
+
+## The operator's controls: the bot switch and the human handoff (every business number)
+
+bot-paused = The assistant is paused for a moment. Your message has been received; please write again a little later.
+handoff-opened = A person from our team will answer you here shortly. Until then I'll stay quiet; your messages reach them.

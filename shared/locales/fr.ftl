@@ -179,3 +179,8 @@ template-status-failed = échoué
 template-status-declined = refusé par le payeur
 template-status-expired = expiré sans paiement
 template-no-description = —
+
+## Les contrôles de l’opérateur : pause du bot et passage à une personne (tout numéro)
+
+bot-paused = L’assistant est en pause pour un moment. Votre message a bien été reçu ; merci de réécrire un peu plus tard.
+handoff-opened = Une personne de notre équipe va vous répondre ici sous peu. D’ici là, je ne réponds plus ; vos messages lui parviennent.

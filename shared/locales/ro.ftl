@@ -182,3 +182,8 @@ template-status-failed = eșuată
 template-status-declined = refuzată de plătitor
 template-status-expired = expirată neplătită
 template-no-description = —
+
+## Controalele operatorului: oprirea botului și predarea către o persoană (orice număr)
+
+bot-paused = Asistentul este oprit pentru moment. Mesajul dumneavoastră a fost primit; vă rugăm să scrieți din nou puțin mai târziu.
+handoff-opened = O persoană din echipa noastră vă va răspunde aici în curând. Până atunci nu mai răspund eu; mesajele dumneavoastră ajung la ea.

@@ -159,6 +159,13 @@ pub struct Limits {
     pub send_backoff_max: std::time::Duration,
     /// Conversations, and link lookups, one templates run handles at most (`TEMPLATES_BATCH`, 200).
     pub templates_batch: usize,
+    /// How long each function keeps a business number's controls (the bot switch, taught
+    /// aliases) before reading them again (`CONTROLS_CACHE_SECONDS`, 5): a switch takes
+    /// effect within this long.
+    pub controls_cache: chrono::Duration,
+    /// Unrecognized commands in a row that hand the conversation to a person
+    /// (`HANDOFF_AFTER_FAILURES`, 3).
+    pub handoff_after_failures: u32,
 }
 
 impl Default for Limits {
@@ -169,6 +176,8 @@ impl Default for Limits {
             send_backoff_base: std::time::Duration::from_millis(250),
             send_backoff_max: std::time::Duration::from_secs(2),
             templates_batch: 200,
+            controls_cache: chrono::Duration::seconds(5),
+            handoff_after_failures: 3,
         }
     }
 }
@@ -259,6 +268,12 @@ impl Config {
             templates_batch: number("TEMPLATES_BATCH", 1..=10_000)?
                 .map(|n| n as usize)
                 .unwrap_or(defaults.templates_batch),
+            controls_cache: number("CONTROLS_CACHE_SECONDS", 0..=300)?
+                .map(chrono::Duration::seconds)
+                .unwrap_or(defaults.controls_cache),
+            handoff_after_failures: number("HANDOFF_AFTER_FAILURES", 1..=20)?
+                .map(|n| n as u32)
+                .unwrap_or(defaults.handoff_after_failures),
         };
         let mut checks = crate::payments::CheckSchedule::default();
         // A claim outlives the functions' work, and notifications are checked after it.
@@ -396,8 +411,20 @@ mod tests {
             (6, chrono::Duration::minutes(5), 50)
         );
         assert_eq!(config.checks.notify_grace, chrono::Duration::minutes(5));
-        for (name, bad) in [("SEND_ATTEMPTS", "0"), ("CLAIM_LEASE_SECONDS", "5"), ("TEMPLATES_BATCH", "many")]
-        {
+        let config =
+            Config::from_lookup(lookup(&[("CONTROLS_CACHE_SECONDS", "0"), ("HANDOFF_AFTER_FAILURES", "5")]))
+                .unwrap();
+        assert_eq!(
+            (config.limits.controls_cache, config.limits.handoff_after_failures),
+            (chrono::Duration::zero(), 5)
+        );
+        for (name, bad) in [
+            ("SEND_ATTEMPTS", "0"),
+            ("CLAIM_LEASE_SECONDS", "5"),
+            ("TEMPLATES_BATCH", "many"),
+            ("CONTROLS_CACHE_SECONDS", "3600"),
+            ("HANDOFF_AFTER_FAILURES", "0"),
+        ] {
             let err = Config::from_lookup(lookup(&[(name, bad)])).unwrap_err();
             assert!(matches!(err, ConfigError::Invalid { name: n, .. } if n == name), "{name}");
         }

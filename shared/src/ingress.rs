@@ -11,6 +11,8 @@ use crate::whatsapp::ParsedNotification;
 
 #[derive(Debug, Default, PartialEq)]
 pub struct IngressPlan {
+    /// The business numbers the notification was for (each counts a signed webhook).
+    pub business_numbers: Vec<String>,
     pub queue: Vec<QueueMessage>,
     /// The newest message time per conversation in this notification.
     pub windows: Vec<(ContactKey, DateTime<Utc>)>,
@@ -29,7 +31,7 @@ pub fn plan(parsed: ParsedNotification) -> IngressPlan {
             None => windows.push((contact, message.sent_at)),
         }
     }
-    IngressPlan { queue, windows, statuses: parsed.statuses }
+    IngressPlan { business_numbers: parsed.business_numbers, queue, windows, statuses: parsed.statuses }
 }
 
 /// One user's messages share a FIFO group so they are handled in order; the channel's
@@ -64,6 +66,7 @@ mod tests {
             from: UserRef { phone: Some(Phone::parse_international(phone).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: DateTime::from_timestamp(at, 0).unwrap(),
+            received_at: None,
             content: MessageContent::Text { body: "pay 100".into() },
         }
     }

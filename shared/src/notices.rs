@@ -115,6 +115,7 @@ fn free_form(id: String, notice: Notice, locale: Locale, to: Phone) -> OutboundJ
             content: OutboundContent::Text { body: notice.text.render(locale) },
         },
         notices: vec![notice],
+        inbound_received_at: None,
     }
 }
 

@@ -18,6 +18,15 @@ pub struct OutboundJob {
     /// Replies to a message the user just sent have none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notices: Vec<Notice>,
+    /// For a reply: when the webhook received the message it answers, so that notify can
+    /// count the response time once the Cloud API accepts it (milliseconds on the wire;
+    /// absent on jobs queued before it was carried, and on notices).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "chrono::serde::ts_milliseconds_option"
+    )]
+    pub inbound_received_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl OutboundJob {

@@ -4,6 +4,7 @@ use command::{CommandDeps, CommandSettings};
 use lambda_runtime::{LambdaEvent, service_fn};
 use paybot::capabilities::Capability;
 use paybot::clock::SystemClock;
+use paybot::operator::controls::CachedControls;
 use paybot::wiring::{AwsStores, Stores};
 
 #[tokio::main]
@@ -23,6 +24,9 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         outbound: aws.outbound()?,
         clock,
         capabilities,
+        controls: Arc::new(CachedControls::new(aws.controls()?, aws.config.limits.controls_cache)),
+        escalations: aws.escalations()?,
+        metrics: aws.metrics()?,
         settings: CommandSettings::from_config(&aws.config),
     });
     lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| {

@@ -120,6 +120,12 @@ async fn world() -> World {
         outbound: outbound.clone(),
         clock,
         capabilities: vec![Arc::new(seller), ping.clone()],
+        controls: Arc::new(paybot::operator::controls::CachedControls::new(
+            Arc::new(paybot::adapters::memory::MemoryControlsStore::default()),
+            chrono::Duration::zero(),
+        )),
+        escalations: Arc::new(paybot::adapters::memory::MemoryEscalationStore::default()),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         settings: CommandSettings::default(),
     };
     World { deps, outbound, contacts, ping, next: 0.into() }
@@ -134,6 +140,7 @@ impl World {
             from: UserRef { phone: Some(Phone::parse_international(from).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: DateTime::from_timestamp(1_763_700_000, 0).unwrap(),
+            received_at: None,
             content,
         };
         flow::handle_message(&self.deps, &message).await.unwrap();

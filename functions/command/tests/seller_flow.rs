@@ -133,7 +133,15 @@ impl Parts {
             outbound: self.outbound.clone(),
             clock: self.clock.clone(),
             capabilities: vec![Arc::new(seller)],
-            settings: CommandSettings::default(),
+            controls: Arc::new(paybot::operator::controls::CachedControls::new(
+                Arc::new(paybot::adapters::memory::MemoryControlsStore::default()),
+                chrono::Duration::zero(),
+            )),
+            escalations: Arc::new(paybot::adapters::memory::MemoryEscalationStore::default()),
+            metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
+            // The refusal tests send one bad command after another; the handoff those would
+            // open has its own tests (tests/operator.rs).
+            settings: CommandSettings { handoff_after_failures: u32::MAX, ..CommandSettings::default() },
         }
     }
 
@@ -252,6 +260,7 @@ impl Stack {
             from: UserRef { phone: Some(Phone::parse_international(from).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: DateTime::from_timestamp(1_763_700_000, 0).unwrap(),
+            received_at: None,
             content,
         }
     }

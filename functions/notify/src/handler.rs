@@ -7,10 +7,11 @@ use chrono::Duration;
 use paybot::batch::{self, RecordFailure};
 use paybot::domain::{ContactKey, DeliveryState, DeliveryUpdate};
 use paybot::notices::{self, NoticeClaim};
+use paybot::operator::metrics::MetricsBatch;
 use paybot::outbound::OutboundJob;
 use paybot::ports::{
-    Claim, Clock, DeliveryStatusStore, IdempotencyStore, OutboxStore, QueueSender, SendError, WhatsAppSender,
-    WindowStore,
+    Claim, Clock, DeliveryStatusStore, IdempotencyStore, MetricsStore, OutboxStore, QueueSender, SendError,
+    WhatsAppSender, WindowStore,
 };
 use paybot::{StoreError, StoreResult};
 use rand::Rng;
@@ -71,6 +72,8 @@ pub struct NotifyDeps {
     pub windows: Arc<dyn WindowStore>,
     /// Where notices wait when the window is closed, and leave once delivered.
     pub outbox: Arc<dyn OutboxStore>,
+    /// Where each batch's response times are added (once per number per batch).
+    pub metrics: Arc<dyn MetricsStore>,
     pub clock: Arc<dyn Clock>,
     pub settings: NotifySettings,
 }
@@ -112,18 +115,38 @@ pub async fn handle_batch(deps: &NotifyDeps, event: SqsEvent) -> SqsBatchRespons
     batch::response(&handle_records(deps, event).await)
 }
 
-/// The batch's failed records with their reasons (the local stack parks them with it).
+/// The batch's failed records with their reasons (the local stack parks them with it). The
+/// response times of the replies sent are added to the metrics once per number at the end.
 pub async fn handle_records(deps: &NotifyDeps, event: SqsEvent) -> Vec<RecordFailure> {
-    batch::handle_in_order("outbound", event, |job: OutboundJob| async move {
-        match deliver(deps, &job).await {
-            Ok(delivery) => {
-                tracing::info!(job = %job.id, outcome = ?delivery, "outbound job done");
-                Ok(())
+    let metrics = std::sync::Mutex::new(MetricsBatch::default());
+    let failures = batch::handle_in_order("outbound", event, |job: OutboundJob| {
+        let metrics = &metrics;
+        async move {
+            match deliver(deps, &job).await {
+                Ok(delivery) => {
+                    tracing::info!(job = %job.id, outcome = ?delivery, "outbound job done");
+                    if matches!(delivery, Delivery::Sent { .. }) {
+                        count_response(&mut metrics.lock().unwrap_or_else(|e| e.into_inner()), deps, &job);
+                    }
+                    Ok(())
+                }
+                Err(err) => Err(err.to_string()),
             }
-            Err(err) => Err(err.to_string()),
         }
     })
-    .await
+    .await;
+    metrics.into_inner().unwrap_or_else(|e| e.into_inner()).flush(deps.metrics.as_ref()).await;
+    failures
+}
+
+/// A reply the Cloud API accepted: its time from the webhook receiving the message it
+/// answers to now. Only the first send of a job gets here (a redelivered one is
+/// [`Delivery::AlreadySent`]).
+fn count_response(metrics: &mut MetricsBatch, deps: &NotifyDeps, job: &OutboundJob) {
+    let Some(received_at) = job.inbound_received_at else { return };
+    let now = deps.clock.now();
+    let millis = (now - received_at).num_milliseconds().max(0) as u64;
+    metrics.tally(&job.message.business_number_id, now).count_response(millis);
 }
 
 /// What a job holds while it is being sent.
@@ -339,6 +362,7 @@ mod tests {
         statuses: Arc<MemoryDeliveryStatusStore>,
         windows: Arc<MemoryWindowStore>,
         outbox: Arc<MemoryOutboxStore>,
+        metrics: Arc<paybot::adapters::memory::MemoryMetricsStore>,
         clock: Arc<ManualClock>,
     }
 
@@ -353,6 +377,7 @@ mod tests {
         let statuses = Arc::new(MemoryDeliveryStatusStore::default());
         let windows = Arc::new(MemoryWindowStore::default());
         let outbox = Arc::new(MemoryOutboxStore::default());
+        let metrics = Arc::new(paybot::adapters::memory::MemoryMetricsStore::default());
         let deps = NotifyDeps {
             sender: sender.clone(),
             idempotency,
@@ -360,6 +385,7 @@ mod tests {
             parked: parked.clone(),
             windows: windows.clone(),
             outbox: outbox.clone(),
+            metrics: metrics.clone(),
             clock: clock.clone(),
             settings: NotifySettings {
                 attempts: 3,
@@ -368,7 +394,7 @@ mod tests {
                 ..NotifySettings::default()
             },
         };
-        Harness { deps, sender, parked, statuses, windows, outbox, clock }
+        Harness { deps, sender, parked, statuses, windows, outbox, metrics, clock }
     }
 
     fn job(id: &str) -> OutboundJob {
@@ -380,6 +406,7 @@ mod tests {
                 content: OutboundContent::Text { body: "hello".into() },
             },
             notices: Vec::new(),
+            inbound_received_at: None,
         }
     }
 
@@ -668,6 +695,36 @@ mod tests {
             response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
         assert_eq!(failed, ["m0", "m1"]);
         assert_eq!(*h.sender.calls.lock().unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn an_accepted_reply_counts_its_time_from_the_webhook_once() {
+        use paybot::ports::MetricsStore;
+        let h = harness(vec![]);
+        let received = h.clock.now();
+        h.clock.advance(Duration::milliseconds(1_200));
+        let mut reply = job("wamid.in:0");
+        reply.inbound_received_at = Some(received);
+        let body = serde_json::to_string(&reply).unwrap();
+        // A notice (no inbound time) and the same reply delivered again count nothing more.
+        let notice = serde_json::to_string(&job("status:x")).unwrap();
+        let response = handle_batch(&h.deps, sqs_event(&[body.clone(), notice, body.clone()])).await;
+        assert!(response.batch_item_failures.is_empty());
+        handle_batch(&h.deps, sqs_event(&[body])).await;
+        let day = h.clock.now().date_naive();
+        let days = h.metrics.days("1065", day, day).await.unwrap();
+        let tally = &days[0].1;
+        assert_eq!((tally.responses, tally.response_ms_total), (1, 1_200));
+        assert_eq!(tally.response_percentile(0.5), Some(1_500));
+    }
+
+    #[test]
+    fn an_old_job_without_the_inbound_time_still_reads() {
+        let old = r#"{"id":"w:1","message":{"business_number_id":"1065","to":"+37369123456","content":{"type":"text","body":"hi"}}}"#;
+        match serde_json::from_str::<OutboundJob>(old) {
+            Ok(job) => assert_eq!(job.inbound_received_at, None),
+            Err(err) => panic!("{err}"),
+        }
     }
 
     #[test]

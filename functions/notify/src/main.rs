@@ -16,6 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         parked: aws.parked()?,
         windows: aws.windows()?,
         outbox: aws.outbox()?,
+        metrics: aws.metrics()?,
         clock: Arc::new(SystemClock),
         settings: NotifySettings::from_config(&aws.config),
     });

@@ -11,10 +11,11 @@ use paybot::capabilities::seller::updates::{self, ResultSink};
 use paybot::capabilities::wallet::settlement::{self, SettlementDeps};
 use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::miapos::{CallbackError, CallbackVerifier, MiaposClient};
+use paybot::operator::metrics::MetricsBatch;
 use paybot::payments::{CheckSchedule, RailResult};
 use paybot::ports::{
-    AuditLog, Clock, ContactStore, Directory, IdempotencyStore, MerchantCredentials, PaymentLinkStore,
-    QueueSender,
+    AuditLog, Clock, ContactStore, Directory, IdempotencyStore, MerchantCredentials, MetricsStore,
+    PaymentLinkStore, QueueSender,
 };
 use tokio::sync::RwLock;
 
@@ -45,6 +46,9 @@ pub struct StatusState {
     pub audit: Arc<dyn AuditLog>,
     /// Keeps each transition's audit record to one, whatever the retries.
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// The transactions and failed transactions of each callback (one add per callback that
+    /// moved money).
+    pub metrics: Arc<dyn MetricsStore>,
     pub checks: CheckSchedule,
     pub clock: Arc<dyn Clock>,
     /// The wallet's MoMo operations, where a deployment runs the wallet.
@@ -74,6 +78,11 @@ pub async fn receive_momo_callback(
     match settlement::settle(momo, reference).await {
         Ok(settled) => {
             tracing::info!(%reference, ?settled, "MoMo callback handled");
+            if let settlement::Settled::Applied(operation) = &settled {
+                let mut metrics = MetricsBatch::default();
+                operation.count(&mut metrics, state.clock.now());
+                metrics.flush(state.metrics.as_ref()).await;
+            }
             (StatusCode::OK, "OK").into_response()
         }
         Err(err) => {
@@ -163,5 +172,10 @@ async fn handle_result(state: &StatusState, result: &RailResult) -> StoreResult<
         idempotency: state.idempotency.as_ref(),
         checks: state.checks,
     };
-    updates::record_result(&sink, result, state.clock.now()).await.map(|_| ())
+    let now = state.clock.now();
+    let applied = updates::record_result(&sink, result, now).await?;
+    let mut metrics = MetricsBatch::default();
+    updates::count_result(&applied, &mut metrics, now);
+    metrics.flush(state.metrics.as_ref()).await;
+    Ok(())
 }

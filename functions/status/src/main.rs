@@ -21,6 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         outbound: aws.outbound()?,
         audit: aws.audit()?,
         idempotency: aws.idempotency()?,
+        metrics: aws.metrics()?,
         checks: aws.config.checks,
         clock: Arc::new(SystemClock),
         momo: aws.settlement(Arc::new(SystemClock))?,

@@ -54,6 +54,7 @@ async fn the_sample_momo_callback_is_routed_and_its_body_is_not_trusted() {
         outbound: outbound.clone(),
         audit: stores.audit.clone(),
         idempotency: stores.idempotency.clone(),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         checks: Default::default(),
         clock,
         momo: Some(settlement),

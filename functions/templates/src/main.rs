@@ -17,6 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         contacts: aws.contacts()?,
         links: aws.links()?,
         idempotency: aws.idempotency()?,
+        metrics: aws.metrics()?,
         audit: aws.audit()?,
         rail: aws.rail()?,
         outbound: aws.outbound()?,

@@ -6,12 +6,13 @@ use paybot::capabilities::seller::updates::{self, ResultSink};
 use paybot::crypto::{DataKey, merchant_secret_binding};
 use paybot::domain::{ContactKey, Locale, PaymentLink, Phone};
 use paybot::i18n::WordArg;
+use paybot::operator::metrics::MetricsBatch;
 use paybot::outbound::OutboundJob;
 use paybot::payments::{Applied, CheckSchedule, RailResult};
 use paybot::ports::{
-    AuditLog, Clock, ContactStore, Directory, DueCursor, IdempotencyStore, MerchantCredentials, Notice,
-    OutboundContent, OutboundMessage, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, RailError,
-    WindowStore,
+    AuditLog, Clock, ContactStore, Directory, DueCursor, IdempotencyStore, MerchantCredentials, MetricsStore,
+    Notice, OutboundContent, OutboundMessage, OutboxStore, PaymentLinkStore, PaymentRail, QueueSender,
+    RailError, WindowStore,
 };
 use paybot::{StoreError, StoreResult};
 use sha2::{Digest, Sha256};
@@ -85,6 +86,8 @@ pub struct TemplatesDeps {
     pub contacts: Arc<dyn ContactStore>,
     pub links: Arc<dyn PaymentLinkStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// The transactions each run finds settled (one add per number per run).
+    pub metrics: Arc<dyn MetricsStore>,
     pub audit: Arc<dyn AuditLog>,
     pub rail: Arc<dyn PaymentRail>,
     /// Everything this function sends goes through notify: status notifications found by
@@ -124,16 +127,30 @@ pub struct RunReport {
 /// key, so a template queued twice is sent once.
 pub async fn run(deps: &TemplatesDeps) -> StoreResult<RunReport> {
     let mut report = RunReport::default();
-    check_due_links(deps, &mut report).await?;
+    let mut metrics = MetricsBatch::default();
+    // The figures of what moved are written whether or not the rest of the run went well.
+    let result = run_counted(deps, &mut report, &mut metrics).await;
+    metrics.flush(deps.metrics.as_ref()).await;
+    result.map(|()| report)
+}
+
+async fn run_counted(
+    deps: &TemplatesDeps,
+    report: &mut RunReport,
+    metrics: &mut MetricsBatch,
+) -> StoreResult<()> {
+    check_due_links(deps, report, metrics).await?;
     if let Some(momo) = &deps.momo {
+        let now = deps.clock.now();
         let polled =
-            paybot::capabilities::wallet::settlement::poll_due(momo, deps.clock.now(), deps.settings.batch)
-                .await?;
+            paybot::capabilities::wallet::settlement::poll_due(momo, now, deps.settings.batch).await?;
         report.momo_read += polled.read;
         report.momo_finished += polled.finished;
+        for operation in &polled.applied {
+            operation.count(metrics, now);
+        }
     }
-    send_outbox(deps, &mut report).await?;
-    Ok(report)
+    send_outbox(deps, report).await
 }
 
 // ---- the outbox ----------------------------------------------------------------------------
@@ -184,6 +201,7 @@ async fn send_outbox(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResul
                     content: template(&deps.settings, &items, locale),
                 },
                 notices: items,
+                inbound_received_at: None,
             };
             vec![job.to_queue_message()]
         };
@@ -247,7 +265,11 @@ const PAGE: usize = 100;
 /// queued are notified. A link is claimed by moving its next check before the work, so a run
 /// that dies leaves it due later, never lost, and a link that keeps failing moves to the
 /// back instead of holding the front of the line.
-async fn check_due_links(deps: &TemplatesDeps, report: &mut RunReport) -> StoreResult<()> {
+async fn check_due_links(
+    deps: &TemplatesDeps,
+    report: &mut RunReport,
+    metrics: &mut MetricsBatch,
+) -> StoreResult<()> {
     let now = deps.clock.now();
     let mut cursor: Option<DueCursor> = None;
     loop {
@@ -259,7 +281,7 @@ async fn check_due_links(deps: &TemplatesDeps, report: &mut RunReport) -> StoreR
                 return Ok(());
             }
             let Some(due) = link.next_check_at else { continue };
-            if let Err(err) = check_link(deps, link, due, now, report).await {
+            if let Err(err) = check_link(deps, link, due, now, report, metrics).await {
                 // Already rescheduled: a later run comes back to it.
                 tracing::warn!(link = %link.id, error = %err, "link check failed; a later run retries");
             }
@@ -276,6 +298,7 @@ async fn check_link(
     due: DateTime<Utc>,
     now: DateTime<Utc>,
     report: &mut RunReport,
+    metrics: &mut MetricsBatch,
 ) -> StoreResult<()> {
     let sink = result_sink(deps);
     if link.state.is_final() {
@@ -292,7 +315,12 @@ async fn check_link(
     report.looked_up += 1;
     match look_up(deps, link).await {
         Ok(result) => match updates::record_result(&sink, &result, deps.clock.now()).await? {
-            Applied::Moved(moved) if moved.state.is_final() => report.moved_by_lookup += 1,
+            applied @ Applied::Moved(_) => {
+                updates::count_result(&applied, metrics, deps.clock.now());
+                if matches!(&applied, Applied::Moved(moved) if moved.state.is_final()) {
+                    report.moved_by_lookup += 1;
+                }
+            }
             Applied::Mismatch { .. } | Applied::UnknownLink => {
                 refuse(deps, link, report, "disagreement").await?
             }

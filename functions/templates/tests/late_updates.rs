@@ -269,6 +269,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         outbound: stores.outbound_sender.clone(),
         audit: stores.audit.clone(),
         idempotency: stores.idempotency.clone(),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         checks,
         clock: clock.clone(),
         momo: None,
@@ -282,6 +283,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         outbox: stores.outbox.clone(),
         idempotency: stores.idempotency.clone(),
         inbound: stores.inbound_sender.clone(),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         clock: clock.clone(),
     }));
 
@@ -305,6 +307,12 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         outbound: stores.outbound_sender.clone(),
         clock: clock.clone(),
         capabilities: vec![Arc::new(seller)],
+        controls: Arc::new(paybot::operator::controls::CachedControls::new(
+            Arc::new(paybot::adapters::memory::MemoryControlsStore::default()),
+            chrono::Duration::zero(),
+        )),
+        escalations: Arc::new(paybot::adapters::memory::MemoryEscalationStore::default()),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         settings: CommandSettings::default(),
     };
     let parked = Arc::new(MemoryQueue::standard(clock.clone()));
@@ -315,6 +323,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         parked: parked.clone(),
         windows: stores.windows.clone(),
         outbox: stores.outbox.clone(),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         clock: clock.clone(),
         settings: NotifySettings {
             base_delay: std::time::Duration::from_millis(1),
@@ -331,6 +340,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         contacts: stores.contacts.clone(),
         links: stores.links.clone(),
         idempotency: stores.idempotency.clone(),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         audit: stores.audit.clone(),
         rail,
         outbound: templates_queue.clone(),
@@ -381,6 +391,7 @@ impl World {
             from: UserRef { phone: Some(Phone::parse_international(ION).unwrap()), scoped_id: None },
             profile_name: None,
             sent_at: self.clock.now(),
+            received_at: None,
             content: MessageContent::Text { body: text.into() },
         };
         self.windows.record_inbound(&self.contact(), message.sent_at).await.unwrap();

@@ -34,6 +34,11 @@ const DISBURSEMENT_KEY: &str = "wallet-test-disbursement-key";
 
 struct World {
     clock: Arc<ManualClock>,
+    /// The operator's stores, memory twins whatever the backend (their DynamoDB adapters
+    /// have contract tests of their own).
+    controls: Arc<paybot::adapters::memory::MemoryControlsStore>,
+    escalations: Arc<paybot::adapters::memory::MemoryEscalationStore>,
+    metrics: Arc<paybot::adapters::memory::MemoryMetricsStore>,
     command: CommandDeps,
     settlement: SettlementDeps,
     stores: Arc<dyn Stores + Send + Sync>,
@@ -211,6 +216,9 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
         settings.clone(),
     )
     .unwrap();
+    let controls = Arc::new(paybot::adapters::memory::MemoryControlsStore::default());
+    let escalations = Arc::new(paybot::adapters::memory::MemoryEscalationStore::default());
+    let metrics = Arc::new(paybot::adapters::memory::MemoryMetricsStore::default());
     let status_state = StatusState {
         // The wallet tests send no miaPOS callbacks: the key would be fetched if one came.
         keys: CallbackKeys::fetched(
@@ -228,6 +236,7 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
         outbound: outbound_sender.clone(),
         audit: stores.audit().unwrap(),
         idempotency: stores.idempotency().unwrap(),
+        metrics: metrics.clone(),
         checks: Default::default(),
         clock: clock.clone(),
         momo: Some(settlement.clone()),
@@ -289,10 +298,19 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
         outbound: outbound_sender,
         clock: clock.clone(),
         capabilities,
+        controls: Arc::new(paybot::operator::controls::CachedControls::new(
+            controls.clone(),
+            chrono::Duration::zero(),
+        )),
+        escalations: escalations.clone(),
+        metrics: metrics.clone(),
         settings: CommandSettings::default(),
     };
     World {
         clock,
+        controls,
+        escalations,
+        metrics,
         command,
         settlement,
         stores,
@@ -328,6 +346,7 @@ impl World {
             from: UserRef { phone: Some(from.clone()), scoped_id: None },
             profile_name: None,
             sent_at: self.clock.now_utc(),
+            received_at: None,
             content: MessageContent::Text { body: body.into() },
         }
     }
@@ -841,4 +860,107 @@ async fn corrections_and_unrecognized_input_reach_the_failed_command_log() {
         rows.iter().any(|(t, k, s)| t.starts_with("SNED 5") && k == "typo" && s.as_deref() == Some("SEND")),
         "{rows:?}"
     );
+}
+
+// ---- the operator's controls over money --------------------------------------------------
+
+impl World {
+    fn contact_of(&self, who: &WalletAccount) -> paybot::domain::ContactKey {
+        paybot::domain::ContactKey {
+            business_number_id: self.business.clone(),
+            user_key: who.registered_phone.as_e164().into(),
+        }
+    }
+
+    async fn set_paused(&self, pause: Option<&str>) {
+        use paybot::ports::ControlsStore;
+        let pause = pause.map(|id| paybot::ports::Pause {
+            id: id.into(),
+            by: "ops".into(),
+            at: self.clock.now_utc(),
+        });
+        self.controls.set_paused(&self.business, pause.as_ref()).await.unwrap();
+    }
+
+    /// The day's figures of the wallet's number, as the metrics store holds them.
+    async fn figures(&self) -> paybot::operator::metrics::Tally {
+        use paybot::ports::MetricsStore;
+        let day = self.clock.now_utc().date_naive();
+        let days = self.metrics.days(&self.business, day, day).await.unwrap();
+        days.into_iter().next().map(|(_, tally)| tally).unwrap_or_default()
+    }
+}
+
+#[tokio::test]
+async fn a_yes_in_a_conversation_handed_to_a_person_moves_no_money_until_it_is_released() {
+    use paybot::ports::EscalationStore;
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let asked = w.say(&w.c.registered_phone, &format!("SEND 25 {}", w.b.registered_phone.as_e164())).await;
+    assert!(asked.contains("Reply YES"), "{asked}");
+    let handed = w.say(&w.c.registered_phone, "AGENT").await;
+    assert!(handed.contains("person"), "{handed}");
+    let yes = w.message(&w.c.registered_phone, "YES");
+    assert!(w.deliver(&yes).await.is_empty(), "the bot is silent");
+    assert!(w.deliver(&yes).await.is_empty());
+    assert_eq!((w.balance(&w.c).await, w.balance(&w.b).await), (40_000, 2_000), "no money moved");
+    let kept = w.escalations.get(&w.contact_of(&w.c)).await.unwrap().unwrap().messages;
+    let lines: Vec<_> = kept.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(lines, ["AGENT", "YES"], "the YES kept once for the person");
+
+    let contacts = w.stores.contacts().unwrap();
+    paybot::operator::handoff::release(
+        w.escalations.as_ref(),
+        contacts.as_ref(),
+        &w.contact_of(&w.c),
+        "ops",
+        w.clock.now_utc(),
+    )
+    .await
+    .unwrap();
+    let sent = w.say(&w.c.registered_phone, "YES").await;
+    assert!(sent.contains("Sent"), "the bot answers again: {sent}");
+    assert_eq!(w.balance(&w.c).await, 40_000 - 2_500);
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn while_the_bot_is_paused_a_yes_moves_no_money() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    w.say(&w.c.registered_phone, &format!("SEND 25 {}", w.b.registered_phone.as_e164())).await;
+    w.set_paused(Some("p1")).await;
+    let paused = w.say(&w.c.registered_phone, "YES").await;
+    assert!(paused.contains("paused"), "{paused}");
+    assert!(w.say(&w.c.registered_phone, "YES").await.is_empty(), "told once");
+    assert_eq!((w.balance(&w.c).await, w.balance(&w.b).await), (40_000, 2_000));
+    w.set_paused(None).await;
+    assert!(w.say(&w.c.registered_phone, "YES").await.contains("Sent"));
+    assert_eq!(w.balance(&w.b).await, 2_000 + 2_500);
+}
+
+#[tokio::test]
+async fn sends_and_settled_top_ups_count_as_transactions_once() {
+    let w = world(Backend::Memory).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    w.link(&w.a).await;
+    w.say(&w.c.registered_phone, &format!("SEND 25 {}", w.b.registered_phone.as_e164())).await;
+    let yes = w.message(&w.c.registered_phone, "YES");
+    let turn = flow::handle_message(&w.command, &yes).await.unwrap();
+    assert_eq!((turn.transactions, turn.volume_minor, turn.failed_transactions), (1, 2_500, 0));
+    assert_eq!(turn.commands.get("YES"), Some(&1));
+    let again = flow::handle_message(&w.command, &yes).await.unwrap();
+    assert!(again.is_empty(), "a redelivered YES counts nothing");
+    w.drain().await;
+
+    // MoMo top-ups count where the status function applies their final status.
+    w.top_up(&w.a, "10").await;
+    w.say(&w.a.registered_phone, "TOPUP 20 +46733123451").await; // the sandbox's payer-rejected number
+    w.say(&w.a.registered_phone, "YES").await;
+    w.momo.wait_for_callbacks(2, std::time::Duration::from_secs(10)).await;
+    let figures = w.figures().await;
+    assert_eq!((figures.transactions, figures.volume_minor, figures.failed_transactions), (1, 1_000, 1));
 }

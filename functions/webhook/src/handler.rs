@@ -11,8 +11,10 @@ use serde::Deserialize;
 
 use paybot::StoreResult;
 use paybot::ingress::{self, IngressPlan};
+use paybot::operator::metrics::{DEPLOYMENT, MetricsBatch};
 use paybot::ports::{
-    Clock, DeliveryStatusStore, IdempotencyStore, OutboxStore, QueueSender, WINDOW_CLOSED_CODE, WindowStore,
+    Clock, DeliveryStatusStore, IdempotencyStore, MetricsStore, OutboxStore, QueueSender, WINDOW_CLOSED_CODE,
+    WindowStore,
 };
 use paybot::whatsapp::{SignatureError, WebhookVerifier, parse_notification};
 
@@ -28,6 +30,8 @@ pub struct WebhookState {
     /// Reopens such an update's delivery claim, so it is delivered again.
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub inbound: Arc<dyn QueueSender>,
+    /// Webhook health for the operator: signed deliveries per number, refused signatures.
+    pub metrics: Arc<dyn MetricsStore>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -82,18 +86,26 @@ pub async fn receive_notification(
     body: Bytes,
 ) -> Response {
     let signature = headers.get("x-hub-signature-256").map(|v| v.as_bytes());
-    match state.verifier.verify_body(&body, signature) {
-        Ok(()) => {}
+    let now = state.clock.now();
+    let refused = match state.verifier.verify_body(&body, signature) {
+        Ok(()) => None,
         Err(SignatureError::Missing) => {
             tracing::warn!(bytes = body.len(), "webhook refused: no signature");
-            return StatusCode::UNAUTHORIZED.into_response();
+            Some(StatusCode::UNAUTHORIZED)
         }
         Err(SignatureError::Mismatch) => {
             tracing::warn!(bytes = body.len(), "webhook refused: signature mismatch");
-            return StatusCode::FORBIDDEN.into_response();
+            Some(StatusCode::FORBIDDEN)
         }
+    };
+    if let Some(status) = refused {
+        // An unsigned body names no business number that can be trusted.
+        let mut metrics = MetricsBatch::default();
+        metrics.tally(DEPLOYMENT, now).signature_failures += 1;
+        metrics.flush(state.metrics.as_ref()).await;
+        return status.into_response();
     }
-    let parsed = match parse_notification(&body, state.clock.now()) {
+    let parsed = match parse_notification(&body, now) {
         Ok(parsed) => parsed,
         Err(err) => {
             tracing::warn!(bytes = body.len(), error = %err, "webhook refused: malformed JSON");
@@ -102,7 +114,15 @@ pub async fn receive_notification(
     };
     let skipped = parsed.skipped;
     let plan = ingress::plan(parsed);
-    match apply(&state, &plan).await {
+    let mut metrics = MetricsBatch::default();
+    for number in &plan.business_numbers {
+        let tally = metrics.tally(number, now);
+        tally.webhooks += 1;
+        tally.last_webhook_at = Some(now);
+    }
+    // The figure is written beside the work, not before it: it never delays the answer.
+    let (applied, ()) = tokio::join!(apply(&state, &plan), metrics.flush(state.metrics.as_ref()));
+    match applied {
         Ok(()) => {
             tracing::info!(
                 messages = plan.queue.len(),
@@ -169,6 +189,8 @@ mod tests {
         statuses: Arc<MemoryDeliveryStatusStore>,
         outbox: Arc<paybot::adapters::memory::MemoryOutboxStore>,
         idempotency: Arc<paybot::adapters::memory::MemoryIdempotencyStore>,
+        metrics: Arc<paybot::adapters::memory::MemoryMetricsStore>,
+        clock: Arc<ManualClock>,
     }
 
     fn harness_with_queue(inbound: Arc<dyn QueueSender>, queue: Arc<MemoryQueue>) -> Harness {
@@ -177,6 +199,7 @@ mod tests {
         let statuses = Arc::new(MemoryDeliveryStatusStore::default());
         let outbox = Arc::new(paybot::adapters::memory::MemoryOutboxStore::default());
         let idempotency = Arc::new(paybot::adapters::memory::MemoryIdempotencyStore::default());
+        let metrics = Arc::new(paybot::adapters::memory::MemoryMetricsStore::default());
         let state = WebhookState {
             verifier: WebhookVerifier::new(SECRET, TOKEN),
             max_body_bytes: 64 * 1024,
@@ -185,9 +208,19 @@ mod tests {
             outbox: outbox.clone(),
             idempotency: idempotency.clone(),
             inbound,
-            clock,
+            metrics: metrics.clone(),
+            clock: clock.clone(),
         };
-        Harness { router: router(Arc::new(state)), queue, windows, statuses, outbox, idempotency }
+        Harness {
+            router: router(Arc::new(state)),
+            queue,
+            windows,
+            statuses,
+            outbox,
+            idempotency,
+            metrics,
+            clock,
+        }
     }
 
     fn harness() -> Harness {
@@ -272,6 +305,43 @@ mod tests {
         assert_eq!(post(&h.router, &body, Some("sha256=nothex")).await, StatusCode::FORBIDDEN);
         assert_eq!(h.queue.ready_len(), 0);
         assert_eq!(h.windows.last_inbound(&contact()).await.unwrap(), None);
+    }
+
+    /// The day's counters of `number` as the store holds them.
+    async fn figures(h: &Harness, number: &str) -> paybot::operator::metrics::Tally {
+        use paybot::ports::MetricsStore;
+        let day = h.clock.now().date_naive();
+        let days = h.metrics.days(number, day, day).await.unwrap();
+        days.into_iter().next().map(|(_, tally)| tally).unwrap_or_default()
+    }
+
+    #[tokio::test]
+    async fn signed_webhooks_count_per_number_and_refused_signatures_for_the_deployment() {
+        let h = harness();
+        let body = text_update("wamid.M1", "pay 100", "\"1763700000\"");
+        assert_eq!(post_signed(&h.router, &body).await, StatusCode::OK);
+        h.clock.advance(chrono::Duration::seconds(30));
+        let body = text_update("wamid.M2", "pay 200", "\"1763700030\"");
+        assert_eq!(post_signed(&h.router, &body).await, StatusCode::OK);
+        assert_eq!(post(&h.router, &body, None).await, StatusCode::UNAUTHORIZED);
+        let wrong = WebhookVerifier::sign("another-secret", body.as_bytes());
+        assert_eq!(post(&h.router, &body, Some(&wrong)).await, StatusCode::FORBIDDEN);
+
+        let number = figures(&h, "106540352242922").await;
+        assert_eq!((number.webhooks, number.signature_failures), (2, 0));
+        assert_eq!(number.last_webhook_at, Some(h.clock.now()));
+        let deployment = figures(&h, paybot::operator::metrics::DEPLOYMENT).await;
+        assert_eq!((deployment.webhooks, deployment.signature_failures), (0, 2));
+    }
+
+    #[tokio::test]
+    async fn each_queued_message_carries_when_it_was_received() {
+        let h = harness();
+        let body = text_update("wamid.R1", "pay 100", "\"1763700000\"");
+        assert_eq!(post_signed(&h.router, &body).await, StatusCode::OK);
+        let messages = queued(&h.queue).await;
+        assert_eq!(messages[0].received_at, Some(h.clock.now()));
+        assert_eq!(messages[0].sent_at.timestamp(), 1_763_700_000);
     }
 
     #[tokio::test]

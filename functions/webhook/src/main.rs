@@ -21,6 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         outbox: aws.outbox()?,
         idempotency: aws.idempotency()?,
         inbound: aws.inbound()?,
+        metrics: aws.metrics()?,
         clock: Arc::new(SystemClock),
     };
     lambda_http::run(webhook::router(Arc::new(state))).await

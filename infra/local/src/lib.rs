@@ -293,6 +293,7 @@ impl LocalStack {
             outbox: a.outbox.clone(),
             idempotency: a.idempotency.clone(),
             inbound: a.inbound.clone(),
+            metrics: a.metrics.clone(),
             clock: a.clock.clone(),
         });
         let command = Arc::new(CommandDeps {
@@ -303,6 +304,14 @@ impl LocalStack {
             outbound: a.outbound.clone(),
             clock: a.clock.clone(),
             capabilities: vec![Arc::new(wiring::seller(a)?), Arc::new(wiring::wallet(a)?)],
+            // Read on every message: the memory store costs nothing, and the stack's clock
+            // moves only when told to, so a cache would hold a switch until the clock moved.
+            controls: Arc::new(paybot::operator::controls::CachedControls::new(
+                a.controls.clone(),
+                chrono::Duration::zero(),
+            )),
+            escalations: a.escalations.clone(),
+            metrics: a.metrics.clone(),
             settings: CommandSettings::from_config(&a.config),
         });
         let notify = Arc::new(NotifyDeps {
@@ -312,6 +321,7 @@ impl LocalStack {
             parked: a.parked.clone(),
             windows: a.windows.clone(),
             outbox: a.outbox.clone(),
+            metrics: a.metrics.clone(),
             clock: a.clock.clone(),
             settings: NotifySettings::from_config(&a.config),
         });

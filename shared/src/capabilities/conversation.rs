@@ -18,10 +18,29 @@ pub fn split_row_id(row: &str) -> Option<(&str, &str)> {
     row.split_once(':')
 }
 
+/// What a turn tells the core besides its replies: how the capability read the input (for
+/// the human handoff's count of failures in a row and the command frequency) and the money
+/// it moved (for the operator's figures).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TurnFigures {
+    /// The canonical name of the command the grammar recognized (`pay`, `BAL`, …).
+    pub recognized: Option<String>,
+    /// The input was no command the grammar knows (it is in the failed-command log).
+    pub unrecognized: bool,
+    /// Completed money movements, by amount in minor units of the number's currency.
+    pub transactions: Vec<i64>,
+    /// Confirmed money movements that could not be made.
+    pub failed_transactions: u64,
+}
+
 /// The replies of one turn, in order, each with an id stable across retries of the message.
 pub struct Answer {
     message_id: String,
     business_number_id: String,
+    /// When the webhook received the message answered: carried on each reply for notify's
+    /// response time.
+    received_at: Option<chrono::DateTime<chrono::Utc>>,
+    figures: TurnFigures,
     to: Phone,
     locale: Locale,
     jobs: Vec<OutboundJob>,
@@ -35,6 +54,8 @@ impl Answer {
         Answer {
             message_id: message.id.clone(),
             business_number_id: message.business_number_id.clone(),
+            received_at: message.received_at,
+            figures: TurnFigures::default(),
             to,
             locale,
             jobs: Vec::new(),
@@ -64,8 +85,35 @@ impl Answer {
                 content,
             },
             notices: Vec::new(),
+            inbound_received_at: self.received_at,
         });
         self.answers += 1;
+    }
+
+    /// The grammar recognized `command` (its canonical name).
+    pub fn recognized(&mut self, command: &str) {
+        self.figures.recognized = Some(command.to_owned());
+        self.figures.unrecognized = false;
+    }
+
+    /// The grammar recognized no command in the input.
+    pub fn unrecognized(&mut self) {
+        self.figures.recognized = None;
+        self.figures.unrecognized = true;
+    }
+
+    /// A money movement completed in this turn: `amount_minor` in the number's currency.
+    pub fn transaction(&mut self, amount_minor: i64) {
+        self.figures.transactions.push(amount_minor);
+    }
+
+    /// A confirmed money movement that could not be made.
+    pub fn failed_transaction(&mut self) {
+        self.figures.failed_transactions += 1;
+    }
+
+    pub fn figures(&self) -> &TurnFigures {
+        &self.figures
     }
 
     /// A job with its own id (a waiting update delivered before the answer).

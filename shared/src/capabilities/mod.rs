@@ -22,7 +22,7 @@ use crate::StoreError;
 use crate::StoreResult;
 use crate::domain::{BusinessProfile, ContactKey, InboundMessage, Locale, Phone};
 
-pub use conversation::{Answer, CORE_NAMESPACE, row_id, split_row_id};
+pub use conversation::{Answer, CORE_NAMESPACE, TurnFigures, row_id, split_row_id};
 
 /// One turn of a conversation, as a capability sees it.
 pub struct Turn<'a> {

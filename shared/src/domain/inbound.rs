@@ -77,6 +77,14 @@ pub struct InboundMessage {
     /// channel's own precision, and cheaper to write than RFC 3339).
     #[serde(with = "chrono::serde::ts_seconds")]
     pub sent_at: DateTime<Utc>,
+    /// When the webhook received it (milliseconds on the wire): where the response time the
+    /// operator sees starts. Absent on messages queued before it was recorded.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "chrono::serde::ts_milliseconds_option"
+    )]
+    pub received_at: Option<DateTime<Utc>>,
     pub content: MessageContent,
 }
 

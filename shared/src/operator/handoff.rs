@@ -41,9 +41,69 @@ impl CoreState {
     }
 }
 
-/// Releases the contact's open escalation: the escalation is marked released by `by`, and the
-/// conversation's core state forgets it (and the failures that led to it), so the bot answers
-/// the user's next message. `false` when no escalation was open.
+/// What users write to ask for a person, folded (lowercase, no diacritics), in English and
+/// each chat language; the whole message, with or without a leading `/`.
+const HANDOFF_WORDS: &[&str] = &[
+    "agent",
+    "human",
+    "person",
+    "operator",
+    "support",
+    // ro
+    "om",
+    "persoana",
+    "operator uman",
+    // ru
+    "оператор",
+    "человек",
+    "агент",
+    // fr
+    "humain",
+    "conseiller",
+    "un humain",
+    // de
+    "mensch",
+    "mitarbeiter",
+    "berater",
+];
+
+/// Whether `text` asks for a person (`AGENT`, `HUMAN`, `OPERATOR`, `CHELOVEK`, …).
+pub fn asks_for_person(text: &str) -> bool {
+    let cleaned = crate::capabilities::text::clean(text);
+    let words: Vec<String> = cleaned
+        .split_whitespace()
+        .map(|w| crate::capabilities::text::fold(w.trim_start_matches('/').trim_end_matches(['.', '!', '?'])))
+        .filter(|w| !w.is_empty())
+        .collect();
+    let phrase = words.join(" ");
+    !phrase.is_empty() && HANDOFF_WORDS.contains(&phrase.as_str())
+}
+
+/// A line of the conversation as the console lists it: the text, or what was sent.
+pub fn describe(content: &crate::domain::MessageContent) -> String {
+    use crate::domain::MessageContent;
+    match content {
+        MessageContent::Text { body } => body.clone(),
+        MessageContent::ListReply { title, .. } | MessageContent::ButtonReply { title, .. } => {
+            format!("[{title}]")
+        }
+        MessageContent::Other { message_type } => format!("[{message_type}]"),
+    }
+}
+
+/// Writes the core's state of `contact` (nothing kept for the default).
+pub async fn save(
+    contacts: &dyn crate::ports::ContactStore,
+    contact: &crate::domain::ContactKey,
+    state: &CoreState,
+) -> crate::StoreResult<()> {
+    contacts.set_state(contact, STATE_NAMESPACE, state.to_state().as_deref()).await
+}
+
+/// Hands an escalated conversation back to the bot: the escalation is marked released by
+/// `by` (the operator's console identity) at `at`, and the conversation's flag cleared with
+/// its count of failures, so the next message is the bot's again. `false` when no
+/// escalation was open (the flag is cleared all the same, so a half-done release finishes).
 pub async fn release(
     escalations: &dyn crate::ports::EscalationStore,
     contacts: &dyn crate::ports::ContactStore,
@@ -52,13 +112,11 @@ pub async fn release(
     at: chrono::DateTime<chrono::Utc>,
 ) -> crate::StoreResult<bool> {
     let released = escalations.release(contact, by, at).await?;
-    // Cleared even when nothing was open: a conversation left marked by an interrupted
-    // release must not stay silent.
     let mut state = CoreState::read(&contacts.settings(contact).await?);
     if state.escalated || state.failures_in_a_row > 0 {
         state.escalated = false;
         state.failures_in_a_row = 0;
-        contacts.set_state(contact, STATE_NAMESPACE, state.to_state().as_deref()).await?;
+        save(contacts, contact, &state).await?;
     }
     Ok(released)
 }
@@ -66,35 +124,53 @@ pub async fn release(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::adapters::memory::{MemoryContactStore, MemoryEscalationStore};
-    use crate::domain::{ContactKey, Locale};
-    use crate::ports::{ContactStore, Escalation, EscalationReason, EscalationStore};
+
+    #[test]
+    fn the_handoff_words_in_every_language() {
+        for text in [
+            "AGENT",
+            "human",
+            "/agent",
+            " Human! ",
+            "Operator",
+            "ОПЕРАТОР",
+            "человек",
+            "Humain",
+            "Mensch",
+            "persoană",
+        ] {
+            assert!(asks_for_person(text), "{text:?}");
+        }
+        for text in ["agent 007", "I want an agent", "BAL", "", "pay 100"] {
+            assert!(!asks_for_person(text), "{text:?}");
+        }
+    }
 
     #[tokio::test]
-    async fn release_clears_the_escalation_and_the_core_state() {
-        let escalations = MemoryEscalationStore::default();
+    async fn release_clears_the_flag_and_closes_the_escalation() {
+        use crate::adapters::memory::{MemoryContactStore, MemoryEscalationStore};
+        use crate::ports::{ContactStore, Escalation, EscalationReason, EscalationStore};
         let contacts = MemoryContactStore::default();
-        let contact = ContactKey { business_number_id: "n1".into(), user_key: "+233244000001".into() };
+        let escalations = MemoryEscalationStore::default();
+        let contact =
+            crate::domain::ContactKey { business_number_id: "n".into(), user_key: "+37369000001".into() };
         let at = "2026-12-02T10:00:00Z".parse().unwrap();
-        let escalated = CoreState { failures_in_a_row: 3, escalated: true, told_paused: Some("p1".into()) };
-        contacts.set_state(&contact, STATE_NAMESPACE, escalated.to_state().as_deref()).await.unwrap();
-        escalations
-            .open(&Escalation {
-                contact: contact.clone(),
-                reason: EscalationReason::RepeatedFailures,
-                opened_at: at,
-                locale: Locale::En,
-                messages: vec![],
-                released: None,
-            })
-            .await
-            .unwrap();
-
-        assert!(release(&escalations, &contacts, &contact, "ama", at).await.unwrap());
-        let state = CoreState::read(&contacts.settings(&contact).await.unwrap());
-        assert_eq!(state, CoreState { told_paused: Some("p1".into()), ..CoreState::default() });
-        assert_eq!(escalations.get(&contact).await.unwrap().unwrap().released, Some(("ama".into(), at)));
-        assert!(escalations.open_for("n1", 10).await.unwrap().is_empty());
-        assert!(!release(&escalations, &contacts, &contact, "ama", at).await.unwrap(), "nothing open");
+        let escalation = Escalation {
+            contact: contact.clone(),
+            reason: EscalationReason::Asked,
+            opened_at: at,
+            locale: crate::domain::Locale::Ro,
+            messages: Vec::new(),
+            released: None,
+        };
+        assert!(escalations.open(&escalation).await.unwrap());
+        let state = CoreState { escalated: true, failures_in_a_row: 2, told_paused: Some("p1".into()) };
+        save(&contacts, &contact, &state).await.unwrap();
+        assert!(release(&escalations, &contacts, &contact, "ops@example.com", at).await.unwrap());
+        let after = CoreState::read(&contacts.settings(&contact).await.unwrap());
+        assert_eq!(after, CoreState { told_paused: Some("p1".into()), ..CoreState::default() });
+        let released = escalations.get(&contact).await.unwrap().unwrap().released;
+        assert_eq!(released, Some(("ops@example.com".to_owned(), at)));
+        assert!(!release(&escalations, &contacts, &contact, "ops@example.com", at).await.unwrap());
     }
 }

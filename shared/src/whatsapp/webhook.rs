@@ -184,6 +184,8 @@ fn unix_seconds<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
 /// What one notification asks of the bot, in domain terms.
 #[derive(Debug, Default, PartialEq)]
 pub struct ParsedNotification {
+    /// The business numbers the notification's changes are for, each once.
+    pub business_numbers: Vec<String>,
     pub messages: Vec<InboundMessage>,
     pub statuses: Vec<DeliveryUpdate>,
     /// Messages or statuses without the ids the bot needs (logged, not queued).
@@ -205,6 +207,9 @@ pub fn parse_notification(
             parsed.skipped += value.messages.len() + value.statuses.len();
             continue;
         };
+        if !parsed.business_numbers.iter().any(|n| n == business_number_id) {
+            parsed.business_numbers.push(business_number_id.to_owned());
+        }
         for message in &value.messages {
             match inbound_message(message, value, business_number_id, received_at) {
                 Some(m) => parsed.messages.push(m),
@@ -255,6 +260,7 @@ fn inbound_message(
             .map(str::to_owned),
         from,
         sent_at: timestamp(message.timestamp, received_at),
+        received_at: Some(received_at),
         content: content(message),
     })
 }

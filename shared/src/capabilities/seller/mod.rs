@@ -221,8 +221,12 @@ async fn handle_text(
     let rules = conversation.rules();
     let command = match commands::parse(text, &rules) {
         Ok(command) => command,
-        Err(refusal) => return Ok(refuse(deps, conversation, text, refusal).await?),
+        Err(refusal) => {
+            conversation.answer.unrecognized();
+            return Ok(refuse(deps, conversation, text, refusal).await?);
+        }
     };
+    conversation.answer.recognized(command.canonical());
     match command {
         Command::Help => conversation.reply(Reply::Help { multi_merchant: seller.merchants.len() > 1 }),
         Command::Lang => conversation.answer.reply(language_picker(conversation.answer.locale())),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use crate::StoreResult;
 use crate::domain::{ContactKey, LinkState, Locale, PaymentLink};
 use crate::i18n::{WordArg, Words};
+use crate::operator::metrics::MetricsBatch;
 use crate::payments::{Applied, CheckSchedule, RailResult, apply_result};
 use crate::ports::{
     AuditEvent, AuditLog, ContactStore, Directory, IdempotencyStore, Notice, PaymentLinkStore, QueueSender,
@@ -64,6 +65,25 @@ pub async fn record_result(
         }
     }
     Ok(applied)
+}
+
+/// The operator's figures of a recorded result: a link moved to SUCCESS counts as a
+/// transaction with its amount, one moved to FAILED, DECLINED or EXPIRED as a failed
+/// transaction. Only a real move counts (a link moves to its final state once); duplicates,
+/// late arrivals and retries that find it there count nothing.
+pub fn count_result(applied: &Applied, metrics: &mut MetricsBatch, at: DateTime<Utc>) {
+    let Applied::Moved(link) = applied else { return };
+    if !link.state.is_final() {
+        return;
+    }
+    let tally = metrics.tally(&link.business_number_id, at);
+    if link.state == LinkState::Success {
+        tally.transactions += 1;
+        tally.volume_minor +=
+            crate::ledger::to_minor(link.amount.amount(), link.amount.currency()).unwrap_or_default();
+    } else {
+        tally.failed_transactions += 1;
+    }
 }
 
 /// One record per link, state and kind on the seller's chain.
@@ -188,6 +208,29 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         DateTime::from_timestamp(1_763_700_100, 0).unwrap()
+    }
+
+    #[tokio::test]
+    async fn only_a_move_to_a_final_state_counts_for_the_operator() {
+        use crate::ports::MetricsStore;
+        let mut metrics = MetricsBatch::default();
+        let moved = |state| Applied::Moved(PaymentLink { state, ..link() });
+        for applied in [
+            moved(LinkState::Success),
+            moved(LinkState::Declined),
+            moved(LinkState::Expired),
+            moved(LinkState::Failed),
+            moved(LinkState::Pending),
+            Applied::AlreadyThere(PaymentLink { state: LinkState::Success, ..link() }),
+            Applied::Ignored,
+        ] {
+            count_result(&applied, &mut metrics, now());
+        }
+        let store = crate::adapters::memory::MemoryMetricsStore::default();
+        metrics.try_flush(&store).await.unwrap();
+        let day = now().date_naive();
+        let tally = &store.days("1065", day, day).await.unwrap()[0].1;
+        assert_eq!((tally.transactions, tally.volume_minor, tally.failed_transactions), (1, 14_525, 3));
     }
 
     #[test]

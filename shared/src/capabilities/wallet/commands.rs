@@ -191,6 +191,26 @@ pub enum WalletCommand {
     Code(String),
 }
 
+impl WalletCommand {
+    /// The canonical name (the command frequency's), as [`Keyword::canonical`] spells it;
+    /// `CODE` for a one-time code.
+    pub fn canonical(&self) -> &'static str {
+        match self {
+            WalletCommand::Balance => Keyword::Balance.canonical(),
+            WalletCommand::Send { .. } => Keyword::Send.canonical(),
+            WalletCommand::Statement => Keyword::Statement.canonical(),
+            WalletCommand::TopUp { .. } => Keyword::TopUp.canonical(),
+            WalletCommand::Help => Keyword::Help.canonical(),
+            WalletCommand::Link { .. } => Keyword::Link.canonical(),
+            WalletCommand::Unlink => Keyword::Unlink.canonical(),
+            WalletCommand::Yes => Keyword::Yes.canonical(),
+            WalletCommand::No => Keyword::No.canonical(),
+            WalletCommand::Lang => Keyword::Lang.canonical(),
+            WalletCommand::Code(_) => "CODE",
+        }
+    }
+}
+
 /// A command the grammar read through a correction: logged for the operator.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Correction {

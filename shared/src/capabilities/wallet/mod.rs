@@ -209,6 +209,7 @@ impl WalletTurn<'_, '_> {
     }
 
     async fn run(&mut self, parsed: Parsed, text: &str) -> Result<(), TurnFailure> {
+        self.answer.recognized(parsed.command.canonical());
         if let Some(correction) = &parsed.correction {
             // Accepted, and counted for the operator: the seed's failed-command log lists
             // exactly these (`SENDD` → SEND) so the grammar can learn.
@@ -257,6 +258,7 @@ impl WalletTurn<'_, '_> {
     }
 
     async fn unrecognized(&mut self, text: &str, unrecognized: Unrecognized) -> Result<(), TurnFailure> {
+        self.answer.unrecognized();
         let suggestion = unrecognized.suggestion().map(commands::Keyword::canonical);
         self.log_failed(text, unrecognized.kind(), suggestion).await?;
         let linked = self.user.is_some();

@@ -479,6 +479,7 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
     match posted {
         Ok(Posted::Applied | Posted::AlreadyApplied(_)) => {}
         Err(LedgerError::InsufficientFunds { .. }) => {
+            turn.answer.failed_transaction();
             turn.state.pending = None;
             turn.save().await?;
             let balance = turn.deps.ledger.balance(&user.account.ledger_account()).await?;
@@ -492,6 +493,7 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
         }
         Err(LedgerError::Invalid(reason)) => {
             tracing::error!(account = %account_id, %reason, "a confirmed movement is not a valid transfer");
+            turn.answer.failed_transaction();
             turn.state.pending = None;
             turn.save().await?;
             return refuse(turn, user, Step::Ledger, Refusal::AmountInvalid, Some(&intent)).await;
@@ -534,6 +536,7 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
                 }
             }
             finish(turn).await?;
+            turn.answer.transaction(intent.amount_minor);
             turn.reply(Reply::Sent { intent, balance_minor: balance, reference: transfer.id.clone() });
         }
         IntentKind::Payout | IntentKind::TopUp => {

@@ -220,16 +220,52 @@ async fn apply_final(
 }
 
 /// What a read of MoMo's status did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settled {
     /// No such operation here (a forged or stale callback): nothing moves.
     Unknown,
     /// MoMo still has it open (or never got it, and it was sent again).
     Open,
-    /// Final, the ledger moved and the user's notice queued (now or before).
+    /// Final with this read: the operation moved to its final state now, the ledger moved
+    /// and the user's notice is queued. Returned once per operation, so the operator's
+    /// figures count it here.
+    Applied(SettledOperation),
+    /// Final before this read (its notice queued again if it was not confirmed).
     Final(MomoState),
     /// MoMo's answer contradicts what we asked (amount or currency): an operator decides.
     Conflict,
+}
+
+/// A MoMo operation that reached its final state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettledOperation {
+    pub business_number_id: String,
+    pub kind: MomoKind,
+    pub state: MomoState,
+    pub amount_minor: i64,
+}
+
+impl SettledOperation {
+    fn of(operation: &MomoOperation, state: MomoState) -> SettledOperation {
+        SettledOperation {
+            business_number_id: operation.contact.business_number_id.clone(),
+            kind: operation.kind,
+            state,
+            amount_minor: operation.amount_minor,
+        }
+    }
+
+    /// A top-up credited or a payout paid counts as a transaction with its amount; one that
+    /// MoMo failed as a failed transaction.
+    pub fn count(&self, metrics: &mut crate::operator::metrics::MetricsBatch, at: DateTime<Utc>) {
+        let tally = metrics.tally(&self.business_number_id, at);
+        if self.state == MomoState::Succeeded {
+            tally.transactions += 1;
+            tally.volume_minor += self.amount_minor;
+        } else {
+            tally.failed_transactions += 1;
+        }
+    }
 }
 
 /// Reads an operation's status back from MoMo and applies it: the one path of callbacks and
@@ -272,18 +308,26 @@ pub async fn settle(deps: &SettlementDeps, reference: Uuid) -> Result<Settled, S
         }
         MomoStatus::Successful => {
             let moved = momo.operations.transition(reference, MomoState::Succeeded, None, now).await?;
+            let applied = moved.is_some();
             let operation = moved.unwrap_or(operation);
             finish(deps, &operation, MomoState::Succeeded, now).await?;
-            Ok(Settled::Final(MomoState::Succeeded))
+            Ok(final_read(&operation, MomoState::Succeeded, applied))
         }
         MomoStatus::Failed => {
             let reason = transaction.reason.clone().unwrap_or_else(|| "FAILED".into());
             let moved = momo.operations.transition(reference, MomoState::Failed, Some(&reason), now).await?;
+            let applied = moved.is_some();
             let operation = moved.unwrap_or(operation);
             finish(deps, &operation, MomoState::Failed, now).await?;
-            Ok(Settled::Final(MomoState::Failed))
+            Ok(final_read(&operation, MomoState::Failed, applied))
         }
     }
+}
+
+/// [`Settled::Applied`] when this read moved the operation (a concurrent read that moved it
+/// first reports it instead), else [`Settled::Final`].
+fn final_read(operation: &MomoOperation, state: MomoState, applied: bool) -> Settled {
+    if applied { Settled::Applied(SettledOperation::of(operation, state)) } else { Settled::Final(state) }
 }
 
 /// The amount (as a decimal) and currency MoMo reports are the ones we asked for.
@@ -362,6 +406,8 @@ pub struct PollReport {
     pub read: usize,
     pub finished: usize,
     pub failed: usize,
+    /// The operations these reads moved to their final state.
+    pub applied: Vec<SettledOperation>,
 }
 
 /// Reads back every operation due at `now` that no callback finished, each claimed first so
@@ -377,6 +423,10 @@ pub async fn poll_due(deps: &SettlementDeps, now: DateTime<Utc>, limit: usize) -
         }
         report.read += 1;
         match settle(deps, operation.reference).await {
+            Ok(Settled::Applied(operation)) => {
+                report.finished += 1;
+                report.applied.push(operation);
+            }
             Ok(Settled::Final(_) | Settled::Conflict) => report.finished += 1,
             Ok(_) => {}
             Err(err) => {
