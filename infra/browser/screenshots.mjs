@@ -4,7 +4,8 @@
 //
 // It chats as the Romanian and the Russian demo sellers and as the wallet user Yaw on the
 // running stack (and moves its clock 25 hours ahead at the end), so use a stack started for
-// the purpose.
+// the purpose. With PAYBOT_CONSOLE_TOKEN (the stack's CONSOLE_OPERATOR_TOKEN) it also signs in
+// to the console and shoots the wallet number's figures.
 
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -75,6 +76,21 @@ try {
   await waitForCheckoutLink(small);
   await shot(small, 'phone-4-picked');
 
+  // The operator console after the chats above (with the stack's CONSOLE_OPERATOR_TOKEN).
+  const token = process.env.PAYBOT_CONSOLE_TOKEN;
+  if (token) {
+    for (const [name, viewport] of [['console-desktop', { width: 1280, height: 1600 }], ['console-phone', { width: 390, height: 1600 }]]) {
+      const admin = await context.newPage();
+      await admin.setViewportSize(viewport);
+      await admin.goto(`${stackUrl()}/admin`);
+      await admin.fill('#token', token);
+      await admin.click('#signin-button');
+      await admin.waitForSelector('#console:not([hidden]) .grid');
+      await admin.selectOption('#number', '106540352242944');
+      await admin.waitForFunction(() => document.querySelector('#chart-commands svg') !== null, null, { timeout: 15_000 }).catch(() => {});
+      await shot(admin, name);
+    }
+  }
   // 25 hours later: the link expires and the update arrives as a template.
   await small.click('#clock-forward');
   await small.waitForSelector('.msg.template', { timeout: 20_000 }).catch(() => {});
