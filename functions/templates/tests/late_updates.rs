@@ -91,6 +91,10 @@ struct Stores {
     windows: Arc<dyn WindowStore>,
     statuses: Arc<dyn DeliveryStatusStore>,
     audit: Arc<dyn AuditLog>,
+    /// The console's stores every function writes to or reads on each message.
+    controls: Arc<dyn paybot::ports::ControlsStore>,
+    escalations: Arc<dyn paybot::ports::EscalationStore>,
+    metrics: Arc<dyn paybot::ports::MetricsStore>,
     outbound_sender: Arc<dyn QueueSender>,
     outbound_receiver: Arc<dyn QueueReceiver>,
     inbound_sender: Arc<dyn QueueSender>,
@@ -109,6 +113,9 @@ fn memory_stores(clock: Arc<ManualClock>) -> Stores {
         windows: Arc::new(MemoryWindowStore::default()),
         statuses: Arc::new(MemoryDeliveryStatusStore::default()),
         audit: Arc::new(MemoryAuditLog::default()),
+        controls: Arc::new(paybot::adapters::memory::MemoryControlsStore::default()),
+        escalations: Arc::new(paybot::adapters::memory::MemoryEscalationStore::default()),
+        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
         outbound_sender: outbound.clone(),
         outbound_receiver: outbound,
         inbound_sender: inbound.clone(),
@@ -155,6 +162,9 @@ async fn moto_stores(counter: Option<&paybot::adapters::aws::RequestCounter>) ->
         windows: stores.windows().unwrap(),
         statuses: stores.statuses().unwrap(),
         audit: stores.audit().unwrap(),
+        controls: stores.controls().unwrap(),
+        escalations: stores.escalations().unwrap(),
+        metrics: stores.metrics().unwrap(),
         outbound_sender: outbound.clone(),
         outbound_receiver: outbound,
         inbound_sender: inbound.clone(),
@@ -269,7 +279,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         outbound: stores.outbound_sender.clone(),
         audit: stores.audit.clone(),
         idempotency: stores.idempotency.clone(),
-        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
+        metrics: stores.metrics.clone(),
         checks,
         clock: clock.clone(),
         momo: None,
@@ -283,7 +293,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         outbox: stores.outbox.clone(),
         idempotency: stores.idempotency.clone(),
         inbound: stores.inbound_sender.clone(),
-        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
+        metrics: stores.metrics.clone(),
         clock: clock.clone(),
     }));
 
@@ -307,12 +317,13 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         outbound: stores.outbound_sender.clone(),
         clock: clock.clone(),
         capabilities: vec![Arc::new(seller)],
+        // Cached as on Lambda: the switch is read once per number per few seconds.
         controls: Arc::new(paybot::operator::controls::CachedControls::new(
-            Arc::new(paybot::adapters::memory::MemoryControlsStore::default()),
-            chrono::Duration::zero(),
+            stores.controls.clone(),
+            chrono::Duration::seconds(5),
         )),
-        escalations: Arc::new(paybot::adapters::memory::MemoryEscalationStore::default()),
-        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
+        escalations: stores.escalations.clone(),
+        metrics: stores.metrics.clone(),
         settings: CommandSettings::default(),
     };
     let parked = Arc::new(MemoryQueue::standard(clock.clone()));
@@ -323,7 +334,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         parked: parked.clone(),
         windows: stores.windows.clone(),
         outbox: stores.outbox.clone(),
-        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
+        metrics: stores.metrics.clone(),
         clock: clock.clone(),
         settings: NotifySettings {
             base_delay: std::time::Duration::from_millis(1),
@@ -340,7 +351,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         contacts: stores.contacts.clone(),
         links: stores.links.clone(),
         idempotency: stores.idempotency.clone(),
-        metrics: Arc::new(paybot::adapters::memory::MemoryMetricsStore::default()),
+        metrics: stores.metrics.clone(),
         audit: stores.audit.clone(),
         rail,
         outbound: templates_queue.clone(),
@@ -810,6 +821,25 @@ async fn a_template_refused_for_good_is_parked_where_the_operator_sees_it() {
     assert!(w.templates_sent().is_empty());
 }
 
+/// Received queue messages as the event source mapping hands them to a Lambda.
+fn batch_event(messages: &[paybot::ports::ReceivedMessage]) -> aws_lambda_events::event::sqs::SqsEvent {
+    let mut event = aws_lambda_events::event::sqs::SqsEvent::default();
+    event.records = messages
+        .iter()
+        .map(|m| {
+            let mut record = aws_lambda_events::event::sqs::SqsMessage::default();
+            record.message_id = Some(m.receipt.clone());
+            record.receipt_handle = Some(m.receipt.clone());
+            record.body = Some(m.body.clone());
+            if let Some(group) = &m.group {
+                record.attributes.insert("MessageGroupId".into(), group.clone());
+            }
+            record
+        })
+        .collect();
+    event
+}
+
 /// The AWS requests of one seller `pay` round trip on moto (webhook → command → notify), by
 /// operation and table or queue. Receives and deletes are the event source mapping's work on
 /// Lambda, not the functions', and are left out. `--nocapture` prints the breakdown.
@@ -838,18 +868,17 @@ async fn aws_requests_of_one_pay_round_trip_on_moto() {
     counter.reset();
     let received = w.inbound.receive(10).await.unwrap();
     assert_eq!(received.len(), 1);
-    let message: InboundMessage = serde_json::from_str(&received[0].body).unwrap();
+    // Each function as its Lambda runs it: the batch handler, whose figures are written once
+    // per number at the end of the batch.
     counter.reset();
-    flow::handle_message(&w.command, &message).await.unwrap();
+    let failures = command::handler::handle_records(&w.command, batch_event(&received)).await;
+    assert!(failures.is_empty(), "{failures:?}");
     per_stage.push(("command", functions_only(&counter)));
     let jobs = w.outbound.receive(10).await.unwrap();
     assert_eq!(jobs.len(), 1, "one reply");
-    let job: OutboundJob = serde_json::from_str(&jobs[0].body).unwrap();
     counter.reset();
-    assert!(matches!(
-        notify::deliver(&w.notify, &job).await.unwrap(),
-        notify::handler::Delivery::Sent { .. }
-    ));
+    let failures = notify::handler::handle_records(&w.notify, batch_event(&jobs)).await;
+    assert!(failures.is_empty(), "{failures:?}");
     per_stage.push(("notify", functions_only(&counter)));
     let total: u64 = per_stage.iter().flat_map(|(_, m)| m.values()).sum();
     for (stage, counts) in &per_stage {
