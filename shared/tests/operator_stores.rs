@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use paybot::adapters::aws::{AwsClients, DynamoControlsStore, DynamoEscalationStore, DynamoMetricsStore};
+use paybot::adapters::aws::AwsClients;
 use paybot::adapters::memory::{MemoryControlsStore, MemoryEscalationStore, MemoryMetricsStore};
 use paybot::config::Config;
 use paybot::domain::{ContactKey, Locale};
 use paybot::operator::handoff::KEPT_MESSAGES;
 use paybot::operator::metrics::{Tally, user_digest};
 use paybot::ports::*;
+use paybot::wiring::{AwsStores, Stores};
 
 fn at_ms(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap()
@@ -335,7 +336,7 @@ const SERIAL_MOTO: &str = "PAYBOT_SERIAL_MOTO_URL";
 
 /// The AWS clients at the moto named by `endpoint_var`, or `None` (with a note) when that
 /// moto was not started.
-async fn moto(endpoint_var: &str) -> Option<(AwsClients, Config)> {
+async fn moto(endpoint_var: &str) -> Option<AwsStores> {
     let Ok(endpoint) = std::env::var(endpoint_var) else {
         assert!(
             std::env::var("PAYBOT_REQUIRE_MOTO").is_err(),
@@ -347,58 +348,43 @@ async fn moto(endpoint_var: &str) -> Option<(AwsClients, Config)> {
         return None;
     };
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).endpoint_url(endpoint).load().await;
-    Some((AwsClients::from_sdk(&sdk), Config::from_env().unwrap()))
-}
-
-fn moto_controls(aws: &AwsClients, config: &Config) -> Arc<DynamoControlsStore> {
-    let table = config.tables.controls.clone().expect("CONTROLS_TABLE from the moto bootstrap");
-    Arc::new(DynamoControlsStore::new(aws.dynamodb.clone(), table))
-}
-
-fn moto_escalations(aws: &AwsClients, config: &Config) -> Arc<DynamoEscalationStore> {
-    let table = config.tables.escalations.clone().expect("ESCALATIONS_TABLE from the moto bootstrap");
-    Arc::new(DynamoEscalationStore::new(aws.dynamodb.clone(), table))
-}
-
-fn moto_metrics(aws: &AwsClients, config: &Config) -> Arc<DynamoMetricsStore> {
-    let table = config.tables.metrics.clone().expect("METRICS_TABLE from the moto bootstrap");
-    Arc::new(DynamoMetricsStore::new(aws.dynamodb.clone(), table))
+    Some(AwsStores { clients: AwsClients::from_sdk(&sdk), config: Config::from_env().unwrap() })
 }
 
 #[tokio::test]
 async fn moto_controls_store() {
-    let Some((aws, config)) = moto(MOTO).await else { return };
-    controls_switch_and_aliases_per_number(moto_controls(&aws, &config).as_ref()).await;
+    let Some(aws) = moto(MOTO).await else { return };
+    controls_switch_and_aliases_per_number(aws.controls().unwrap().as_ref()).await;
 }
 
 #[tokio::test]
 async fn moto_escalation_store() {
-    let Some((aws, config)) = moto(MOTO).await else { return };
-    let store = moto_escalations(&aws, &config);
+    let Some(aws) = moto(MOTO).await else { return };
+    let store = aws.escalations().unwrap();
     escalations_open_once_and_keep_recent_lines(store.as_ref()).await;
     escalations_are_listed_released_and_reopened(store.as_ref()).await;
 }
 
 #[tokio::test]
 async fn moto_metrics_store() {
-    let Some((aws, config)) = moto(MOTO).await else { return };
-    metrics_add_up_per_number_and_day(moto_metrics(&aws, &config).as_ref()).await;
+    let Some(aws) = moto(MOTO).await else { return };
+    metrics_add_up_per_number_and_day(aws.metrics().unwrap().as_ref()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn serial_moto_controls_store() {
-    let Some((aws, config)) = moto(SERIAL_MOTO).await else { return };
-    concurrent_first_aliases_are_all_kept(moto_controls(&aws, &config)).await;
+    let Some(aws) = moto(SERIAL_MOTO).await else { return };
+    concurrent_first_aliases_are_all_kept(aws.controls().unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn serial_moto_escalation_store() {
-    let Some((aws, config)) = moto(SERIAL_MOTO).await else { return };
-    concurrent_lines_are_each_kept(moto_escalations(&aws, &config)).await;
+    let Some(aws) = moto(SERIAL_MOTO).await else { return };
+    concurrent_lines_are_each_kept(aws.escalations().unwrap()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn serial_moto_metrics_store() {
-    let Some((aws, config)) = moto(SERIAL_MOTO).await else { return };
-    concurrent_adds_all_count(moto_metrics(&aws, &config)).await;
+    let Some(aws) = moto(SERIAL_MOTO).await else { return };
+    concurrent_adds_all_count(aws.metrics().unwrap()).await;
 }
