@@ -28,6 +28,7 @@ pub mod once;
 pub mod operator;
 pub mod outbound;
 pub mod payments;
+pub mod pdf;
 pub mod ports;
 pub mod redact;
 pub mod telemetry;
