@@ -220,6 +220,15 @@ pub enum OutboundContent {
         language: String,
         body_parameters: Vec<String>,
     },
+    /// A document uploaded before through [`MediaUploader`]: only its media id travels (a
+    /// file could exceed the queue's 256 KB message limit), with the file name the user sees
+    /// and a caption.
+    Document {
+        media_id: String,
+        filename: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
 }
 
 /// One message to one user from one of the business's numbers.
@@ -249,6 +258,34 @@ pub enum SendError {
 #[async_trait]
 pub trait WhatsAppSender: Send + Sync {
     async fn send(&self, message: &OutboundMessage) -> Result<String, SendError>;
+}
+
+/// A file to send as a media message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MediaFile {
+    pub bytes: Vec<u8>,
+    /// `application/pdf`.
+    pub mime_type: String,
+    pub filename: String,
+}
+
+impl std::fmt::Debug for MediaFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A statement's bytes are the user's data: the size is enough for a log line.
+        f.debug_struct("MediaFile")
+            .field("bytes", &self.bytes.len())
+            .field("mime_type", &self.mime_type)
+            .field("filename", &self.filename)
+            .finish()
+    }
+}
+
+/// The WhatsApp Cloud API's media endpoint: uploads a file from one business number and
+/// returns its media id, which a [`OutboundContent::Document`] names (Meta keeps it about
+/// 30 days). Errors are sorted as the send endpoint's are.
+#[async_trait]
+pub trait MediaUploader: Send + Sync {
+    async fn upload(&self, business_number_id: &str, file: &MediaFile) -> Result<String, SendError>;
 }
 
 // ---- directory, conversations, links, idempotency, audit, failed commands ---------------

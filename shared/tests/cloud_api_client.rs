@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use paybot::config::Secret;
 use paybot::domain::Phone;
-use paybot::ports::{ListRow, ListSection, OutboundContent, OutboundMessage, SendError, WhatsAppSender};
+use paybot::ports::{
+    ListRow, ListSection, MediaFile, MediaUploader, OutboundContent, OutboundMessage, SendError, WhatsAppSender,
+};
 use paybot::whatsapp::cloud_api::{CloudApiClient, message_body};
 use sandboxes::cloud_api::CloudApiSandbox;
 use serde_json::{Value, json};
@@ -259,4 +261,68 @@ async fn wait_for_sees_a_message_sent_later_and_the_http_controls_work() {
         .status();
     assert!(status.is_success());
     assert_eq!(client.send(&text("hi")).await, Err(SendError::WindowClosed));
+}
+
+fn pdf_file() -> MediaFile {
+    let rows = [paybot::pdf::Row::new(12.0, vec![paybot::pdf::Cell::left(50.0, "Выписка")])];
+    MediaFile {
+        bytes: paybot::pdf::render("Statement", &rows),
+        mime_type: "application/pdf".into(),
+        filename: "statement-2026-11.pdf".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_pdf_is_uploaded_then_sent_as_a_document_naming_its_media_id() {
+    let (sandbox, base) = start_sandbox().await;
+    let client = CloudApiClient::new(&base, Secret::new(TOKEN));
+    let file = pdf_file();
+    let media_id = client.upload(NUMBER_ID, &file).await.expect("uploaded");
+    let uploaded = sandbox.media_by_id(&media_id).expect("the sandbox holds the upload");
+    assert_eq!(uploaded.bytes, file.bytes);
+    assert_eq!(uploaded.mime_type, "application/pdf");
+    assert_eq!(uploaded.filename.as_deref(), Some("statement-2026-11.pdf"));
+    assert_eq!(uploaded.phone_number_id, NUMBER_ID);
+
+    let document = message(OutboundContent::Document {
+        media_id: media_id.clone(),
+        filename: file.filename.clone(),
+        caption: Some("Выписка за ноябрь 2026".into()),
+    });
+    client.send(&document).await.expect("sent");
+    assert_eq!(
+        sandbox.sent().pop().unwrap().body,
+        json!({"messaging_product":"whatsapp","recipient_type":"individual","to":"37369123456",
+               "type":"document","document":{"id": media_id, "filename":"statement-2026-11.pdf",
+               "caption":"Выписка за ноябрь 2026"}})
+    );
+}
+
+#[tokio::test]
+async fn a_document_naming_no_upload_is_refused_and_a_failed_upload_is_retryable() {
+    let (sandbox, base) = start_sandbox().await;
+    let client = CloudApiClient::new(&base, Secret::new(TOKEN));
+    let unknown = message(OutboundContent::Document {
+        media_id: "1234567890".into(),
+        filename: "statement.pdf".into(),
+        caption: None,
+    });
+    assert!(matches!(client.send(&unknown).await, Err(SendError::Permanent { code: Some(100), .. })));
+
+    let not_a_pdf = MediaFile { bytes: b"hello".to_vec(), ..pdf_file() };
+    assert!(matches!(client.upload(NUMBER_ID, &not_a_pdf).await, Err(SendError::Permanent { code: Some(100), .. })));
+    let wrong_token = CloudApiClient::new(&base, Secret::new("not-the-token"));
+    assert!(matches!(
+        wrong_token.upload(NUMBER_ID, &pdf_file()).await,
+        Err(SendError::Permanent { code: Some(190), .. })
+    ));
+    assert!(sandbox.media().is_empty());
+    assert_eq!(sandbox.media_request_count(), 2);
+
+    // Nothing listens here: the upload may be retried.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = listener.local_addr().unwrap();
+    drop(listener);
+    let unreachable = CloudApiClient::new(&format!("http://{address}/v23.0"), Secret::new(TOKEN));
+    assert!(matches!(unreachable.upload(NUMBER_ID, &pdf_file()).await, Err(SendError::Retryable { .. })));
 }

@@ -9,6 +9,11 @@
 //!   holds the body to Meta's rules and limits (400, code 100), records the message and answers
 //!   as Meta does. Mount the router at the root (or nested under a prefix) and give the client
 //!   `<sandbox>/v23.0` as its API base.
+//! - `POST /{version}/{phone_number_id}/media`: a multipart upload (`messaging_product=whatsapp`,
+//!   `file` with its MIME type, optionally `type` repeating it), held to Meta's types and sizes
+//!   (documents 100 MB, images 5 MB); answers `{"id":"<media id>"}`. A `document` message must
+//!   name a media id this number uploaded (or a `link`). The simulator opens an uploaded file at
+//!   `GET /_sandbox/media/{id}` (the reference documents no download route of Meta's).
 //! - Controls for tests ([`CloudApiSandbox::fail_next`], [`CloudApiSandbox::set_delay`], the
 //!   24-hour window rule, random faults with [`CloudApiSandbox::set_faults`]) and for the
 //!   browser simulator (`GET /_sandbox/messages`, `POST /_sandbox/fail`). The `_sandbox`
@@ -50,6 +55,51 @@ pub mod limits {
     pub const REPLY_BUTTONS: usize = 3;
     /// Meta documents 256 for a reply button's id.
     pub const REPLY_BUTTON_ID: usize = 256;
+    /// A media message's caption.
+    pub const CAPTION: usize = 1024;
+    /// The largest document the media endpoint takes.
+    pub const DOCUMENT_BYTES: usize = 100 * 1024 * 1024;
+    /// The largest image.
+    pub const IMAGE_BYTES: usize = 5 * 1024 * 1024;
+}
+
+/// The MIME types the media endpoint takes, with the largest file of each.
+fn media_limit(mime_type: &str) -> Option<usize> {
+    match mime_type {
+        "application/pdf"
+        | "text/plain"
+        | "application/msword"
+        | "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        | "application/vnd.ms-excel"
+        | "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => Some(limits::DOCUMENT_BYTES),
+        "image/jpeg" | "image/png" => Some(limits::IMAGE_BYTES),
+        _ => None,
+    }
+}
+
+/// A file uploaded to the media endpoint.
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct UploadedMedia {
+    pub id: String,
+    pub phone_number_id: String,
+    pub mime_type: String,
+    /// The file name of the multipart part, if it had one.
+    pub filename: Option<String>,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+    pub size: usize,
+    pub at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for UploadedMedia {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UploadedMedia")
+            .field("id", &self.id)
+            .field("mime_type", &self.mime_type)
+            .field("filename", &self.filename)
+            .field("size", &self.size)
+            .finish()
+    }
 }
 
 /// How long a user's last message keeps the customer-service window open.
@@ -79,6 +129,7 @@ impl SentMessage {
         match self.kind() {
             "text" => self.body.pointer("/text/body").and_then(Value::as_str),
             "interactive" => self.body.pointer("/interactive/body/text").and_then(Value::as_str),
+            "document" => self.body.pointer("/document/caption").and_then(Value::as_str),
             _ => None,
         }
     }
@@ -244,6 +295,9 @@ struct State_ {
     last_inbound: HashMap<String, DateTime<Utc>>,
     faults: Option<ActiveFaults>,
     injected: FaultCounts,
+    media: Vec<UploadedMedia>,
+    /// Requests that reached the media endpoint, refused ones included.
+    media_requests: usize,
 }
 
 struct Inner {
@@ -287,6 +341,8 @@ impl CloudApiSandbox {
                     last_inbound: HashMap::new(),
                     faults: None,
                     injected: FaultCounts::default(),
+                    media: Vec::new(),
+                    media_requests: 0,
                 }),
                 in_progress: AtomicUsize::new(0),
                 recorded: Notify::new(),
@@ -301,9 +357,16 @@ impl CloudApiSandbox {
         let control = Router::new()
             .route("/_sandbox/messages", get(list_messages))
             .route("/_sandbox/fail", post(inject_failure))
+            .route("/_sandbox/media/{media_id}", get(download_media))
             .route_layer(axum::middleware::from_fn(crate::local_only::local_only));
         Router::new()
             .route("/{version}/{phone_number_id}/messages", post(send_message))
+            .route(
+                "/{version}/{phone_number_id}/media",
+                // Past the largest document, so an oversized file earns Meta's error, not a
+                // dropped connection.
+                post(upload_media).layer(axum::extract::DefaultBodyLimit::max(limits::DOCUMENT_BYTES + 1024 * 1024)),
+            )
             .merge(control)
             .with_state(self.clone())
     }
@@ -335,6 +398,21 @@ impl CloudApiSandbox {
         self.state().sent.iter().filter(|m| m.to.trim_start_matches('+') == wa_id).cloned().collect()
     }
 
+    /// Every file uploaded to the media endpoint, oldest first.
+    pub fn media(&self) -> Vec<UploadedMedia> {
+        self.state().media.clone()
+    }
+
+    /// One uploaded file by its media id.
+    pub fn media_by_id(&self, id: &str) -> Option<UploadedMedia> {
+        self.state().media.iter().find(|m| m.id == id).cloned()
+    }
+
+    /// How many requests reached the media endpoint, refused ones included.
+    pub fn media_request_count(&self) -> usize {
+        self.state().media_requests
+    }
+
     /// The wamids the bot marked as read.
     pub fn marked_read(&self) -> Vec<String> {
         self.state().marked_read.clone()
@@ -364,6 +442,8 @@ impl CloudApiSandbox {
         state.last_inbound.clear();
         state.faults = None;
         state.injected = FaultCounts::default();
+        state.media.clear();
+        state.media_requests = 0;
     }
 
     /// Random faults from now on (`None` stops them). The generator restarts from the seed;
@@ -478,12 +558,7 @@ async fn send_message(
         tokio::time::sleep(delay).await;
     }
 
-    let authorised = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|token| !token.is_empty() && token == sandbox.inner.access_token);
-    if !authorised {
+    if !sandbox.authorised(&headers) {
         return meta_error(
             StatusCode::UNAUTHORIZED,
             190,
@@ -507,6 +582,17 @@ async fn send_message(
             tokio::time::sleep(hold).await;
             response
         }
+    }
+}
+
+impl CloudApiSandbox {
+    /// Whether the request carries the sandbox's bearer token.
+    fn authorised(&self, headers: &HeaderMap) -> bool {
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|token| !token.is_empty() && token == self.inner.access_token)
     }
 }
 
@@ -560,7 +646,15 @@ impl CloudApiSandbox {
                 state.marked_read.push(message_id);
                 return Answer::Now(Json(json!({"success": true})).into_response());
             }
-            Request::Message { to, free_form } => {
+            Request::Message { to, free_form, document } => {
+                if let Some(id) = document
+                    && !state.media.iter().any(|m| m.id == id && m.phone_number_id == phone_number_id)
+                {
+                    drop(state);
+                    return Answer::Now(invalid_parameter(
+                        "document.id is not a media id uploaded by this phone number",
+                    ));
+                }
                 if free_form && state.window_rule {
                     let open = state
                         .last_inbound
@@ -620,7 +714,8 @@ impl Drop for InProgress<'_> {
 
 /// What a valid body asks for.
 enum Request {
-    Message { to: String, free_form: bool },
+    /// `document`: the media id a document message names (checked against the uploads).
+    Message { to: String, free_form: bool, document: Option<String> },
     MarkRead { message_id: String },
 }
 
@@ -666,9 +761,106 @@ fn validate(body: &Value) -> Result<Request, String> {
         "text" => validate_text(body)?,
         "interactive" => validate_interactive(body)?,
         "template" => validate_template(body)?,
+        "document" => {
+            let document = validate_document(body)?;
+            return Ok(Request::Message { to: to.to_owned(), free_form: true, document });
+        }
         other => return Err(format!("type \"{other}\" is not supported by this sandbox")),
     }
-    Ok(Request::Message { to: to.to_owned(), free_form: kind != "template" })
+    Ok(Request::Message { to: to.to_owned(), free_form: kind != "template", document: None })
+}
+
+// ---- the media endpoint ---------------------------------------------------------------------
+
+async fn upload_media(
+    State(sandbox): State<CloudApiSandbox>,
+    Path((_version, phone_number_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    sandbox.state().media_requests += 1;
+    if !sandbox.authorised(&headers) {
+        return meta_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token - Cannot parse access token", None);
+    }
+    let (mut product, mut declared, mut file) = (None, None, None);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => return invalid_parameter("the body must be multipart/form-data"),
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let filename = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(str::to_owned);
+        let Ok(bytes) = field.bytes().await else {
+            return invalid_parameter("a multipart field could not be read");
+        };
+        match name.as_str() {
+            "messaging_product" => product = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "type" => declared = Some(String::from_utf8_lossy(&bytes).into_owned()),
+            "file" => file = Some((filename, content_type, bytes)),
+            _ => {}
+        }
+    }
+    match product.as_deref() {
+        Some("whatsapp") => {}
+        Some(_) => return invalid_parameter("messaging_product must be \"whatsapp\""),
+        None => return invalid_parameter("The parameter messaging_product is required."),
+    }
+    let Some((filename, content_type, bytes)) = file else {
+        return invalid_parameter("The parameter file is required.");
+    };
+    let Some(mime_type) = content_type.or(declared.clone()) else {
+        return invalid_parameter("the file's MIME type is required");
+    };
+    if declared.as_deref().is_some_and(|declared| declared != mime_type) {
+        return invalid_parameter("type does not match the file's MIME type");
+    }
+    let Some(max) = media_limit(&mime_type) else {
+        return invalid_parameter(&format!("{mime_type} is not a supported media type"));
+    };
+    if bytes.is_empty() || bytes.len() > max {
+        return invalid_parameter(&format!("the file is {} bytes (a {mime_type} is 1 to {max})", bytes.len()));
+    }
+    if mime_type == "application/pdf" && !bytes.starts_with(b"%PDF-") {
+        return invalid_parameter("the file is not a PDF");
+    }
+    let id: String = {
+        let mut rng = rand::rng();
+        (0..16).map(|_| char::from(b'0' + rng.random_range(0..10u8))).collect()
+    };
+    let media = UploadedMedia {
+        id: id.clone(),
+        phone_number_id,
+        mime_type,
+        filename,
+        size: bytes.len(),
+        bytes: bytes.to_vec(),
+        at: sandbox.now(),
+    };
+    sandbox.state().media.push(media);
+    Json(json!({"id": id})).into_response()
+}
+
+/// `GET /_sandbox/media/{id}`: the uploaded file, to open in the browser.
+async fn download_media(State(sandbox): State<CloudApiSandbox>, Path(media_id): Path<String>) -> Response {
+    let Some(media) = sandbox.media_by_id(&media_id) else {
+        return (StatusCode::NOT_FOUND, "no such media").into_response();
+    };
+    let filename: String = media
+        .filename
+        .unwrap_or_else(|| "document".into())
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        .collect();
+    (
+        [
+            (header::CONTENT_TYPE, media.mime_type),
+            (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")),
+        ],
+        media.bytes,
+    )
+        .into_response()
 }
 
 fn validate_text(body: &Value) -> Result<(), String> {
@@ -775,6 +967,29 @@ fn validate_buttons(action: &Value) -> Result<(), String> {
         max_chars(title, limits::REPLY_BUTTON_TITLE, &format!("buttons[{i}].reply.title"))?;
     }
     Ok(())
+}
+
+/// A document names exactly one of `id` (an upload) or `link`; the media id is returned.
+fn validate_document(body: &Value) -> Result<Option<String>, String> {
+    let document = required_object(body, "/document", "document")?;
+    let id = document.get("id").map(|_| required_str(document, "/id", "document.id")).transpose()?;
+    let link = document.get("link").map(|_| required_str(document, "/link", "document.link")).transpose()?;
+    match (id, link) {
+        (Some(_), Some(_)) => return Err("document takes either id or link, not both".into()),
+        (None, None) => return Err("The parameter document.id or document.link is required.".into()),
+        (None, Some(link)) if !link.starts_with("https://") && !link.starts_with("http://") => {
+            return Err("document.link must be an http(s) URL".into());
+        }
+        _ => {}
+    }
+    if document.get("filename").is_some() {
+        required_str(document, "/filename", "document.filename")?;
+    }
+    if document.get("caption").is_some() {
+        let caption = required_str(document, "/caption", "document.caption")?;
+        max_chars(caption, limits::CAPTION, "document.caption")?;
+    }
+    Ok(id.map(str::to_owned))
 }
 
 fn validate_template(body: &Value) -> Result<(), String> {

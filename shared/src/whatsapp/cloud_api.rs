@@ -1,7 +1,9 @@
-//! The WhatsApp Cloud API send endpoint: [`CloudApiClient`] implements [`WhatsAppSender`].
+//! The WhatsApp Cloud API send endpoint: [`CloudApiClient`] implements [`WhatsAppSender`],
+//! and its media endpoint ([`MediaUploader`]).
 //!
 //! `POST {api_base}/{business_number_id}/messages` with the bearer token, bodies as Meta
-//! documents them (`reference/whatsapp-cloud-api.md`). Meta's limits are checked before a
+//! documents them (`reference/whatsapp-cloud-api.md`); `POST {api_base}/{business_number_id}/media`
+//! (multipart) for a document's file, whose media id a document message then names. Meta's limits are checked before a
 //! request is made: a message over them is a bug on our side, and sending it would only earn
 //! an error 100 after a round trip. Errors are told apart by `error.code`, never by text.
 
@@ -13,7 +15,7 @@ use serde_json::{Value, json};
 use thiserror::Error;
 
 use crate::config::Secret;
-use crate::ports::{OutboundContent, OutboundMessage, SendError, WhatsAppSender};
+use crate::ports::{MediaFile, MediaUploader, OutboundContent, OutboundMessage, SendError, WhatsAppSender};
 
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 /// Below the outbound queue's visibility timeout, so a hung request is retried by the
@@ -34,6 +36,12 @@ pub struct MessageLimits {
     pub rows_total: usize,
     pub sections: usize,
     pub row_id: usize,
+    /// A media message's caption.
+    pub caption: usize,
+    /// A document's file name.
+    pub filename: usize,
+    /// The largest file the media endpoint takes for a document (Meta: 100 MB).
+    pub document_bytes: usize,
 }
 
 impl Default for MessageLimits {
@@ -48,6 +56,9 @@ impl Default for MessageLimits {
             rows_total: 10,
             sections: 10,
             row_id: 200,
+            caption: 1024,
+            filename: 240,
+            document_bytes: 100 * 1024 * 1024,
         }
     }
 }
@@ -140,6 +151,14 @@ pub fn check_limits(content: &OutboundContent, limits: &MessageLimits) -> Result
             }
             Ok(())
         }
+        OutboundContent::Document { media_id, filename, caption } => {
+            non_empty(media_id, "document.id")?;
+            text_field(filename, "document.filename", limits.filename)?;
+            if let Some(caption) = caption {
+                text_field(caption, "document.caption", limits.caption)?;
+            }
+            Ok(())
+        }
     }
 }
 
@@ -214,6 +233,13 @@ pub fn message_body(message: &OutboundMessage) -> Value {
             }
             ("template", template)
         }
+        OutboundContent::Document { media_id, filename, caption } => {
+            let mut document = json!({"id": media_id, "filename": filename});
+            if let Some(caption) = caption {
+                document["caption"] = json!(caption);
+            }
+            ("document", document)
+        }
     };
     body["type"] = json!(kind);
     body[kind] = object;
@@ -243,6 +269,11 @@ struct SuccessBody {
 
 #[derive(Debug, Deserialize)]
 struct SentId {
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct UploadedBody {
     id: String,
 }
 
@@ -347,6 +378,73 @@ impl CloudApiClient {
 
     fn messages_url(&self, business_number_id: &str) -> String {
         format!("{}/{}/messages", self.api_base, business_number_id)
+    }
+
+    fn media_url(&self, business_number_id: &str) -> String {
+        format!("{}/{}/media", self.api_base, business_number_id)
+    }
+}
+
+#[async_trait]
+impl MediaUploader for CloudApiClient {
+    async fn upload(&self, business_number_id: &str, file: &MediaFile) -> Result<String, SendError> {
+        let number = business_number_id;
+        if !valid_business_number_id(number) {
+            return Err(LimitError::BusinessNumberId.into());
+        }
+        if file.bytes.is_empty() || file.bytes.len() > self.limits.document_bytes {
+            return Err(SendError::Permanent {
+                code: None,
+                detail: format!(
+                    "refused before uploading: a document is 1 to {} bytes, this one {}",
+                    self.limits.document_bytes,
+                    file.bytes.len()
+                ),
+            });
+        }
+        let part = reqwest::multipart::Part::bytes(file.bytes.clone())
+            .file_name(file.filename.clone())
+            .mime_str(&file.mime_type)
+            .map_err(|_| SendError::Permanent { code: None, detail: "invalid MIME type".into() })?;
+        let form = reqwest::multipart::Form::new()
+            .text("messaging_product", "whatsapp")
+            .text("type", file.mime_type.clone())
+            .part("file", part);
+        let response =
+            self.http.post(self.media_url(number)).bearer_auth(self.access_token.expose()).multipart(form).send().await;
+        let response = match response {
+            Ok(response) => response,
+            Err(error) => {
+                // An upload that may have reached Meta only leaves an unused media id behind:
+                // retrying is safe.
+                let detail = format!("upload failed: {}", error.without_url());
+                tracing::warn!(business_number_id = number, %detail, "Cloud API media endpoint unreachable");
+                return Err(SendError::Retryable { code: None, detail });
+            }
+        };
+        let status = response.status().as_u16();
+        let raw = response.bytes().await.map_err(|error| SendError::Retryable {
+            code: None,
+            detail: format!("HTTP {status}, reading the answer failed: {}", error.without_url()),
+        })?;
+        if (200..300).contains(&status) {
+            return match serde_json::from_slice::<UploadedBody>(&raw).ok().filter(|b| !b.id.is_empty()) {
+                Some(body) => {
+                    tracing::debug!(business_number_id = number, bytes = file.bytes.len(), "media uploaded");
+                    Ok(body.id)
+                }
+                // Nothing refers to an id we never read: uploading again is harmless.
+                None => Err(SendError::Retryable {
+                    code: None,
+                    detail: format!("uploaded without a media id: {}", error_detail(status, None, &raw)),
+                }),
+            };
+        }
+        let error = serde_json::from_slice::<ErrorBody>(&raw).ok().map(|body| body.error);
+        let code = error.as_ref().and_then(|e| e.code);
+        let outcome = classify_error(status, code, error_detail(status, error.as_ref(), &raw));
+        tracing::warn!(business_number_id = number, error = %outcome, "Cloud API media upload failed");
+        Err(outcome)
     }
 }
 
