@@ -28,7 +28,7 @@ use crate::miapos::{MiaposClient, MiaposClientConfig};
 use crate::momo::{MobileMoney, MomoClient};
 use crate::ports::{
     AlertStore, AuditLog, Clock, ContactStore, ControlsStore, DeliveryStatusStore, Directory,
-    EscalationStore, FailedCommandLog, IdempotencyStore, MetricsStore, MomoOperationStore, OutboxStore,
+    EscalationStore, FailedCommandLog, IdempotencyStore, MediaUploader, MetricsStore, MomoOperationStore, OutboxStore,
     PaymentLinkStore, PaymentRail, QueueSender, SmsSender, WalletDirectory, WalletLinkStore, WindowStore,
 };
 use crate::whatsapp::cloud_api::CloudApiClient;
@@ -82,6 +82,8 @@ pub fn seller(
 pub struct WalletParts {
     pub momo: Arc<dyn MobileMoney>,
     pub sms: Arc<dyn SmsSender>,
+    /// The Cloud API's media endpoint (the statement PDFs).
+    pub media: Arc<dyn MediaUploader>,
     pub clock: Arc<dyn Clock>,
     pub otp_key: Secret,
     pub settings: WalletSettings,
@@ -97,6 +99,7 @@ pub fn wallet(stores: &dyn Stores, parts: WalletParts) -> Result<WalletCapabilit
         operations: stores.momo_operations()?,
         momo: parts.momo,
         sms: parts.sms,
+        media: parts.media,
         idempotency: stores.idempotency()?,
         audit: stores.audit()?,
         failed_commands: stores.failed_commands()?,
@@ -307,6 +310,7 @@ impl AwsStores {
         let parts = WalletParts {
             momo: self.momo()?,
             sms: self.sms(),
+            media: self.cloud_api()?,
             clock,
             otp_key,
             settings: self.config.wallet.clone(),

@@ -99,6 +99,8 @@ pub fn wallet(adapters: &Adapters) -> Result<WalletCapability, ConfigError> {
     let parts = WalletParts {
         momo: adapters.momo.clone(),
         sms: adapters.sms.clone(),
+        // The statements go to the embedded Cloud API sandbox's media endpoint.
+        media: adapters.sender.clone(),
         clock: adapters.clock.clone(),
         otp_key,
         settings: adapters.config.wallet.clone(),

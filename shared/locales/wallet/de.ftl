@@ -18,6 +18,7 @@ wallet-help =
     • BAL — Ihr Guthaben
     • SEND <Betrag> <Telefon> [Notiz] — Geld senden, z. B.: SEND 50 0244123456 Mittagessen
     • STATEMENT — Ihre letzten 10 Umsätze
+    • STATEMENT PDF [Monat] — der Kontoauszug eines Monats als PDF, z. B. STATEMENT PDF 2026-11
     • TOPUP <Betrag> [MoMo-Nummer] — Geld von MTN MoMo aufladen, z. B.: TOPUP 100
     • UNLINK — die Verknüpfung dieser WhatsApp-Nummer aufheben
     • LANG — Sprache ändern
@@ -136,3 +137,43 @@ wallet-amount-decimals = Ein Betrag hat höchstens 2 Nachkommastellen, z. B.: { 
 wallet-amount-not-positive = Der Betrag muss größer als null sein, z. B.: { $example }
 wallet-payee-missing = Schreiben Sie die Telefonnummer des Empfängers, z. B.: { $example }
 wallet-payee-invalid = „{ $written }“ ist keine Telefonnummer. Schreiben Sie sie wie 0244123456 oder +233244123456, z. B.: { $example }
+
+## Statement PDF
+# STATEMENT PDF [<Monat>]: das Dokument, seine Bildunterschrift und sein Dateiname. $month ist 1-12.
+
+wallet-pdf-title = Kontoauszug
+wallet-pdf-month = { $month ->
+        [1] Januar
+        [2] Februar
+        [3] März
+        [4] April
+        [5] Mai
+        [6] Juni
+        [7] Juli
+        [8] August
+        [9] September
+        [10] Oktober
+        [11] November
+       *[12] Dezember
+    } { $year }
+wallet-pdf-holder = Kontoinhaber: { $name }
+wallet-pdf-account = Konto: { $account }
+wallet-pdf-currency = Währung: { $currency }
+wallet-pdf-period = Zeitraum: { $from } – { $to }
+wallet-pdf-col-date = Datum
+wallet-pdf-col-description = Beschreibung
+wallet-pdf-col-amount = Betrag
+wallet-pdf-col-balance = Saldo
+wallet-pdf-opening = Anfangssaldo
+wallet-pdf-closing = Endsaldo
+wallet-pdf-no-movements = Keine Umsätze in diesem Zeitraum.
+wallet-pdf-truncated = Nur die letzten { $count } Umsätze des Zeitraums werden gezeigt.
+wallet-pdf-generated = Erstellt am { $at } ({ $zone })
+wallet-pdf-filename = kontoauszug-{ $period }.pdf
+wallet-pdf-caption = Ihr Kontoauszug für { $period }: { $count ->
+        [one] 1 Umsatz
+       *[other] { $count } Umsätze
+    }, Endsaldo { $closing }.
+wallet-pdf-future = Für { $period } gibt es noch keinen Kontoauszug. Schreiben Sie STATEMENT PDF für den laufenden Monat.
+wallet-pdf-unavailable = Ihr PDF-Kontoauszug kann gerade nicht erstellt werden. Bitte versuchen Sie es später noch einmal, oder schreiben Sie STATEMENT für Ihre letzten Umsätze hier.
+wallet-pdf-period-invalid = „{ $written }“ ist kein Monat. Schreiben Sie z. B. STATEMENT PDF 2026-11.

@@ -16,6 +16,7 @@ wallet-help =
     • BAL — your balance
     • SEND <amount> <phone> [note] — send money, e.g. SEND 50 0244123456 lunch
     • STATEMENT — your last 10 movements
+    • STATEMENT PDF [month] — a month's statement as a PDF, e.g. STATEMENT PDF 2026-11
     • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
     • UNLINK — unlink this WhatsApp number
     • LANG — change the language
@@ -133,3 +134,44 @@ wallet-amount-decimals = An amount has at most 2 decimals, e.g. { $example }
 wallet-amount-not-positive = The amount must be more than zero, e.g. { $example }
 wallet-payee-missing = Write the phone number to send to, e.g. { $example }
 wallet-payee-invalid = “{ $written }” isn't a phone number. Write it like 0244123456 or +233244123456, e.g. { $example }
+
+## Statement PDF
+# STATEMENT PDF [<month>]: the document, its caption and file name. $month is 1-12 (the
+# month's name is chosen by number), $closing arrives formatted.
+
+wallet-pdf-title = Account statement
+wallet-pdf-month = { $month ->
+        [1] January
+        [2] February
+        [3] March
+        [4] April
+        [5] May
+        [6] June
+        [7] July
+        [8] August
+        [9] September
+        [10] October
+        [11] November
+       *[12] December
+    } { $year }
+wallet-pdf-holder = Account holder: { $name }
+wallet-pdf-account = Account: { $account }
+wallet-pdf-currency = Currency: { $currency }
+wallet-pdf-period = Period: { $from } – { $to }
+wallet-pdf-col-date = Date
+wallet-pdf-col-description = Description
+wallet-pdf-col-amount = Amount
+wallet-pdf-col-balance = Balance
+wallet-pdf-opening = Opening balance
+wallet-pdf-closing = Closing balance
+wallet-pdf-no-movements = No movements in this period.
+wallet-pdf-truncated = Only the last { $count } movements of the period are shown.
+wallet-pdf-generated = Generated on { $at } ({ $zone })
+wallet-pdf-filename = statement-{ $period }.pdf
+wallet-pdf-caption = Your statement for { $period }: { $count ->
+        [one] 1 movement
+       *[other] { $count } movements
+    }, closing balance { $closing }.
+wallet-pdf-future = There's no statement for { $period } yet. Type STATEMENT PDF for this month so far.
+wallet-pdf-unavailable = Your PDF statement can't be made right now. Please try again later, or type STATEMENT to see your last movements here.
+wallet-pdf-period-invalid = “{ $written }” isn't a month. Write it like STATEMENT PDF 2026-11.

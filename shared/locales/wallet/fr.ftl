@@ -19,6 +19,7 @@ wallet-help =
     • BAL — votre solde
     • SEND <montant> <téléphone> [note] — envoyer de l'argent, ex. : SEND 50 0244123456 déjeuner
     • STATEMENT — vos 10 dernières opérations
+    • STATEMENT PDF [mois] — le relevé d'un mois en PDF, p. ex. STATEMENT PDF 2026-11
     • TOPUP <montant> [numéro MoMo] — ajouter de l'argent depuis MTN MoMo, ex. : TOPUP 100
     • UNLINK — dissocier ce numéro WhatsApp
     • LANG — changer de langue
@@ -137,3 +138,43 @@ wallet-amount-decimals = Un montant a au plus 2 décimales, ex. : { $example }
 wallet-amount-not-positive = Le montant doit être supérieur à zéro, ex. : { $example }
 wallet-payee-missing = Indiquez le numéro de téléphone du destinataire, ex. : { $example }
 wallet-payee-invalid = « { $written } » n'est pas un numéro de téléphone. Écrivez-le comme 0244123456 ou +233244123456, ex. : { $example }
+
+## Statement PDF
+# STATEMENT PDF [<mois>] : le document, sa légende et son nom de fichier. $month va de 1 à 12.
+
+wallet-pdf-title = Relevé de compte
+wallet-pdf-month = { $month ->
+        [1] janvier
+        [2] février
+        [3] mars
+        [4] avril
+        [5] mai
+        [6] juin
+        [7] juillet
+        [8] août
+        [9] septembre
+        [10] octobre
+        [11] novembre
+       *[12] décembre
+    } { $year }
+wallet-pdf-holder = Titulaire du compte : { $name }
+wallet-pdf-account = Compte : { $account }
+wallet-pdf-currency = Devise : { $currency }
+wallet-pdf-period = Période : { $from } – { $to }
+wallet-pdf-col-date = Date
+wallet-pdf-col-description = Libellé
+wallet-pdf-col-amount = Montant
+wallet-pdf-col-balance = Solde
+wallet-pdf-opening = Solde initial
+wallet-pdf-closing = Solde final
+wallet-pdf-no-movements = Aucune opération sur cette période.
+wallet-pdf-truncated = Seules les { $count } dernières opérations de la période sont affichées.
+wallet-pdf-generated = Établi le { $at } ({ $zone })
+wallet-pdf-filename = releve-{ $period }.pdf
+wallet-pdf-caption = Votre relevé de { $period } : { $count ->
+        [one] 1 opération
+       *[other] { $count } opérations
+    }, solde final { $closing }.
+wallet-pdf-future = Il n'y a pas encore de relevé pour { $period }. Écrivez STATEMENT PDF pour le mois en cours.
+wallet-pdf-unavailable = Votre relevé PDF ne peut pas être établi pour le moment. Réessayez plus tard, ou écrivez STATEMENT pour voir vos dernières opérations ici.
+wallet-pdf-period-invalid = « { $written } » n'est pas un mois. Écrivez par exemple STATEMENT PDF 2026-11.

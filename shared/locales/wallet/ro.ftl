@@ -19,6 +19,7 @@ wallet-help =
     • BAL — soldul tău
     • SEND <sumă> <telefon> [notă] — trimite bani, ex.: SEND 50 0244123456 prânz
     • STATEMENT — ultimele tale 10 tranzacții
+    • STATEMENT PDF [luna] — extrasul unei luni în PDF, de ex. STATEMENT PDF 2026-11
     • TOPUP <sumă> [număr MoMo] — adaugă bani din MTN MoMo, ex.: TOPUP 100
     • UNLINK — deconectează acest număr de WhatsApp
     • LANG — schimbă limba
@@ -138,3 +139,44 @@ wallet-amount-decimals = O sumă are cel mult 2 zecimale, ex.: { $example }
 wallet-amount-not-positive = Suma trebuie să fie mai mare decât zero, ex.: { $example }
 wallet-payee-missing = Scrie numărul de telefon al destinatarului, ex.: { $example }
 wallet-payee-invalid = „{ $written }” nu este un număr de telefon. Scrie-l ca 0244123456 sau +233244123456, ex.: { $example }
+
+## Statement PDF
+# STATEMENT PDF [<lună>]: documentul, descrierea și numele fișierului. $month este 1-12.
+
+wallet-pdf-title = Extras de cont
+wallet-pdf-month = { $month ->
+        [1] ianuarie
+        [2] februarie
+        [3] martie
+        [4] aprilie
+        [5] mai
+        [6] iunie
+        [7] iulie
+        [8] august
+        [9] septembrie
+        [10] octombrie
+        [11] noiembrie
+       *[12] decembrie
+    } { $year }
+wallet-pdf-holder = Titularul contului: { $name }
+wallet-pdf-account = Cont: { $account }
+wallet-pdf-currency = Moneda: { $currency }
+wallet-pdf-period = Perioada: { $from } – { $to }
+wallet-pdf-col-date = Data
+wallet-pdf-col-description = Descriere
+wallet-pdf-col-amount = Suma
+wallet-pdf-col-balance = Sold
+wallet-pdf-opening = Sold inițial
+wallet-pdf-closing = Sold final
+wallet-pdf-no-movements = Nicio tranzacție în această perioadă.
+wallet-pdf-truncated = Sunt afișate doar ultimele { $count } tranzacții ale perioadei.
+wallet-pdf-generated = Generat la { $at } ({ $zone })
+wallet-pdf-filename = extras-{ $period }.pdf
+wallet-pdf-caption = Extrasul tău pentru { $period }: { $count ->
+        [one] 1 tranzacție
+        [few] { $count } tranzacții
+       *[other] { $count } de tranzacții
+    }, sold final { $closing }.
+wallet-pdf-future = Încă nu există extras pentru { $period }. Scrie STATEMENT PDF pentru luna curentă.
+wallet-pdf-unavailable = Extrasul PDF nu poate fi generat acum. Încearcă mai târziu sau scrie STATEMENT pentru ultimele tranzacții aici.
+wallet-pdf-period-invalid = „{ $written }” nu este o lună. Scrie, de exemplu, STATEMENT PDF 2026-11.

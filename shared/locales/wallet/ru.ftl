@@ -20,6 +20,7 @@ wallet-help =
     • BAL — ваш баланс
     • SEND <сумма> <телефон> [комментарий] — отправить деньги, например: SEND 50 0244123456 обед
     • STATEMENT — ваши последние 10 операций
+    • STATEMENT PDF [месяц] — выписка за месяц в PDF, например STATEMENT PDF 2026-11
     • TOPUP <сумма> [номер MoMo] — пополнить кошелёк с MTN MoMo, например: TOPUP 100
     • UNLINK — отвязать этот номер WhatsApp
     • LANG — сменить язык
@@ -140,3 +141,44 @@ wallet-amount-decimals = В дробной части суммы может бы
 wallet-amount-not-positive = Сумма должна быть больше нуля, например: { $example }
 wallet-payee-missing = Укажите номер телефона получателя, например: { $example }
 wallet-payee-invalid = «{ $written }» — это не номер телефона. Напишите его так: 0244123456 или +233244123456, например: { $example }
+
+## Statement PDF
+# STATEMENT PDF [<месяц>]: документ, подпись и имя файла. $month — от 1 до 12.
+
+wallet-pdf-title = Выписка по счёту
+wallet-pdf-month = { $month ->
+        [1] январь
+        [2] февраль
+        [3] март
+        [4] апрель
+        [5] май
+        [6] июнь
+        [7] июль
+        [8] август
+        [9] сентябрь
+        [10] октябрь
+        [11] ноябрь
+       *[12] декабрь
+    } { $year }
+wallet-pdf-holder = Владелец счёта: { $name }
+wallet-pdf-account = Счёт: { $account }
+wallet-pdf-currency = Валюта: { $currency }
+wallet-pdf-period = Период: { $from } – { $to }
+wallet-pdf-col-date = Дата
+wallet-pdf-col-description = Описание
+wallet-pdf-col-amount = Сумма
+wallet-pdf-col-balance = Остаток
+wallet-pdf-opening = Входящий остаток
+wallet-pdf-closing = Исходящий остаток
+wallet-pdf-no-movements = За этот период операций нет.
+wallet-pdf-truncated = Показаны только последние { $count } операций периода.
+wallet-pdf-generated = Сформировано { $at } ({ $zone })
+wallet-pdf-filename = vypiska-{ $period }.pdf
+wallet-pdf-caption = Ваша выписка за { $period }: { $count ->
+        [one] { $count } операция
+        [few] { $count } операции
+       *[other] { $count } операций
+    }, исходящий остаток { $closing }.
+wallet-pdf-future = Выписки за { $period } ещё нет. Напишите STATEMENT PDF, чтобы получить выписку за текущий месяц.
+wallet-pdf-unavailable = Сейчас не удаётся сформировать выписку в PDF. Попробуйте позже или напишите STATEMENT, чтобы увидеть последние операции здесь.
+wallet-pdf-period-invalid = «{ $written }» — это не месяц. Напишите, например: STATEMENT PDF 2026-11.

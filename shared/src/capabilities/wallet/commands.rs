@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! BAL · STATEMENT · HELP · LINK [<account phone or id>] · UNLINK · YES · NO · <6-digit code>
+//! STATEMENT PDF [<month>]             (this month so far, or 2026-11, 11.2026, 11/2026)
 //! SEND <amount> <phone> [note]        (phone in local form 0244123456 or international)
 //! TOPUP <amount> [<MoMo number>]
 //! ```
@@ -173,6 +174,10 @@ pub enum WalletCommand {
         note: Option<String>,
     },
     Statement,
+    /// The statement of a calendar month as a PDF document: this month when none is given.
+    StatementPdf {
+        month: Option<StatementMonth>,
+    },
     TopUp {
         amount: Decimal,
         momo_number: Option<Phone>,
@@ -199,6 +204,7 @@ impl WalletCommand {
             WalletCommand::Balance => Keyword::Balance.canonical(),
             WalletCommand::Send { .. } => Keyword::Send.canonical(),
             WalletCommand::Statement => Keyword::Statement.canonical(),
+            WalletCommand::StatementPdf { .. } => "STATEMENT PDF",
             WalletCommand::TopUp { .. } => Keyword::TopUp.canonical(),
             WalletCommand::Help => Keyword::Help.canonical(),
             WalletCommand::Link { .. } => Keyword::Link.canonical(),
@@ -249,6 +255,10 @@ pub enum Unrecognized {
     PayeeInvalid {
         written: String,
     },
+    /// `STATEMENT PDF` with something that is not a month (at most 32 characters of it).
+    PeriodInvalid {
+        written: String,
+    },
 }
 
 impl Unrecognized {
@@ -264,6 +274,7 @@ impl Unrecognized {
             Unrecognized::AmountNotPositive { .. } => "amount_not_positive",
             Unrecognized::PayeeMissing => "payee_missing",
             Unrecognized::PayeeInvalid { .. } => "payee_invalid",
+            Unrecognized::PeriodInvalid { .. } => "period_invalid",
         }
     }
 
@@ -277,6 +288,7 @@ impl Unrecognized {
             | Unrecognized::TooManyDecimals { command }
             | Unrecognized::AmountNotPositive { command } => Some(*command),
             Unrecognized::PayeeMissing | Unrecognized::PayeeInvalid { .. } => Some(Keyword::Send),
+            Unrecognized::PeriodInvalid { .. } => Some(Keyword::Statement),
         }
     }
 }
@@ -340,7 +352,12 @@ fn arguments(
 ) -> Result<Parsed, Unrecognized> {
     let command = match keyword {
         Keyword::Balance => WalletCommand::Balance,
-        Keyword::Statement => WalletCommand::Statement,
+        Keyword::Statement => match args.first() {
+            Some(first) if PDF_WORDS.contains(&fold(first).as_str()) => {
+                WalletCommand::StatementPdf { month: statement_month(&args[1..])? }
+            }
+            _ => WalletCommand::Statement,
+        },
         Keyword::Help => WalletCommand::Help,
         Keyword::Unlink => WalletCommand::Unlink,
         Keyword::Yes => WalletCommand::Yes,
@@ -375,6 +392,44 @@ fn arguments(
         }
     };
     Ok(Parsed { command, correction })
+}
+
+// ---- STATEMENT PDF ----------------------------------------------------------------------------
+
+/// The word after a statement keyword that asks for the PDF (`STATEMENT PDF`, `ВЫПИСКА ПДФ`).
+const PDF_WORDS: &[&str] = &["pdf", "пдф"];
+
+/// A calendar month of a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StatementMonth {
+    pub year: i32,
+    /// 1 to 12.
+    pub month: u32,
+}
+
+/// The month after `STATEMENT PDF`: `2026-11`, `2026/11`, `11.2026`, `11/2026` or `11-2026`;
+/// none for this month.
+fn statement_month(args: &[&str]) -> Result<Option<StatementMonth>, Unrecognized> {
+    let Some(written) = args.first() else { return Ok(None) };
+    let invalid = || Unrecognized::PeriodInvalid {
+        written: args.join(" ").chars().take(DETAIL_CHARS).collect(),
+    };
+    if args.len() > 1 {
+        return Err(invalid());
+    }
+    let parts: Vec<&str> = written.split(['-', '/', '.']).collect();
+    let [a, b] = parts[..] else { return Err(invalid()) };
+    let (year, month) = match (a.len(), b.len()) {
+        (4, 1 | 2) => (a, b),
+        (1 | 2, 4) => (b, a),
+        _ => return Err(invalid()),
+    };
+    let year: i32 = year.parse().map_err(|_| invalid())?;
+    let month: u32 = month.parse().map_err(|_| invalid())?;
+    if !(1..=12).contains(&month) || !(2000..=9999).contains(&year) {
+        return Err(invalid());
+    }
+    Ok(Some(StatementMonth { year, month }))
 }
 
 /// The amount at `args[*i]`, with the market's currency code before or after it.
@@ -453,6 +508,30 @@ mod tests {
 
     fn phone(s: &str) -> Phone {
         Phone::parse_international(s).unwrap()
+    }
+
+    #[test]
+    fn statement_pdf_in_every_language_with_a_month_or_none() {
+        let month = |year, month| Some(StatementMonth { year, month });
+        let table: &[(&str, Option<StatementMonth>)] = &[
+            ("STATEMENT PDF", None),
+            ("statement pdf 2026-11", month(2026, 11)),
+            ("EXTRAS PDF 11.2026", month(2026, 11)),
+            ("Выписка ПДФ 3/2026", month(2026, 3)),
+            ("выписка pdf 2026/03", month(2026, 3)),
+            ("RELEVÉ PDF 01-2027", month(2027, 1)),
+            ("Kontoauszug PDF", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(parse_ok(text).command, WalletCommand::StatementPdf { month: *expected }, "{text}");
+        }
+        assert_eq!(parse_ok("STATEMENT").command, WalletCommand::Statement);
+        for bad in ["STATEMENT PDF 2026-13", "STATEMENT PDF november", "STATEMENT PDF 2026 11", "STATEMENT PDF 26-11"] {
+            match parse(bad, &ghana()) {
+                Err(Unrecognized::PeriodInvalid { written }) => assert!(!written.is_empty(), "{bad}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The wallet capability (the consumer wallet of seed 000): people bank from a WhatsApp chat
 //! with the wallet operator's business number. A WhatsApp number is linked to a wallet
 //! account with a one-time code sent by SMS to the account's registered phone; then BAL,
-//! SEND, STATEMENT, TOPUP and HELP. Every money movement passes the secure execution layer
+//! SEND, STATEMENT (also as a PDF document), TOPUP and HELP. Every money movement passes the secure execution layer
 //! ([`secure`]) and moves on the wallet's own double-entry ledger ([`crate::ledger`]); money
 //! enters and leaves through MTN MoMo ([`settlement`]).
 //!
@@ -10,6 +10,7 @@
 //! - [`fraud`]: the explainable fraud score;
 //! - [`codes`]: one-time codes;
 //! - [`settlement`]: MoMo top-ups and payouts, from request to final status;
+//! - [`statement_pdf`]: a month's statement as a PDF document message;
 //! - [`replies`]: what the user reads;
 //! - this module: identifying the user, linking, and dispatching a turn.
 
@@ -20,6 +21,7 @@ pub mod replies;
 pub mod secure;
 pub mod settings;
 pub mod settlement;
+pub mod statement_pdf;
 
 use std::sync::Arc;
 
@@ -39,7 +41,7 @@ use crate::ledger::Ledger;
 use crate::momo::MobileMoney;
 use crate::ports::{
     AlertStore, AuditEvent, AuditLog, Clock, CodeCheck, CodePurpose, ContactStore, FailedCommandLog,
-    IdempotencyStore, MomoOperationStore, PendingCode, SmsSender, WalletDirectory, WalletLink,
+    IdempotencyStore, MediaUploader, MomoOperationStore, PendingCode, SmsSender, WalletDirectory, WalletLink,
     WalletLinkStore,
 };
 use crate::{StoreError, StoreResult};
@@ -56,6 +58,8 @@ pub struct WalletDeps {
     pub operations: Arc<dyn MomoOperationStore>,
     pub momo: Arc<dyn MobileMoney>,
     pub sms: Arc<dyn SmsSender>,
+    /// The Cloud API's media endpoint: STATEMENT PDF uploads its document there.
+    pub media: Arc<dyn MediaUploader>,
     /// Keeps each audit record and failed-command count to one per message.
     pub idempotency: Arc<dyn IdempotencyStore>,
     pub audit: Arc<dyn AuditLog>,
@@ -243,6 +247,9 @@ impl WalletTurn<'_, '_> {
                     .await?;
                 let zone = secure::time_zone(self.profile());
                 self.reply(Reply::Statement { entries, currency: user.account.currency, zone });
+            }
+            (WalletCommand::StatementPdf { month }, Some(user)) => {
+                statement_pdf::send(self, &user, month).await?
             }
             (WalletCommand::Send { amount, payee, note }, Some(user)) => {
                 secure::send(self, &user, amount, &payee, note).await?

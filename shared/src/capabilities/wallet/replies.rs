@@ -201,6 +201,9 @@ fn unrecognized_words(unrecognized: &Unrecognized, linked: bool) -> Words {
         Unrecognized::PayeeInvalid { written } => Words::new("wallet-payee-invalid")
             .arg("written", text(written.clone()))
             .arg("example", text(example(Keyword::Send))),
+        Unrecognized::PeriodInvalid { written } => {
+            Words::new("wallet-pdf-period-invalid").arg("written", text(written.clone()))
+        }
     }
 }
 
@@ -228,15 +231,7 @@ fn statement(entries: &[Entry], currency: Currency, zone: Tz, locale: Locale) ->
             .render(locale),
     ];
     for entry in entries {
-        let what = match (entry.kind, entry.amount < 0) {
-            (TransferKind::Opening, _) => "wallet-kind-opening",
-            (TransferKind::Send, true) => "wallet-kind-sent",
-            (TransferKind::Send, false) => "wallet-kind-received",
-            (TransferKind::TopUp, _) => "wallet-kind-topup",
-            (TransferKind::PayoutHold, _) => "wallet-kind-payout",
-            (TransferKind::PayoutRelease, _) => "wallet-kind-payout",
-            (TransferKind::PayoutReturn, _) => "wallet-kind-payout-return",
-        };
+        let what = kind_message(entry);
         let sign = if entry.amount > 0 { "+" } else { "" };
         let line = Words::new("wallet-statement-line")
             .arg("date", text(entry.at.with_timezone(&zone).format("%d.%m %H:%M").to_string()))
@@ -250,6 +245,19 @@ fn statement(entries: &[Entry], currency: Currency, zone: Tz, locale: Locale) ->
     }
     let _ = catalog;
     lines.join("\n")
+}
+
+/// The message id naming what a statement entry was (sent, received, top-up, …).
+pub(crate) fn kind_message(entry: &Entry) -> &'static str {
+    match (entry.kind, entry.amount < 0) {
+        (TransferKind::Opening, _) => "wallet-kind-opening",
+        (TransferKind::Send, true) => "wallet-kind-sent",
+        (TransferKind::Send, false) => "wallet-kind-received",
+        (TransferKind::TopUp, _) => "wallet-kind-topup",
+        (TransferKind::PayoutHold, _) => "wallet-kind-payout",
+        (TransferKind::PayoutRelease, _) => "wallet-kind-payout",
+        (TransferKind::PayoutReturn, _) => "wallet-kind-payout-return",
+    }
 }
 
 /// The message id of a MoMo failure reason, as the user reads it.

@@ -69,6 +69,14 @@ pub struct WalletSettings {
     pub confirm_ttl: Duration,
     /// Lines of a STATEMENT.
     pub statement_lines: usize,
+    /// Movements a STATEMENT PDF holds at most (`WALLET_STATEMENT_PDF_LINES`); a month with
+    /// more shows its newest ones and says so.
+    pub statement_pdf_lines: usize,
+    /// Tries of one statement upload to the Cloud API's media endpoint within a turn
+    /// (`WALLET_MEDIA_UPLOAD_ATTEMPTS`), with full-jitter backoff doubling from
+    /// `media_upload_backoff`.
+    pub media_upload_attempts: u32,
+    pub media_upload_backoff: std::time::Duration,
     pub fraud: FraudRules,
     /// `PUBLIC_BASE_URL` + `/momo/callback`: each MoMo request gets its reference appended.
     pub momo_callback_base: Option<String>,
@@ -102,6 +110,9 @@ impl Default for WalletSettings {
             code_requests_per_hour: 3,
             confirm_ttl: Duration::minutes(5),
             statement_lines: 10,
+            statement_pdf_lines: 500,
+            media_upload_attempts: 3,
+            media_upload_backoff: std::time::Duration::from_millis(250),
             fraud: FraudRules::default(),
             momo_callback_base: None,
             momo_currency: None,
@@ -157,6 +168,12 @@ impl WalletSettings {
         }
         if let Some(s) = number("WALLET_CONFIRM_SECONDS", 30..=600)? {
             settings.confirm_ttl = Duration::seconds(s);
+        }
+        if let Some(n) = number("WALLET_STATEMENT_PDF_LINES", 10..=5_000)? {
+            settings.statement_pdf_lines = n as usize;
+        }
+        if let Some(n) = number("WALLET_MEDIA_UPLOAD_ATTEMPTS", 1..=10)? {
+            settings.media_upload_attempts = n as u32;
         }
         settings.fraud = FraudRules::from_lookup(&get)?;
         settings.momo_callback_base =
