@@ -31,6 +31,7 @@ use status::{CallbackKeys, StatusState};
 
 const COLLECTION_KEY: &str = "wallet-test-collection-key";
 const DISBURSEMENT_KEY: &str = "wallet-test-disbursement-key";
+const CLOUD_TOKEN: &str = "wallet-test-cloud-token";
 
 struct World {
     clock: Arc<ManualClock>,
@@ -45,6 +46,9 @@ struct World {
     sms: SmsBox,
     outbound: Arc<dyn QueueReceiver>,
     momo: MomoSandbox,
+    /// The Cloud API sandbox: the statement PDFs are uploaded to its media endpoint.
+    cloud: sandboxes::cloud_api::CloudApiSandbox,
+    cloud_client: Arc<paybot::whatsapp::cloud_api::CloudApiClient>,
     status_url: String,
     business: String,
     /// This world's accounts: A (tier1, empty), B (tier2, 20.00), C (tier0, 40.00),
@@ -278,11 +282,18 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
     let ledger = stores.ledger().unwrap();
     file.import(wallet_accounts.as_ref(), ledger.as_ref(), clock.now_utc()).await.unwrap();
 
+    let cloud = sandboxes::cloud_api::CloudApiSandbox::new(CLOUD_TOKEN);
+    let cloud_url = serve(cloud.router()).await;
+    let cloud_client = Arc::new(paybot::whatsapp::cloud_api::CloudApiClient::new(
+        &format!("{cloud_url}/v23.0"),
+        Secret::new(CLOUD_TOKEN),
+    ));
     let wallet = wiring::wallet(
         stores.as_ref(),
         WalletParts {
             momo: momo_client,
             sms: sms_sender,
+            media: cloud_client.clone(),
             clock: clock.clone(),
             otp_key: Secret::new("wallet-test-otp-key"),
             settings,
@@ -317,6 +328,8 @@ async fn world_with(backend: Backend, tune: impl FnOnce(&mut WalletSettings)) ->
         sms,
         outbound,
         momo,
+        cloud,
+        cloud_client,
         status_url,
         business,
         a,
@@ -963,4 +976,118 @@ async fn sends_and_settled_top_ups_count_as_transactions_once() {
     w.momo.wait_for_callbacks(2, std::time::Duration::from_secs(10)).await;
     let figures = w.figures().await;
     assert_eq!((figures.transactions, figures.volume_minor, figures.failed_transactions), (1, 1_000, 1));
+}
+
+// ---- STATEMENT PDF ------------------------------------------------------------------------------
+
+fn pdf_text(bytes: &[u8]) -> String {
+    let document = lopdf::Document::load_mem(bytes).expect("the statement parses as a PDF");
+    let pages: Vec<u32> = document.get_pages().keys().copied().collect();
+    document.extract_text(&pages).unwrap()
+}
+
+/// The one document job queued for `to`, with its media id, file name and caption.
+fn document_to(jobs: &[OutboundJob], to: &Phone) -> (OutboundJob, String, String, String) {
+    let to_user: Vec<&OutboundJob> = jobs.iter().filter(|j| &j.message.to == to).collect();
+    assert_eq!(to_user.len(), 1, "one message: {to_user:?}");
+    match &to_user[0].message.content {
+        OutboundContent::Document { media_id, filename, caption } => (
+            to_user[0].clone(),
+            media_id.clone(),
+            filename.clone(),
+            caption.clone().unwrap_or_default(),
+        ),
+        other => panic!("not a document: {other:?}"),
+    }
+}
+
+async fn statement_pdf_is_one_upload_and_one_document(backend: Backend) {
+    use paybot::ports::WhatsAppSender;
+    let w = world(backend).await;
+    w.link(&w.a).await;
+    w.link(&w.b).await;
+    w.clock.advance(Duration::minutes(1));
+    w.top_up(&w.a, "100").await;
+    w.drain().await;
+    let payee_local = format!("0{}", &w.b.registered_phone.wa_id()[3..]);
+    let asked = w.say(&w.a.registered_phone, &format!("SEND 50 {payee_local} lunch")).await;
+    assert!(asked.contains("Reply YES"), "{asked}");
+    let sent = w.say(&w.a.registered_phone, "YES").await;
+    assert!(sent.contains("Sent ✅"), "{sent}");
+
+    let jobs = w.deliver(&w.message(&w.a.registered_phone, "STATEMENT PDF")).await;
+    let (job, media_id, filename, caption) = document_to(&jobs, &w.a.registered_phone);
+    // The clock starts on 2 December 2025 in Accra.
+    assert_eq!(filename, "statement-2025-12.pdf");
+    assert!(caption.starts_with("Your statement for December 2025: 2 movements"), "{caption}");
+    assert!(caption.contains("closing balance 50.00\u{a0}GHS"), "{caption}");
+    assert_eq!(w.cloud.media().len(), 1, "one upload");
+    let uploaded = w.cloud.media_by_id(&media_id).expect("the media id names the upload");
+    assert_eq!(uploaded.mime_type, "application/pdf");
+    assert_eq!(uploaded.phone_number_id, w.business);
+    let text = pdf_text(&uploaded.bytes);
+    for line in [
+        "Account statement",
+        "Account holder: Kwame M.",
+        &format!("Account: {}", w.a.id),
+        "Currency: GHS",
+        "Opening balance",
+        "+100.00\u{a0}GHS",
+        "-50.00\u{a0}GHS",
+        "sent · lunch",
+        "Closing balance",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from {text:?}");
+    }
+    assert!(!text.contains("Kwame Mensah"), "the holder's name is masked");
+
+    // The queued job is a document message the Cloud API takes: it names that upload.
+    w.cloud_client.send(&job.message).await.expect("the document is accepted");
+    let sent = w.cloud.sent().pop().unwrap();
+    assert_eq!(sent.kind(), "document");
+    assert_eq!(sent.body["document"]["id"], media_id.as_str());
+    assert_eq!(sent.body["document"]["filename"], "statement-2025-12.pdf");
+
+    // A Russian user gets the same statement in Russian, for a month given.
+    w.stores.contacts().unwrap().set_locale(&w.contact_of(&w.b), paybot::domain::Locale::Ru).await.unwrap();
+    let jobs = w.deliver(&w.message(&w.b.registered_phone, "ВЫПИСКА ПДФ 2025-12")).await;
+    let (_, media_id, _, _) = document_to(&jobs, &w.b.registered_phone);
+    let text = pdf_text(&w.cloud.media_by_id(&media_id).unwrap().bytes);
+    assert!(text.contains("Выписка по счёту") && text.contains("Владелец счёта: Ama O."), "{text}");
+    assert!(text.contains("+50,00\u{a0}GHS") || text.contains("+50.00\u{a0}GHS"), "{text}");
+
+    // A month to come is explained, nothing is uploaded.
+    let future = w.say(&w.a.registered_phone, "STATEMENT PDF 2030-01").await;
+    assert!(future.contains("no statement for January 2030 yet"), "{future}");
+    let invalid = w.say(&w.a.registered_phone, "STATEMENT PDF 2025-13").await;
+    assert!(invalid.contains("isn't a month"), "{invalid}");
+    assert_eq!(w.cloud.media().len(), 2);
+
+    // A failing media endpoint is retried; one that keeps failing fails the turn, and the
+    // redelivered message uploads once and sends one document.
+    w.cloud.fail_next(131000, 500, 1);
+    let jobs = w.deliver(&w.message(&w.a.registered_phone, "STATEMENT PDF")).await;
+    document_to(&jobs, &w.a.registered_phone);
+    assert_eq!(w.cloud.media().len(), 3);
+    w.cloud.fail_next(131000, 500, WalletSettings::default().media_upload_attempts as usize);
+    let message = w.message(&w.a.registered_phone, "STATEMENT PDF");
+    assert!(flow::handle_message(&w.command, &message).await.is_err());
+    assert!(texts_to(&w.drain().await, &w.a.registered_phone).is_empty());
+    assert_eq!(w.cloud.media().len(), 3);
+    let jobs = w.deliver(&message).await;
+    document_to(&jobs, &w.a.registered_phone);
+    assert_eq!(w.cloud.media().len(), 4);
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn statement_pdf_is_one_upload_and_one_document_on_memory() {
+    statement_pdf_is_one_upload_and_one_document(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn statement_pdf_is_one_upload_and_one_document_on_moto() {
+    if moto_available() {
+        statement_pdf_is_one_upload_and_one_document(Backend::Moto).await;
+    }
 }

@@ -507,7 +507,7 @@ impl CloudApiSandbox {
         }
     }
 
-    /// The next `times` well-formed, authorised sends fail with Meta's error `code` and HTTP
+    /// The next `times` well-formed, authorised sends (media uploads included) fail with Meta's error `code` and HTTP
     /// `status` (Meta uses 400 for most codes, including 131047 and usually 130429; 5xx for
     /// its own outages). Queued failures are used in order.
     pub fn fail_next(&self, code: i64, http_status: u16, times: usize) {
@@ -586,6 +586,20 @@ async fn send_message(
 }
 
 impl CloudApiSandbox {
+    /// The next failure queued by [`CloudApiSandbox::fail_next`], as Meta's answer.
+    fn take_failure(&self) -> Option<Response> {
+        let mut state = self.state();
+        let failure = state.failures.front_mut()?;
+        let (code, status) = (failure.code, failure.status);
+        failure.remaining -= 1;
+        if failure.remaining == 0 {
+            state.failures.pop_front();
+        }
+        drop(state);
+        let (message, details) = known_error(code);
+        Some(meta_error(status, code, message, details))
+    }
+
     /// Whether the request carries the sandbox's bearer token.
     fn authorised(&self, headers: &HeaderMap) -> bool {
         headers
@@ -608,17 +622,10 @@ impl CloudApiSandbox {
     /// Synchronous, so that the state's lock is never held across a wait.
     fn answer(&self, request: Request, phone_number_id: String, body: Value) -> Answer {
         let now = self.now();
-        let mut state = self.state();
-        if let Some(failure) = state.failures.front_mut() {
-            let (code, status) = (failure.code, failure.status);
-            failure.remaining -= 1;
-            if failure.remaining == 0 {
-                state.failures.pop_front();
-            }
-            drop(state);
-            let (message, details) = known_error(code);
-            return Answer::Now(meta_error(status, code, message, details));
+        if let Some(failure) = self.take_failure() {
+            return Answer::Now(failure);
         }
+        let mut state = self.state();
 
         let fault = match (&request, state.faults.as_mut()) {
             (Request::Message { free_form, .. }, Some(faults)) => {
@@ -824,6 +831,9 @@ async fn upload_media(
     }
     if mime_type == "application/pdf" && !bytes.starts_with(b"%PDF-") {
         return invalid_parameter("the file is not a PDF");
+    }
+    if let Some(failure) = sandbox.take_failure() {
+        return failure;
     }
     let id: String = {
         let mut rng = rand::rng();

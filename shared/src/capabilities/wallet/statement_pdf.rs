@@ -29,8 +29,7 @@ const MIME_PDF: &str = "application/pdf";
 #[derive(Debug, Clone, PartialEq)]
 pub struct Statement {
     pub month: StatementMonth,
-    /// The period's first moment and its end (the next month's first moment, or now for the
-    /// month in progress), in UTC.
+    /// The period's first moment and its end (the next month's first moment), in UTC.
     pub from: DateTime<Utc>,
     pub until: DateTime<Utc>,
     pub holder: String,
@@ -78,14 +77,15 @@ pub fn build(
     limit: usize,
     balance_now: i64,
 ) -> Statement {
-    let (from, next) = month_bounds(month, zone);
-    let until = next.min(now);
+    let (from, until) = month_bounds(month, zone);
     let truncated = newest_first.len() >= limit;
     let balance_before = |e: &Entry| e.balance_after.unwrap_or_default() - e.amount;
+    let (entries, after): (Vec<Entry>, Vec<Entry>) =
+        newest_first.into_iter().filter(|e| e.at >= from).partition(|e| e.at < until);
+    let entries = chronological(entries);
     // The oldest movement after the period tells the balance the period closed with.
-    let after: Option<&Entry> = newest_first.iter().filter(|e| e.at >= until).last();
-    let mut entries: Vec<Entry> = newest_first.iter().filter(|e| e.at >= from && e.at < until).cloned().collect();
-    entries.reverse();
+    let after = chronological(after).into_iter().next();
+    let after = after.as_ref();
     let closing_minor = match (entries.last(), after) {
         (Some(last), _) => last.balance_after.unwrap_or_default(),
         (None, Some(after)) => balance_before(after),
@@ -106,6 +106,39 @@ pub fn build(
         zone,
         generated_at: now,
     }
+}
+
+/// Oldest first. Movements of the same millisecond are put in the order their running
+/// balances follow each other (the ledger orders those by transfer id).
+fn chronological(mut entries: Vec<Entry>) -> Vec<Entry> {
+    entries.sort_by_key(|e| e.at);
+    let after = |e: &Entry| e.balance_after.unwrap_or_default();
+    let before = |e: &Entry| after(e) - e.amount;
+    let mut ordered: Vec<Entry> = Vec::with_capacity(entries.len());
+    let mut rest = entries.into_iter().peekable();
+    while let Some(first) = rest.next() {
+        let mut group = vec![first];
+        while let Some(next) = rest.next_if(|e| e.at == group[0].at) {
+            group.push(next);
+        }
+        let mut running = ordered.last().map(after);
+        while !group.is_empty() {
+            let pick = group
+                .iter()
+                .position(|e| Some(before(e)) == running)
+                // The first of the group: the one no other member leads to.
+                .or_else(|| {
+                    group.iter().enumerate().position(|(i, e)| {
+                        !group.iter().enumerate().any(|(j, o)| j != i && after(o) == before(e))
+                    })
+                })
+                .unwrap_or(0);
+            let entry = group.remove(pick);
+            running = Some(after(&entry));
+            ordered.push(entry);
+        }
+    }
+    ordered
 }
 
 fn money(minor: i64, currency: Currency, locale: Locale) -> String {
@@ -143,8 +176,8 @@ pub fn render(statement: &Statement, locale: Locale) -> Vec<u8> {
     let (c, zone) = (statement.currency, statement.zone);
     let date = |at: DateTime<Utc>| at.with_timezone(&zone).format("%d.%m.%Y").to_string();
     let time = |at: DateTime<Utc>| at.with_timezone(&zone).format("%d.%m.%Y %H:%M").to_string();
-    // The last moment of the period, for the period's closing date.
-    let last_day = statement.until - chrono::Duration::milliseconds(1);
+    // The period's last moment so far, for its closing date: today for the month in progress.
+    let last_day = (statement.until - chrono::Duration::milliseconds(1)).min(statement.generated_at);
     let (date_x, what_x, amount_x, balance_x) = (50.0, 150.0, 440.0, 545.0);
     let mut rows = vec![
         Row::new(18.0, vec![Cell::left(50.0, w("wallet-pdf-title"))]),
@@ -423,7 +456,23 @@ mod tests {
         let december = StatementMonth { year: 2026, month: 12 };
         let running = build(december, chrono_tz::UTC, now, &account(), history()[..1].to_vec(), 500, 14_000);
         assert_eq!((running.opening_minor, running.closing_minor), (15_000, 14_000));
-        assert_eq!(running.until, now);
+        assert_eq!(running.until, at("2027-01-01T00:00:00Z"));
+    }
+
+    #[test]
+    fn movements_of_one_millisecond_follow_their_running_balances() {
+        let same = "2026-11-03T08:15:00Z";
+        // The ledger's order for one millisecond is the transfer ids', not the movements'.
+        let newest_first = vec![
+            entry(same, TransferKind::TopUp, 10_000, 10_000, None),
+            entry(same, TransferKind::Send, -4_000, 5_000, None),
+            entry(same, TransferKind::Send, -1_000, 9_000, None),
+        ];
+        let now = at("2026-12-02T06:00:00Z");
+        let statement = build(november(), chrono_tz::UTC, now, &account(), newest_first, 500, 5_000);
+        let amounts: Vec<i64> = statement.entries.iter().map(|e| e.amount).collect();
+        assert_eq!(amounts, [10_000, -1_000, -4_000]);
+        assert_eq!((statement.opening_minor, statement.closing_minor), (0, 5_000));
     }
 
     #[test]
