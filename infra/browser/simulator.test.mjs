@@ -142,5 +142,20 @@ test('two wallet users link with their SMS codes, one tops up on MoMo and sends 
   const amaStatement = await say(ama, 'STATEMENT', header, STEP);
   assert.match(amaStatement, /\+50\.00\sGHS received · lunch → 1,300\.50\sGHS/);
   assert.match(amaStatement, /\+1,250\.50\sGHS opening balance/);
+
+  // STATEMENT PDF: a document message with its file name, its caption and a link that opens
+  // the PDF the bot uploaded to the Cloud API sandbox.
+  const caption = await say(kwame, 'STATEMENT PDF', await wallet('wallet-pdf-caption'), STEP);
+  assert.match(caption, /closing balance 550\.00\sGHS\.$/);
+  const documentMessage = kwame.locator('.msg.bot.document').last();
+  const fileName = await documentMessage.getAttribute('data-filename');
+  assert.match(fileName, /^statement-\d{4}-\d{2}\.pdf$/);
+  const fileLink = documentMessage.locator('a.doc-name');
+  assert.equal(await fileLink.textContent(), fileName);
+  const pdf = await kwame.request.get(new URL(await fileLink.getAttribute('href'), stackUrl()).href);
+  assert.equal(pdf.status(), 200);
+  assert.equal(pdf.headers()['content-type'], 'application/pdf');
+  const bytes = await pdf.body();
+  assert.equal(bytes.subarray(0, 5).toString('latin1'), '%PDF-');
   await context.close();
 });

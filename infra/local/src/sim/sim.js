@@ -445,6 +445,7 @@ function botMessage(entry) {
   if (body.type === 'interactive' && body.interactive.type === 'list') return listMessage(entry);
   if (body.type === 'interactive' && body.interactive.type === 'button') return buttonMessage(entry);
   if (body.type === 'template') return templateMessage(entry);
+  if (body.type === 'document') return documentMessage(entry);
   const text = body.text ? body.text.body : JSON.stringify(body);
   return el('div', { class: 'msg bot' }, el('div', { class: 'text' }, linkified(text)), meta(entry));
 }
@@ -468,6 +469,22 @@ function buttonMessage(entry) {
       onclick: () => send({ button_reply: { id: b.reply.id, title: b.reply.title }, context: entry.wamid }),
     }));
   return el('div', { class: 'msg bot list' }, el('div', { class: 'text' }, linkified(interactive.body.text)), meta(entry), buttons);
+}
+
+/** A document as the phone shows it: its file name (opening the uploaded file from the Cloud
+ * API sandbox, when the stack embeds one) and its caption. */
+function documentMessage(entry) {
+  const document = entry.body.document;
+  const filename = document.filename || 'document';
+  const base = state.info.sandboxes.whatsapp;
+  const href = document.id && base ? `${base}/_sandbox/media/${encodeURIComponent(document.id)}` : document.link;
+  const name = href
+    ? el('a', { class: 'doc-name', href, target: '_blank', rel: 'noopener', text: filename })
+    : el('span', { class: 'doc-name', text: filename });
+  return el('div', { class: 'msg bot document', 'data-filename': filename },
+    el('div', { class: 'doc' }, el('span', { class: 'doc-icon', 'aria-hidden': 'true', text: 'PDF' }), name),
+    document.caption ? el('div', { class: 'text' }, linkified(document.caption)) : null,
+    meta(entry));
 }
 
 /** A template as the phone shows it: the approved text with the parameters filled in. */
