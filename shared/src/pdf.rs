@@ -250,13 +250,17 @@ mod tests {
     fn a_document_is_a_pdf_whose_text_reads_back_in_every_script() {
         let rows = vec![
             Row::new(16.0, vec![Cell::left(50.0, "Выписка по счёту")]).rule_below(),
-            Row::new(10.0, vec![Cell::left(50.0, "Relevé — Kontoauszug"), Cell::right(545.0, "1 234,50 GHS")]),
+            Row::new(
+                10.0,
+                vec![Cell::left(50.0, "Relevé — Kontoauszug"), Cell::right(545.0, "1 234,50 GHS")],
+            ),
             Row::new(10.0, vec![Cell::left(50.0, "Extras: ș ț ă î â")]),
         ];
         let pdf = render("Statement", &rows);
         assert!(pdf.starts_with(b"%PDF-"));
         let text = text_of(&pdf);
-        for expected in ["Выписка по счёту", "Relevé — Kontoauszug", "1 234,50 GHS", "ș ț ă î â"] {
+        for expected in ["Выписка по счёту", "Relevé — Kontoauszug", "1 234,50 GHS", "ș ț ă î â"]
+        {
             assert!(text.contains(expected), "{expected:?} missing from {text:?}");
         }
     }

@@ -28,8 +28,9 @@ use crate::miapos::{MiaposClient, MiaposClientConfig};
 use crate::momo::{MobileMoney, MomoClient};
 use crate::ports::{
     AlertStore, AuditLog, Clock, ContactStore, ControlsStore, DeliveryStatusStore, Directory,
-    EscalationStore, FailedCommandLog, IdempotencyStore, MediaUploader, MetricsStore, MomoOperationStore, OutboxStore,
-    PaymentLinkStore, PaymentRail, QueueSender, SmsSender, WalletDirectory, WalletLinkStore, WindowStore,
+    EscalationStore, FailedCommandLog, IdempotencyStore, MediaUploader, MetricsStore, MomoOperationStore,
+    OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, SmsSender, WalletDirectory, WalletLinkStore,
+    WindowStore,
 };
 use crate::whatsapp::cloud_api::CloudApiClient;
 

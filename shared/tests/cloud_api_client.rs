@@ -5,7 +5,8 @@ use std::time::Duration;
 use paybot::config::Secret;
 use paybot::domain::Phone;
 use paybot::ports::{
-    ListRow, ListSection, MediaFile, MediaUploader, OutboundContent, OutboundMessage, SendError, WhatsAppSender,
+    ListRow, ListSection, MediaFile, MediaUploader, OutboundContent, OutboundMessage, SendError,
+    WhatsAppSender,
 };
 use paybot::whatsapp::cloud_api::{CloudApiClient, message_body};
 use sandboxes::cloud_api::CloudApiSandbox;
@@ -310,7 +311,10 @@ async fn a_document_naming_no_upload_is_refused_and_a_failed_upload_is_retryable
     assert!(matches!(client.send(&unknown).await, Err(SendError::Permanent { code: Some(100), .. })));
 
     let not_a_pdf = MediaFile { bytes: b"hello".to_vec(), ..pdf_file() };
-    assert!(matches!(client.upload(NUMBER_ID, &not_a_pdf).await, Err(SendError::Permanent { code: Some(100), .. })));
+    assert!(matches!(
+        client.upload(NUMBER_ID, &not_a_pdf).await,
+        Err(SendError::Permanent { code: Some(100), .. })
+    ));
     let wrong_token = CloudApiClient::new(&base, Secret::new("not-the-token"));
     assert!(matches!(
         wrong_token.upload(NUMBER_ID, &pdf_file()).await,

@@ -991,12 +991,9 @@ fn document_to(jobs: &[OutboundJob], to: &Phone) -> (OutboundJob, String, String
     let to_user: Vec<&OutboundJob> = jobs.iter().filter(|j| &j.message.to == to).collect();
     assert_eq!(to_user.len(), 1, "one message: {to_user:?}");
     match &to_user[0].message.content {
-        OutboundContent::Document { media_id, filename, caption } => (
-            to_user[0].clone(),
-            media_id.clone(),
-            filename.clone(),
-            caption.clone().unwrap_or_default(),
-        ),
+        OutboundContent::Document { media_id, filename, caption } => {
+            (to_user[0].clone(), media_id.clone(), filename.clone(), caption.clone().unwrap_or_default())
+        }
         other => panic!("not a document: {other:?}"),
     }
 }

@@ -365,7 +365,8 @@ impl CloudApiSandbox {
                 "/{version}/{phone_number_id}/media",
                 // Past the largest document, so an oversized file earns Meta's error, not a
                 // dropped connection.
-                post(upload_media).layer(axum::extract::DefaultBodyLimit::max(limits::DOCUMENT_BYTES + 1024 * 1024)),
+                post(upload_media)
+                    .layer(axum::extract::DefaultBodyLimit::max(limits::DOCUMENT_BYTES + 1024 * 1024)),
             )
             .merge(control)
             .with_state(self.clone())
@@ -722,8 +723,14 @@ impl Drop for InProgress<'_> {
 /// What a valid body asks for.
 enum Request {
     /// `document`: the media id a document message names (checked against the uploads).
-    Message { to: String, free_form: bool, document: Option<String> },
-    MarkRead { message_id: String },
+    Message {
+        to: String,
+        free_form: bool,
+        document: Option<String>,
+    },
+    MarkRead {
+        message_id: String,
+    },
 }
 
 /// Meta's rules for a send body. The error is the `error_data.details` text Meta would give.
@@ -787,7 +794,12 @@ async fn upload_media(
 ) -> Response {
     sandbox.state().media_requests += 1;
     if !sandbox.authorised(&headers) {
-        return meta_error(StatusCode::UNAUTHORIZED, 190, "Invalid OAuth access token - Cannot parse access token", None);
+        return meta_error(
+            StatusCode::UNAUTHORIZED,
+            190,
+            "Invalid OAuth access token - Cannot parse access token",
+            None,
+        );
     }
     let (mut product, mut declared, mut file) = (None, None, None);
     loop {
@@ -827,7 +839,10 @@ async fn upload_media(
         return invalid_parameter(&format!("{mime_type} is not a supported media type"));
     };
     if bytes.is_empty() || bytes.len() > max {
-        return invalid_parameter(&format!("the file is {} bytes (a {mime_type} is 1 to {max})", bytes.len()));
+        return invalid_parameter(&format!(
+            "the file is {} bytes (a {mime_type} is 1 to {max})",
+            bytes.len()
+        ));
     }
     if mime_type == "application/pdf" && !bytes.starts_with(b"%PDF-") {
         return invalid_parameter("the file is not a PDF");

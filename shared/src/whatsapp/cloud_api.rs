@@ -410,8 +410,13 @@ impl MediaUploader for CloudApiClient {
             .text("messaging_product", "whatsapp")
             .text("type", file.mime_type.clone())
             .part("file", part);
-        let response =
-            self.http.post(self.media_url(number)).bearer_auth(self.access_token.expose()).multipart(form).send().await;
+        let response = self
+            .http
+            .post(self.media_url(number))
+            .bearer_auth(self.access_token.expose())
+            .multipart(form)
+            .send()
+            .await;
         let response = match response {
             Ok(response) => response,
             Err(error) => {

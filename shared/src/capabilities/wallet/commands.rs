@@ -411,9 +411,8 @@ pub struct StatementMonth {
 /// none for this month.
 fn statement_month(args: &[&str]) -> Result<Option<StatementMonth>, Unrecognized> {
     let Some(written) = args.first() else { return Ok(None) };
-    let invalid = || Unrecognized::PeriodInvalid {
-        written: args.join(" ").chars().take(DETAIL_CHARS).collect(),
-    };
+    let invalid =
+        || Unrecognized::PeriodInvalid { written: args.join(" ").chars().take(DETAIL_CHARS).collect() };
     if args.len() > 1 {
         return Err(invalid());
     }
@@ -526,7 +525,12 @@ mod tests {
             assert_eq!(parse_ok(text).command, WalletCommand::StatementPdf { month: *expected }, "{text}");
         }
         assert_eq!(parse_ok("STATEMENT").command, WalletCommand::Statement);
-        for bad in ["STATEMENT PDF 2026-13", "STATEMENT PDF november", "STATEMENT PDF 2026 11", "STATEMENT PDF 26-11"] {
+        for bad in [
+            "STATEMENT PDF 2026-13",
+            "STATEMENT PDF november",
+            "STATEMENT PDF 2026 11",
+            "STATEMENT PDF 26-11",
+        ] {
             match parse(bad, &ghana()) {
                 Err(Unrecognized::PeriodInvalid { written }) => assert!(!written.is_empty(), "{bad}"),
                 other => panic!("{bad}: {other:?}"),

@@ -49,7 +49,8 @@ pub struct Statement {
 /// The month's bounds in `zone`, as UTC instants.
 pub fn month_bounds(month: StatementMonth, zone: Tz) -> (DateTime<Utc>, DateTime<Utc>) {
     let start = |year: i32, month: u32| {
-        let day = NaiveDate::from_ymd_opt(year, month, 1).expect("a month from the grammar").and_hms_opt(0, 0, 0);
+        let day =
+            NaiveDate::from_ymd_opt(year, month, 1).expect("a month from the grammar").and_hms_opt(0, 0, 0);
         let local = zone.from_local_datetime(&day.expect("midnight exists")).earliest();
         // A zone that skips midnight on the 1st: the first hour after the gap.
         local.unwrap_or_else(|| zone.from_utc_datetime(&day.expect("midnight exists"))).with_timezone(&Utc)
@@ -186,7 +187,9 @@ pub fn render(statement: &Statement, locale: Locale) -> Vec<u8> {
             10.0,
             vec![Cell::left(
                 50.0,
-                Words::new("wallet-pdf-holder").arg("name", WordArg::Text(statement.holder.clone())).render(locale),
+                Words::new("wallet-pdf-holder")
+                    .arg("name", WordArg::Text(statement.holder.clone()))
+                    .render(locale),
             )],
         )
         .space_before(10.0),
@@ -203,7 +206,9 @@ pub fn render(statement: &Statement, locale: Locale) -> Vec<u8> {
             10.0,
             vec![Cell::left(
                 50.0,
-                Words::new("wallet-pdf-currency").arg("currency", WordArg::Text(c.code().to_owned())).render(locale),
+                Words::new("wallet-pdf-currency")
+                    .arg("currency", WordArg::Text(c.code().to_owned()))
+                    .render(locale),
             )],
         ),
         Row::new(
