@@ -330,3 +330,36 @@ async fn a_document_naming_no_upload_is_refused_and_a_failed_upload_is_retryable
     let unreachable = CloudApiClient::new(&format!("http://{address}/v23.0"), Secret::new(TOKEN));
     assert!(matches!(unreachable.upload(NUMBER_ID, &pdf_file()).await, Err(SendError::Retryable { .. })));
 }
+
+#[tokio::test]
+async fn the_media_endpoint_holds_uploads_to_meta_types_and_to_the_number_that_made_them() {
+    let (sandbox, base) = start_sandbox().await;
+    let http = reqwest::Client::new();
+    let upload = |mime: &'static str, declared: Option<&'static str>, bytes: Vec<u8>| {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name("f").mime_str(mime).unwrap();
+        let mut form =
+            reqwest::multipart::Form::new().text("messaging_product", "whatsapp").part("file", part);
+        if let Some(declared) = declared {
+            form = form.text("type", declared);
+        }
+        http.post(format!("{base}/{NUMBER_ID}/media")).bearer_auth(TOKEN).multipart(form).send()
+    };
+    for (mime, declared) in [("text/html", None), ("application/pdf", Some("image/png"))] {
+        let answer = upload(mime, declared, b"%PDF-1.7".to_vec()).await.unwrap();
+        assert_eq!(answer.status(), 400, "{mime} {declared:?}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["error"]["code"], 100);
+    }
+    let too_big =
+        upload("image/png", None, vec![0; sandboxes::cloud_api::limits::IMAGE_BYTES + 1]).await.unwrap();
+    assert_eq!(too_big.status(), 400);
+    assert!(sandbox.media().is_empty());
+
+    // A media id works only for the number that uploaded it.
+    let client = CloudApiClient::new(&base, Secret::new(TOKEN));
+    let media_id = client.upload(NUMBER_ID, &pdf_file()).await.unwrap();
+    let mut other =
+        message(OutboundContent::Document { media_id, filename: "statement.pdf".into(), caption: None });
+    other.business_number_id = "106540352242999".into();
+    assert!(matches!(client.send(&other).await, Err(SendError::Permanent { code: Some(100), .. })));
+}

@@ -593,6 +593,36 @@ mod tests {
     }
 
     #[test]
+    fn document_body_is_meta_shaped_and_held_to_the_caption_limit() {
+        let document = |caption: Option<String>| OutboundContent::Document {
+            media_id: "1013859600285441".into(),
+            filename: "vypiska-2026-11.pdf".into(),
+            caption,
+        };
+        assert_eq!(
+            message_body(&message(document(Some("Выписка за ноябрь 2026".into())))),
+            json!({
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": "37369123456",
+                "type": "document",
+                "document": {"id": "1013859600285441", "filename": "vypiska-2026-11.pdf", "caption": "Выписка за ноябрь 2026"}
+            })
+        );
+        let limits = MessageLimits::default();
+        assert_eq!(check_limits(&document(None), &limits), Ok(()));
+        // Cyrillic counts as one character each, like Latin.
+        assert_eq!(check_limits(&document(Some("я".repeat(1024))), &limits), Ok(()));
+        assert!(matches!(
+            check_limits(&document(Some("я".repeat(1025))), &limits),
+            Err(LimitError::TooLong { max: 1024, actual: 1025, .. })
+        ));
+        let no_id =
+            OutboundContent::Document { media_id: " ".into(), filename: "a.pdf".into(), caption: None };
+        assert!(matches!(check_limits(&no_id, &limits), Err(LimitError::Empty { .. })));
+    }
+
+    #[test]
     fn list_body_is_meta_shaped() {
         let content = list(vec![ListSection {
             title: Some("Limbi".into()),
