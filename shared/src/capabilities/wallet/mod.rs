@@ -13,10 +13,12 @@
 //! - [`replies`]: what the user reads;
 //! - this module: identifying the user, linking, and dispatching a turn.
 
+pub mod bnpl;
 pub mod codes;
 pub mod commands;
 pub mod fraud;
 pub mod replies;
+pub mod score;
 pub mod secure;
 pub mod settings;
 pub mod settlement;
@@ -54,6 +56,7 @@ pub struct WalletDeps {
     pub contacts: Arc<dyn ContactStore>,
     pub ledger: Arc<dyn Ledger>,
     pub operations: Arc<dyn MomoOperationStore>,
+    pub plans: Arc<dyn crate::bnpl_plans::BnplPlanStore>,
     pub momo: Arc<dyn MobileMoney>,
     pub sms: Arc<dyn SmsSender>,
     /// Keeps each audit record and failed-command count to one per message.
@@ -251,6 +254,12 @@ impl WalletTurn<'_, '_> {
                 let number = momo_number.unwrap_or_else(|| user.account.registered_phone.clone());
                 secure::top_up(self, &user, amount, &number).await?
             }
+            (WalletCommand::Score, Some(user)) => bnpl::show_score(self, &user).await?,
+            (WalletCommand::Bnpl, Some(user)) => bnpl::show(self, &user).await?,
+            (WalletCommand::BnplBuy { amount, payee }, Some(user)) => {
+                bnpl::buy(self, &user, amount, &payee).await?
+            }
+            (WalletCommand::BnplPay, Some(user)) => bnpl::repay(self, &user).await?,
             (WalletCommand::Yes, Some(user)) => secure::confirm(self, &user).await?,
             (WalletCommand::No, Some(user)) => secure::cancel(self, &user).await?,
         }
