@@ -357,10 +357,10 @@ mod tests {
             }
         }
         // Repayment ranks: on time > late > overdue.
-        let [_, on_time, late, overdue, ..] = &table[..] else { unreachable!() };
+        let [_, _, _, on_time, late, overdue, ..] = &table[..] else { unreachable!() };
         assert!(on_time.1.value > late.1.value && late.1.value > overdue.1.value);
-        // Two overdue instalments of three hurt, and say so.
-        let bad = [record(60, false, true), record(30, false, true), record(1, true, false)];
+        // Instalments left overdue hurt, and say so.
+        let bad = [record(60, false, true), record(30, false, true)];
         let hurt = of(&base_entries, &bad, &[]);
         assert!(hurt.value < base.value);
         assert!(hurt.factors.iter().any(|(f, e)| *f == Factor::BnplRepayment && *e < 0), "{:?}", hurt.factors);
