@@ -35,12 +35,24 @@ pub struct Instalment {
     pub due_at: DateTime<Utc>,
     pub state: InstalmentState,
     /// When the reminder before the due date was handed to notify (once per instalment).
-    #[serde(default, with = "chrono::serde::ts_milliseconds_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "chrono::serde::ts_milliseconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub reminded_at: Option<DateTime<Utc>>,
     /// When a collection first found the wallet short (kept once paid: the repayment record).
-    #[serde(default, with = "chrono::serde::ts_milliseconds_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "chrono::serde::ts_milliseconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub overdue_since: Option<DateTime<Utc>>,
-    #[serde(default, with = "chrono::serde::ts_milliseconds_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "chrono::serde::ts_milliseconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub paid_at: Option<DateTime<Utc>>,
     /// The ledger transfer that paid it (`bnpl:<plan>:<n>` or `bnpl:<plan>:repay`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,7 +86,11 @@ pub struct BnplPlan {
     pub instalments: Vec<Instalment>,
     /// When the scheduled function has work for this plan (a reminder, a due or overdue
     /// instalment); `None` once every instalment is paid.
-    #[serde(default, with = "chrono::serde::ts_milliseconds_option", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        with = "chrono::serde::ts_milliseconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_check_at: Option<DateTime<Utc>>,
     /// Incremented by every save: a save from an older version changes nothing.
     pub version: u64,

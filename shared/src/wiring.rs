@@ -6,17 +6,17 @@
 use std::sync::Arc;
 
 use crate::adapters::aws::{
-    AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoBnplPlanStore, DynamoContactStore, DynamoControlsStore,
-    DynamoDeliveryStatusStore, DynamoDirectory, DynamoEscalationStore, DynamoFailedCommandLog,
-    DynamoIdempotencyStore, DynamoLedger, DynamoMetricsStore, DynamoMomoOperationStore, DynamoOutboxStore,
-    DynamoPaymentLinkStore, DynamoWalletDirectory, DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender,
-    SqsQueue,
+    AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoBnplPlanStore, DynamoContactStore,
+    DynamoControlsStore, DynamoDeliveryStatusStore, DynamoDirectory, DynamoEscalationStore,
+    DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoLedger, DynamoMetricsStore,
+    DynamoMomoOperationStore, DynamoOutboxStore, DynamoPaymentLinkStore, DynamoWalletDirectory,
+    DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender, SqsQueue,
 };
 use crate::adapters::memory::{
-    MemoryAlertStore, MemoryAuditLog, MemoryBnplPlanStore, MemoryContactStore, MemoryControlsStore, MemoryDeliveryStatusStore,
-    MemoryDirectory, MemoryEscalationStore, MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger,
-    MemoryMetricsStore, MemoryMomoOperationStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemorySmsInbox,
-    MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
+    MemoryAlertStore, MemoryAuditLog, MemoryBnplPlanStore, MemoryContactStore, MemoryControlsStore,
+    MemoryDeliveryStatusStore, MemoryDirectory, MemoryEscalationStore, MemoryFailedCommandLog,
+    MemoryIdempotencyStore, MemoryLedger, MemoryMetricsStore, MemoryMomoOperationStore, MemoryOutboxStore,
+    MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
 };
 use crate::bnpl_plans::BnplPlanStore;
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};

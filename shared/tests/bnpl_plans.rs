@@ -160,12 +160,15 @@ async fn moto(endpoint_var: &str) -> Option<Arc<DynamoBnplPlanStore>> {
             std::env::var("PAYBOT_REQUIRE_MOTO").is_err(),
             "PAYBOT_REQUIRE_MOTO is set but {endpoint_var} is not: start moto (see README)"
         );
-        eprintln!("moto BNPL plan tests not run: {endpoint_var} is not set (the README's test command sets it)");
+        eprintln!(
+            "moto BNPL plan tests not run: {endpoint_var} is not set (the README's test command sets it)"
+        );
         return None;
     };
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest()).endpoint_url(endpoint).load().await;
     let aws = AwsClients::from_sdk(&sdk);
-    let table = Config::from_env().unwrap().tables.bnpl_plans.expect("BNPL_PLANS_TABLE from the moto bootstrap");
+    let table =
+        Config::from_env().unwrap().tables.bnpl_plans.expect("BNPL_PLANS_TABLE from the moto bootstrap");
     Some(Arc::new(DynamoBnplPlanStore::new(aws.dynamodb.clone(), table)))
 }
 

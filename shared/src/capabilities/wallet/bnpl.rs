@@ -96,15 +96,19 @@ impl BnplSettings {
             }
             settings.limits = limits;
         }
-        let number = |name: &'static str, range: std::ops::RangeInclusive<i64>| -> Result<Option<i64>, ConfigError> {
-            get(name)
-                .map(|v| {
-                    v.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-                        invalid(name, &format!("expected a whole number from {} to {}", range.start(), range.end()))
+        let number =
+            |name: &'static str, range: std::ops::RangeInclusive<i64>| -> Result<Option<i64>, ConfigError> {
+                get(name)
+                    .map(|v| {
+                        v.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                            invalid(
+                                name,
+                                &format!("expected a whole number from {} to {}", range.start(), range.end()),
+                            )
+                        })
                     })
-                })
-                .transpose()
-        };
+                    .transpose()
+            };
         if let Some(n) = number("WALLET_BNPL_MIN_SCORE", i64::from(score::MIN)..=i64::from(score::MAX))? {
             settings.min_score = n as u32;
         }
@@ -118,7 +122,8 @@ impl BnplSettings {
             settings.retry = Duration::minutes(n);
         }
         if let Some(fee) = get("WALLET_BNPL_FEE") {
-            settings.fee = Fee::parse(&fee).ok_or_else(|| invalid("WALLET_BNPL_FEE", "expected 3% or 1%+0.50"))?;
+            settings.fee =
+                Fee::parse(&fee).ok_or_else(|| invalid("WALLET_BNPL_FEE", "expected 3% or 1%+0.50"))?;
         }
         Ok(settings)
     }
@@ -138,7 +143,11 @@ impl BnplSettings {
 }
 
 /// The user's score now, from their own history: the wallet's entries and their plans.
-pub async fn user_score(deps: &WalletDeps, account: &WalletAccount, now: DateTime<Utc>) -> StoreResult<Score> {
+pub async fn user_score(
+    deps: &WalletDeps,
+    account: &WalletAccount,
+    now: DateTime<Utc>,
+) -> StoreResult<Score> {
     let entries = deps.ledger.entries(&account.ledger_account(), None, SCORE_ENTRIES).await?;
     let plans = deps.plans.plans_of(&account.id).await?;
     let instalments = score::instalment_records(&plans);
@@ -214,9 +223,11 @@ pub(crate) async fn buy(
             turn.reply(Reply::Refused(Refusal::SelfSend));
             return Ok(());
         }
-        Some(account) => {
-            Payee { phone: payee.clone(), account_id: Some(account.id.clone()), display: account.masked_name() }
-        }
+        Some(account) => Payee {
+            phone: payee.clone(),
+            account_id: Some(account.id.clone()),
+            display: account.masked_name(),
+        },
         None => {
             turn.reply(Reply::Refused(Refusal::BnplPayeeNotWallet));
             return Ok(());
@@ -392,7 +403,12 @@ pub(crate) async fn plan_to_repay(deps: &WalletDeps, intent: &Intent) -> StoreRe
 }
 
 /// After the repayment posted: every open instalment of the plan is paid by it.
-pub(crate) async fn mark_repaid(deps: &WalletDeps, plan_id: &str, transfer_id: &str, now: DateTime<Utc>) -> StoreResult<()> {
+pub(crate) async fn mark_repaid(
+    deps: &WalletDeps,
+    plan_id: &str,
+    transfer_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
     for _ in 0..SAVE_TRIES {
         let Some(mut plan) = deps.plans.get(plan_id).await? else { return Ok(()) };
         if !plan.is_open() {
@@ -431,7 +447,12 @@ pub struct CollectReport {
 /// date (each one transfer, `bnpl:<plan>:<n>`), short wallets marked overdue and retried.
 /// A plan is saved under its version: of overlapping runs one saves and notifies, and the
 /// other's collections were the same transfers, applied once.
-pub async fn run_due(deps: &SettlementDeps, settings: &BnplSettings, now: DateTime<Utc>, limit: usize) -> StoreResult<CollectReport> {
+pub async fn run_due(
+    deps: &SettlementDeps,
+    settings: &BnplSettings,
+    now: DateTime<Utc>,
+    limit: usize,
+) -> StoreResult<CollectReport> {
     let mut report = CollectReport::default();
     for plan in deps.plans.due(now, limit).await? {
         if let Err(err) = collect_plan(deps, settings, plan, now, &mut report).await {
@@ -480,7 +501,8 @@ async fn collect_plan(
                         paid.paid_at = Some(now);
                         paid.transfer_id = Some(transfer.id.clone());
                         run.collected += 1;
-                        run.collected_minor.push((plan.contact.business_number_id.clone(), instalment.total_minor()));
+                        run.collected_minor
+                            .push((plan.contact.business_number_id.clone(), instalment.total_minor()));
                         let left = plan.outstanding_minor();
                         notices.push(collected_notice(&plan, &instalment, left, now));
                     }
@@ -543,7 +565,15 @@ fn instalment_words(message: &str, plan: &BnplPlan, instalment: &Instalment) -> 
         .arg("amount", minor(instalment.total_minor(), plan.currency))
 }
 
-fn notice(plan: &BnplPlan, instalment: &Instalment, event: &str, text: Words, template: &str, parameters: Vec<WordArg>, at: DateTime<Utc>) -> Notice {
+fn notice(
+    plan: &BnplPlan,
+    instalment: &Instalment,
+    event: &str,
+    text: Words,
+    template: &str,
+    parameters: Vec<WordArg>,
+    at: DateTime<Utc>,
+) -> Notice {
     let amount = minor(instalment.total_minor(), plan.currency);
     Notice {
         id: format!("{}:{}:{}:{event}", super::NAME, plan.id, instalment.n),
@@ -559,7 +589,8 @@ fn notice(plan: &BnplPlan, instalment: &Instalment, event: &str, text: Words, te
 
 /// The day before: free-form in the window, the `bnpl_reminder` template outside it.
 fn reminder_notice(plan: &BnplPlan, instalment: &Instalment, day: String, at: DateTime<Utc>) -> Notice {
-    let text = instalment_words("wallet-bnpl-reminder", plan, instalment).arg("date", WordArg::Text(day.clone()));
+    let text =
+        instalment_words("wallet-bnpl-reminder", plan, instalment).arg("date", WordArg::Text(day.clone()));
     let parameters = vec![minor(instalment.total_minor(), plan.currency), WordArg::Text(day)];
     notice(plan, instalment, "reminder", text, REMINDER_TEMPLATE, parameters, at)
 }
@@ -568,15 +599,19 @@ fn collected_notice(plan: &BnplPlan, instalment: &Instalment, left_minor: i64, a
     let text = instalment_words("wallet-bnpl-collected", plan, instalment)
         .arg("done", WordArg::Flag(left_minor == 0))
         .arg("left", minor(left_minor, plan.currency));
-    let parameters =
-        vec![WordArg::Message("wallet-event-bnpl-collected".into()), minor(instalment.total_minor(), plan.currency)];
+    let parameters = vec![
+        WordArg::Message("wallet-event-bnpl-collected".into()),
+        minor(instalment.total_minor(), plan.currency),
+    ];
     notice(plan, instalment, "collected", text, WALLET_TEMPLATE, parameters, at)
 }
 
 fn overdue_notice(plan: &BnplPlan, instalment: &Instalment, at: DateTime<Utc>) -> Notice {
     let text = instalment_words("wallet-bnpl-overdue", plan, instalment);
-    let parameters =
-        vec![WordArg::Message("wallet-event-bnpl-overdue".into()), minor(instalment.total_minor(), plan.currency)];
+    let parameters = vec![
+        WordArg::Message("wallet-event-bnpl-overdue".into()),
+        minor(instalment.total_minor(), plan.currency),
+    ];
     notice(plan, instalment, "overdue", text, WALLET_TEMPLATE, parameters, at)
 }
 
@@ -603,7 +638,10 @@ mod tests {
         assert_eq!(parsed.limits["gold"], Decimal::from(200));
         assert_eq!(parsed.instalments, 4);
         assert_eq!(parsed.fee.on(10_000, 2), 300);
-        assert!(BnplSettings::from_lookup(&|n: &str| (n == "WALLET_BNPL_INSTALMENTS").then(|| "0".into())).is_err());
+        assert!(
+            BnplSettings::from_lookup(&|n: &str| (n == "WALLET_BNPL_INSTALMENTS").then(|| "0".into()))
+                .is_err()
+        );
     }
 
     #[test]
@@ -615,15 +653,21 @@ mod tests {
             amount_minor: 10_000,
             fee_minor: 300,
             currency: Currency::GHS,
-            payee: Payee { phone: Phone::parse_international("+233244000001").unwrap(), account_id: Some("B".into()), display: "Ama O.".into() },
+            payee: Payee {
+                phone: Phone::parse_international("+233244000001").unwrap(),
+                account_id: Some("B".into()),
+                display: "Ama O.".into(),
+            },
             note: None,
             reference: None,
             plan: None,
         };
-        let contact = crate::domain::ContactKey { business_number_id: "1".into(), user_key: "+233244000002".into() };
+        let contact =
+            crate::domain::ContactKey { business_number_id: "1".into(), user_key: "+233244000002".into() };
         let settings = BnplSettings::default();
         let plan = plan_for(&intent, "n1", &contact, Locale::En, &settings, now);
-        let parts: Vec<(i64, i64)> = plan.instalments.iter().map(|i| (i.principal_minor, i.fee_minor)).collect();
+        let parts: Vec<(i64, i64)> =
+            plan.instalments.iter().map(|i| (i.principal_minor, i.fee_minor)).collect();
         assert_eq!(parts, [(3_334, 100), (3_333, 100), (3_333, 100)]);
         assert_eq!(plan.outstanding_minor(), 10_300);
         assert_eq!(plan.instalments[2].due_at, now + Duration::days(90));

@@ -428,7 +428,8 @@ fn arguments(
 }
 
 /// `BNPL PAY` in each language, folded.
-const BNPL_PAY: &[&str] = &["pay", "plateste", "achita", "оплатить", "погасить", "payer", "rembourser", "zahlen", "tilgen"];
+const BNPL_PAY: &[&str] =
+    &["pay", "plateste", "achita", "оплатить", "погасить", "payer", "rembourser", "zahlen", "tilgen"];
 
 /// The amount at `args[*i]`, with the market's currency code before or after it.
 fn amount(command: Keyword, args: &[&str], i: &mut usize, market: &Market) -> Result<Decimal, Unrecognized> {
@@ -670,7 +671,10 @@ mod tests {
             parse("BNPL abc", &ghana()),
             Err(Unrecognized::AmountInvalid { command: Keyword::Bnpl, written: "abc".into() })
         );
-        assert_eq!(parse("bnpll 50 0244123456", &ghana()), Err(Unrecognized::Unknown { suggestion: Some(Keyword::Bnpl) }));
+        assert_eq!(
+            parse("bnpll 50 0244123456", &ghana()),
+            Err(Unrecognized::Unknown { suggestion: Some(Keyword::Bnpl) })
+        );
     }
 
     proptest::proptest! {

@@ -17,13 +17,29 @@ pub enum Refusal {
     NoTier,
     AmountInvalid,
     SelfSend,
-    OverTransferLimit { limit_minor: i64, currency: Currency },
-    OverDailyLimit { limit_minor: i64, left_minor: i64, currency: Currency },
-    InsufficientFunds { total_minor: i64, fee_minor: i64, balance_minor: i64, currency: Currency },
+    OverTransferLimit {
+        limit_minor: i64,
+        currency: Currency,
+    },
+    OverDailyLimit {
+        limit_minor: i64,
+        left_minor: i64,
+        currency: Currency,
+    },
+    InsufficientFunds {
+        total_minor: i64,
+        fee_minor: i64,
+        balance_minor: i64,
+        currency: Currency,
+    },
     Blocked,
     // ---- BNPL ----
     /// More than the BNPL limit leaves (fee included).
-    BnplOverLimit { limit_minor: i64, left_minor: i64, currency: Currency },
+    BnplOverLimit {
+        limit_minor: i64,
+        left_minor: i64,
+        currency: Currency,
+    },
     /// BNPL pays wallet accounts only.
     BnplPayeeNotWallet,
     /// The plan changed between the question and the YES (an instalment was collected).
@@ -56,34 +72,89 @@ pub enum Reply {
     NotLinked,
     AlreadyLinked,
     Unlinked,
-    LinkCodeSent { minutes: i64 },
+    LinkCodeSent {
+        minutes: i64,
+    },
     CodeRateLimited,
-    CodeWrong { attempts_left: u32 },
+    CodeWrong {
+        attempts_left: u32,
+    },
     CodeExpired,
     CodeSpent,
     NoCodeWaiting,
-    Linked { first_name: String, frozen: bool },
-    SessionCodeSent { minutes: i64 },
+    Linked {
+        first_name: String,
+        frozen: bool,
+    },
+    SessionCodeSent {
+        minutes: i64,
+    },
     SessionRenewed,
-    Balance { minor: i64, currency: Currency },
-    Statement { entries: Vec<Entry>, currency: Currency, zone: Tz },
+    Balance {
+        minor: i64,
+        currency: Currency,
+    },
+    Statement {
+        entries: Vec<Entry>,
+        currency: Currency,
+        zone: Tz,
+    },
     Refused(Refusal),
-    Confirm { intent: Intent, minutes: i64 },
-    Replaced { intent: Intent },
+    Confirm {
+        intent: Intent,
+        minutes: i64,
+    },
+    Replaced {
+        intent: Intent,
+    },
     NothingPending,
     ConfirmExpired,
     Cancelled,
-    Sent { intent: Intent, balance_minor: i64, reference: String },
-    TopUpStarted { amount_minor: i64, currency: Currency, number: String },
-    PayoutStarted { amount_minor: i64, currency: Currency, number: String },
-    MomoRefused { kind: MomoKind, reason: String },
-    Unrecognized { unrecognized: Unrecognized, linked: bool },
+    Sent {
+        intent: Intent,
+        balance_minor: i64,
+        reference: String,
+    },
+    TopUpStarted {
+        amount_minor: i64,
+        currency: Currency,
+        number: String,
+    },
+    PayoutStarted {
+        amount_minor: i64,
+        currency: Currency,
+        number: String,
+    },
+    MomoRefused {
+        kind: MomoKind,
+        reason: String,
+    },
+    Unrecognized {
+        unrecognized: Unrecognized,
+        linked: bool,
+    },
     // ---- SCORE and BNPL ----
-    Score { value: u32, factors: Vec<(Factor, i64)> },
+    Score {
+        value: u32,
+        factors: Vec<(Factor, i64)>,
+    },
     /// Limit, used, and the next instalment (amount, date) if any.
-    BnplStatus { limit_minor: i64, used_minor: i64, next: Option<(i64, String)>, currency: Currency },
-    BnplBought { intent: Intent, instalments: i64, first_minor: i64, first_date: String },
-    BnplRepaid { intent: Intent, balance_minor: i64 },
+    BnplStatus {
+        limit_minor: i64,
+        used_minor: i64,
+        next: Option<(i64, String)>,
+        currency: Currency,
+    },
+    BnplBought {
+        intent: Intent,
+        instalments: i64,
+        first_minor: i64,
+        first_date: String,
+    },
+    BnplRepaid {
+        intent: Intent,
+        balance_minor: i64,
+    },
     BnplNothingToRepay,
 }
 
@@ -152,7 +223,9 @@ pub fn words(reply: &Reply) -> Words {
             .arg("topup", WordArg::Flag(*kind == MomoKind::TopUp))
             .arg("reason", WordArg::Message(reason.clone())),
         Reply::Unrecognized { unrecognized, linked } => unrecognized_words(unrecognized, *linked),
-        Reply::Score { value, .. } => Words::new("wallet-score").arg("score", WordArg::Count(i64::from(*value))),
+        Reply::Score { value, .. } => {
+            Words::new("wallet-score").arg("score", WordArg::Count(i64::from(*value)))
+        }
         Reply::BnplStatus { limit_minor, used_minor, next, currency } => Words::new("wallet-bnpl-status")
             .arg("limit", money(*limit_minor, *currency))
             .arg("used", money(*used_minor, *currency))

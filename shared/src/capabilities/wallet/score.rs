@@ -93,7 +93,8 @@ impl ScoreWeights {
         let invalid = |name: &'static str, reason: &str| ConfigError::Invalid { name, reason: reason.into() };
         let mut settings = ScoreWeights::default();
         if let Some(text) = get("WALLET_SCORE_WEIGHTS") {
-            let bad = || invalid("WALLET_SCORE_WEIGHTS", "expected age=20,inflows=25,stability=20,bnpl=25,susu=10");
+            let bad =
+                || invalid("WALLET_SCORE_WEIGHTS", "expected age=20,inflows=25,stability=20,bnpl=25,susu=10");
             for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 let (name, weight) = pair.split_once('=').ok_or_else(bad)?;
                 let index = Factor::ALL.iter().position(|f| f.name() == name.trim()).ok_or_else(bad)?;
@@ -103,15 +104,19 @@ impl ScoreWeights {
                 return Err(invalid("WALLET_SCORE_WEIGHTS", "at least one weight above zero"));
             }
         }
-        let days = |name: &'static str, range: std::ops::RangeInclusive<i64>| -> Result<Option<i64>, ConfigError> {
-            get(name)
-                .map(|v| {
-                    v.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
-                        invalid(name, &format!("expected a whole number from {} to {}", range.start(), range.end()))
+        let days =
+            |name: &'static str, range: std::ops::RangeInclusive<i64>| -> Result<Option<i64>, ConfigError> {
+                get(name)
+                    .map(|v| {
+                        v.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                            invalid(
+                                name,
+                                &format!("expected a whole number from {} to {}", range.start(), range.end()),
+                            )
+                        })
                     })
-                })
-                .transpose()
-        };
+                    .transpose()
+            };
         if let Some(n) = days("WALLET_SCORE_FULL_AGE_DAYS", 1..=3650)? {
             settings.full_age_days = n;
         }
@@ -248,7 +253,11 @@ pub fn instalment_records(plans: &[crate::bnpl_plans::BnplPlan]) -> Vec<Instalme
     plans
         .iter()
         .flat_map(|p| &p.instalments)
-        .map(|i| InstalmentRecord { due_at: i.due_at, paid: i.is_paid(), was_overdue: i.overdue_since.is_some() })
+        .map(|i| InstalmentRecord {
+            due_at: i.due_at,
+            paid: i.is_paid(),
+            was_overdue: i.overdue_since.is_some(),
+        })
         .collect()
 }
 
@@ -323,7 +332,8 @@ mod tests {
             vec![(Factor::Inflows, 68), (Factor::AccountAge, 55), (Factor::BalanceStability, 33)]
         );
 
-        let young: Vec<Entry> = base_entries.iter().filter(|e| e.at > now() - Duration::days(100)).cloned().collect();
+        let young: Vec<Entry> =
+            base_entries.iter().filter(|e| e.at > now() - Duration::days(100)).cloned().collect();
         let no_inflows: Vec<Entry> = base_entries
             .iter()
             .filter(|e| !(e.kind == TransferKind::TopUp && e.at > now() - Duration::days(120)))
@@ -342,15 +352,31 @@ mod tests {
             ("a young account", of(&young, &[], &[]), std::cmp::Ordering::Less, None),
             ("no inflows for four months", of(&no_inflows, &[], &[]), std::cmp::Ordering::Less, None),
             ("a balance that dipped", of(&dip, &[], &[]), std::cmp::Ordering::Less, None),
-            ("instalments paid on time", of(&base_entries, &on_time, &[]), std::cmp::Ordering::Greater, Some((Factor::BnplRepayment, true))),
-            ("an instalment paid late", of(&base_entries, &late, &[]), std::cmp::Ordering::Greater, Some((Factor::BnplRepayment, true))),
+            (
+                "instalments paid on time",
+                of(&base_entries, &on_time, &[]),
+                std::cmp::Ordering::Greater,
+                Some((Factor::BnplRepayment, true)),
+            ),
+            (
+                "an instalment paid late",
+                of(&base_entries, &late, &[]),
+                std::cmp::Ordering::Greater,
+                Some((Factor::BnplRepayment, true)),
+            ),
             // Two of three on time still beat no record, by too little to be named.
             ("an instalment overdue", of(&base_entries, &overdue, &[]), std::cmp::Ordering::Greater, None),
             ("susu paid on time", of(&base_entries, &[], &susu_on_time), std::cmp::Ordering::Greater, None),
             ("susu paid late", of(&base_entries, &[], &susu_late), std::cmp::Ordering::Less, None),
         ];
         for (what, score, direction, named) in &table {
-            assert_eq!(score.value.cmp(&base.value), *direction, "{what}: {} against {}", score.value, base.value);
+            assert_eq!(
+                score.value.cmp(&base.value),
+                *direction,
+                "{what}: {} against {}",
+                score.value,
+                base.value
+            );
             if let Some((factor, helped)) = named {
                 let effect = score.factors.iter().find(|(f, _)| f == factor).map(|(_, e)| *e);
                 assert_eq!(effect.map(|e| e > 0), Some(*helped), "{what}: {:?}", score.factors);
@@ -363,9 +389,17 @@ mod tests {
         let bad = [record(60, false, true), record(30, false, true)];
         let hurt = of(&base_entries, &bad, &[]);
         assert!(hurt.value < base.value);
-        assert!(hurt.factors.iter().any(|(f, e)| *f == Factor::BnplRepayment && *e < 0), "{:?}", hurt.factors);
+        assert!(
+            hurt.factors.iter().any(|(f, e)| *f == Factor::BnplRepayment && *e < 0),
+            "{:?}",
+            hurt.factors
+        );
         // A young account names its age as what hurt.
-        assert!(table[0].1.factors.iter().any(|(f, e)| *f == Factor::AccountAge && *e < 0), "{:?}", table[0].1.factors);
+        assert!(
+            table[0].1.factors.iter().any(|(f, e)| *f == Factor::AccountAge && *e < 0),
+            "{:?}",
+            table[0].1.factors
+        );
     }
 
     #[test]
@@ -379,7 +413,13 @@ mod tests {
         })
         .unwrap();
         assert_eq!(parsed.weights, [1, 0, 0, 0, 0]);
-        assert!(ScoreWeights::from_lookup(&|n: &str| (n == "WALLET_SCORE_WEIGHTS").then(|| "luck=5".to_owned())).is_err());
-        assert!(ScoreWeights::from_lookup(&|n: &str| (n == "WALLET_SCORE_MONTHS").then(|| "0".to_owned())).is_err());
+        assert!(
+            ScoreWeights::from_lookup(&|n: &str| (n == "WALLET_SCORE_WEIGHTS").then(|| "luck=5".to_owned()))
+                .is_err()
+        );
+        assert!(
+            ScoreWeights::from_lookup(&|n: &str| (n == "WALLET_SCORE_MONTHS").then(|| "0".to_owned()))
+                .is_err()
+        );
     }
 }

@@ -230,7 +230,11 @@ pub(crate) async fn top_up(
 }
 
 /// The pipeline up to the question: linked account, session, then the rest.
-pub(crate) async fn begin(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, intent: Intent) -> Result<(), TurnFailure> {
+pub(crate) async fn begin(
+    turn: &mut WalletTurn<'_, '_>,
+    user: &WalletUser,
+    intent: Intent,
+) -> Result<(), TurnFailure> {
     if user.account.status != AccountStatus::Active {
         return refuse(turn, user, Step::LinkedAccount, Refusal::Frozen, Some(&intent)).await;
     }
@@ -601,7 +605,9 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
                     instalments: plan.as_ref().map_or(0, |p| p.instalments.len() as i64),
                     first_minor: first.as_ref().map_or(0, |i| i.total_minor()),
                     first_date: first
-                        .map(|i| i.due_at.with_timezone(&time_zone(turn.profile())).format("%d.%m.%Y").to_string())
+                        .map(|i| {
+                            i.due_at.with_timezone(&time_zone(turn.profile())).format("%d.%m.%Y").to_string()
+                        })
                         .unwrap_or_default(),
                 });
             } else {
