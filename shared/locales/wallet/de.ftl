@@ -19,6 +19,8 @@ wallet-help =
     • SEND <Betrag> <Telefon> [Notiz] — Geld senden, z. B.: SEND 50 0244123456 Mittagessen
     • STATEMENT — Ihre letzten 10 Umsätze
     • TOPUP <Betrag> [MoMo-Nummer] — Geld von MTN MoMo aufladen, z. B.: TOPUP 100
+    • SCORE — Ihr Kredit-Score
+    • BNPL — jetzt kaufen, später zahlen: BNPL 300 0244123456; BNPL PAY zahlt vorzeitig zurück
     • UNLINK — die Verknüpfung dieser WhatsApp-Nummer aufheben
     • LANG — Sprache ändern
     Jede Zahlung wartet zuerst auf Ihr YES (JA).

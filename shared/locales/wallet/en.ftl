@@ -17,6 +17,8 @@ wallet-help =
     • SEND <amount> <phone> [note] — send money, e.g. SEND 50 0244123456 lunch
     • STATEMENT — your last 10 movements
     • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
+    • SCORE — your credit score
+    • BNPL — buy now, pay later: BNPL 300 0244123456; BNPL PAY repays early
     • UNLINK — unlink this WhatsApp number
     • LANG — change the language
     Every payment asks for your YES first.

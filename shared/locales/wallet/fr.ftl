@@ -20,6 +20,8 @@ wallet-help =
     • SEND <montant> <téléphone> [note] — envoyer de l'argent, ex. : SEND 50 0244123456 déjeuner
     • STATEMENT — vos 10 dernières opérations
     • TOPUP <montant> [numéro MoMo] — ajouter de l'argent depuis MTN MoMo, ex. : TOPUP 100
+    • SCORE — votre score de crédit
+    • BNPL — achetez maintenant, payez plus tard : BNPL 300 0244123456 ; BNPL PAY rembourse par anticipation
     • UNLINK — dissocier ce numéro WhatsApp
     • LANG — changer de langue
     Chaque paiement attend d'abord votre YES (OUI).

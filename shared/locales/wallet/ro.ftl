@@ -20,6 +20,8 @@ wallet-help =
     • SEND <sumă> <telefon> [notă] — trimite bani, ex.: SEND 50 0244123456 prânz
     • STATEMENT — ultimele tale 10 tranzacții
     • TOPUP <sumă> [număr MoMo] — adaugă bani din MTN MoMo, ex.: TOPUP 100
+    • SCORE — scorul tău de credit
+    • BNPL — cumperi acum, plătești mai târziu: BNPL 300 0244123456; BNPL PAY rambursează anticipat
     • UNLINK — deconectează acest număr de WhatsApp
     • LANG — schimbă limba
     Orice plată așteaptă mai întâi un YES (DA) de la tine.

@@ -1,7 +1,7 @@
 //! The wallet capability (the consumer wallet of seed 000): people bank from a WhatsApp chat
 //! with the wallet operator's business number. A WhatsApp number is linked to a wallet
 //! account with a one-time code sent by SMS to the account's registered phone; then BAL,
-//! SEND, STATEMENT, TOPUP and HELP. Every money movement passes the secure execution layer
+//! SEND, STATEMENT, TOPUP, SCORE, BNPL and HELP. Every money movement passes the secure execution layer
 //! ([`secure`]) and moves on the wallet's own double-entry ledger ([`crate::ledger`]); money
 //! enters and leaves through MTN MoMo ([`settlement`]).
 //!
@@ -10,6 +10,8 @@
 //! - [`fraud`]: the explainable fraud score;
 //! - [`codes`]: one-time codes;
 //! - [`settlement`]: MoMo top-ups and payouts, from request to final status;
+//! - [`score`]: SCORE, the credit score from the user's own history (a pure function);
+//! - [`bnpl`]: buy now, pay later: purchases on credit, plans, scheduled collections;
 //! - [`replies`]: what the user reads;
 //! - this module: identifying the user, linking, and dispatching a turn.
 
