@@ -3,7 +3,9 @@
 //! `BNPL PAY` that read an older version loses its save and reads again. The money itself
 //! moves only on the ledger, each movement under an id derived from the plan
 //! (`bnpl:<plan>:<n>`, `bnpl:<plan>:repay`), so a movement applies at most once whoever
-//! posts it.
+//! posts it. An instalment is claimed in a save before its money moves (the scheduled
+//! function marks it [`InstalmentState::Collecting`], `BNPL PAY` marks it paid by the
+//! repayment): of the two, only the one whose save wins moves money for it.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -20,6 +22,9 @@ pub enum InstalmentState {
     Open,
     /// Its due date passed and the wallet was short: retried on later runs.
     Overdue,
+    /// Claimed by a scheduled run that is posting its transfer now; a run that finds it so
+    /// (the one before stopped half way) posts the same transfer again, applied once.
+    Collecting,
     /// Collected on or after its due date, or repaid early.
     Paid,
 }
@@ -67,6 +72,11 @@ impl Instalment {
     pub fn is_paid(&self) -> bool {
         self.state == InstalmentState::Paid
     }
+
+    /// Whether `BNPL PAY` may take it: open or overdue, not being collected right now.
+    pub fn is_repayable(&self) -> bool {
+        matches!(self.state, InstalmentState::Open | InstalmentState::Overdue)
+    }
 }
 
 /// A purchase on credit and its instalments.
@@ -102,6 +112,11 @@ impl BnplPlan {
     /// What is still to be repaid, fee included.
     pub fn outstanding_minor(&self) -> i64 {
         self.instalments.iter().filter(|i| !i.is_paid()).map(Instalment::total_minor).sum()
+    }
+
+    /// What `BNPL PAY` would repay now: the instalments neither paid nor being collected.
+    pub fn repayable(&self) -> Vec<&Instalment> {
+        self.instalments.iter().filter(|i| i.is_repayable()).collect()
     }
 
     /// The earliest instalment not yet paid.

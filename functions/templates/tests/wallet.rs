@@ -1221,15 +1221,27 @@ async fn bnpl_pay_repays_early_and_score_follows_the_history(backend: Backend) {
     assert!(w.say(&phone, "YES").await.contains("Paid ✅"));
     assert_eq!(w.balance(&w.b).await, 2_000 + 10_000);
 
-    // Repaid early: every instalment at once, with YES.
+    // A BNPL PAY asked on a due date, and the scheduled run collects the instalment before
+    // the YES: the YES takes nothing (the plan owes less now) and the user is asked again.
+    w.clock.advance(Duration::days(30));
     let asked = w.say(&phone, "BNPL PAY").await;
     assert!(asked.contains("103.00\u{a0}GHS from your wallet?"), "{asked}");
+    assert_eq!(w.collect().await.collected, 1);
+    let changed = w.say(&phone, "YES").await;
+    assert!(changed.contains("Your BNPL plan changed meanwhile"), "{changed}");
+    assert_eq!(w.balance(&w.c).await, 40_000 - 3_434);
+
+    // Repaid early: every instalment left at once, with YES.
+    let asked = w.say(&phone, "BNPL PAY").await;
+    assert!(asked.contains("68.66\u{a0}GHS from your wallet?"), "{asked}");
     let repay = w.message(&phone, "YES");
     let repaid = texts_to(&w.deliver(&repay).await, &phone);
-    assert!(repaid.contains("Repaid ✅ 103.00\u{a0}GHS"), "{repaid}");
+    assert!(repaid.contains("Repaid ✅ 68.66\u{a0}GHS"), "{repaid}");
     assert!(w.deliver(&repay).await.is_empty(), "a redelivered YES repays once");
     assert_eq!(w.balance(&w.c).await, 40_000 - 10_300);
     assert!(w.say(&phone, "BNPL PAY").await.contains("no BNPL plan to repay"));
+    let status = w.say(&phone, "BNPL").await;
+    assert!(status.contains("you owe 0.00\u{a0}GHS") && status.contains("No instalment due"), "{status}");
     let plan = w.plans_of(&w.c).await.remove(0);
     assert!(!plan.is_open());
     assert_eq!(w.plan_net(&plan, paybot::ledger::system::bnpl_credit()).await, 0);

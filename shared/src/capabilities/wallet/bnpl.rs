@@ -254,7 +254,12 @@ pub(crate) async fn repay(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) -> R
         turn.reply(Reply::BnplNothingToRepay);
         return Ok(());
     };
-    let open: Vec<&Instalment> = plan.instalments.iter().filter(|i| !i.is_paid()).collect();
+    let open = plan.repayable();
+    if open.is_empty() {
+        // Everything left is being collected this very moment.
+        turn.reply(Reply::Refused(Refusal::BnplPlanChanged));
+        return Ok(());
+    }
     let intent = Intent {
         kind: IntentKind::BnplRepay,
         account_id: user.account.id.clone(),
@@ -343,7 +348,9 @@ pub fn next_check(plan: &BnplPlan, settings: &BnplSettings, now: DateTime<Utc>) 
         .iter()
         .filter(|i| !i.is_paid())
         .map(|i| {
-            if i.state == InstalmentState::Overdue {
+            if i.state == InstalmentState::Collecting {
+                now
+            } else if i.state == InstalmentState::Overdue {
                 now + settings.retry
             } else if i.reminded_at.is_none() && now < i.due_at - settings.remind_before {
                 i.due_at - settings.remind_before
@@ -394,16 +401,47 @@ pub fn repay_transfer(plan_id: &str, intent: &Intent, hash: &str, at: DateTime<U
     }
 }
 
-/// Before a confirmed repayment posts: the plan must still owe exactly what the user
-/// confirmed (an instalment collected meanwhile changes it, and the user is asked again).
-pub(crate) async fn plan_to_repay(deps: &WalletDeps, intent: &Intent) -> StoreResult<Option<BnplPlan>> {
-    let Some(id) = &intent.plan else { return Ok(None) };
-    let plan = deps.plans.get(id).await?;
-    Ok(plan.filter(|p| p.account_id == intent.account_id && p.outstanding_minor() == intent.total_minor()))
+/// Before a confirmed repayment posts: the instalments it repays are claimed in one save
+/// of the plan (marked paid by `transfer_id`), so no scheduled run collects them too. The
+/// plan must still owe exactly what the user confirmed (an instalment collected meanwhile
+/// changes it, and the user is asked again): false then, and nothing is claimed. A retried
+/// YES finds its own claim and goes on.
+pub(crate) async fn claim_repay(
+    deps: &WalletDeps,
+    intent: &Intent,
+    transfer_id: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let Some(id) = &intent.plan else { return Ok(false) };
+    for _ in 0..SAVE_TRIES {
+        let Some(mut plan) = deps.plans.get(id).await? else { return Ok(false) };
+        if plan.account_id != intent.account_id {
+            return Ok(false);
+        }
+        if plan.instalments.iter().any(|i| i.transfer_id.as_deref() == Some(transfer_id)) {
+            return Ok(true);
+        }
+        let owed: i64 = plan.repayable().iter().map(|i| i.total_minor()).sum();
+        if owed != intent.total_minor() || owed == 0 {
+            return Ok(false);
+        }
+        for instalment in plan.instalments.iter_mut().filter(|i| i.is_repayable()) {
+            instalment.state = InstalmentState::Paid;
+            instalment.paid_at = Some(now);
+            instalment.transfer_id = Some(transfer_id.to_owned());
+        }
+        plan.next_check_at = next_check(&plan, &deps.settings.bnpl, now);
+        plan.version += 1;
+        if deps.plans.save(&plan).await? {
+            return Ok(true);
+        }
+    }
+    Err(StoreError::unavailable("bnpl", "the plan kept changing while it was repaid"))
 }
 
-/// After the repayment posted: every open instalment of the plan is paid by it.
-pub(crate) async fn mark_repaid(
+/// The repayment did not post (the wallet was short after all): its claim is undone, the
+/// instalments open (or overdue) again.
+pub(crate) async fn release_repay(
     deps: &WalletDeps,
     plan_id: &str,
     transfer_id: &str,
@@ -411,21 +449,29 @@ pub(crate) async fn mark_repaid(
 ) -> StoreResult<()> {
     for _ in 0..SAVE_TRIES {
         let Some(mut plan) = deps.plans.get(plan_id).await? else { return Ok(()) };
-        if !plan.is_open() {
+        let mut changed = false;
+        for instalment in
+            plan.instalments.iter_mut().filter(|i| i.transfer_id.as_deref() == Some(transfer_id))
+        {
+            instalment.state = if instalment.overdue_since.is_some() {
+                InstalmentState::Overdue
+            } else {
+                InstalmentState::Open
+            };
+            instalment.paid_at = None;
+            instalment.transfer_id = None;
+            changed = true;
+        }
+        if !changed {
             return Ok(());
         }
-        for instalment in plan.instalments.iter_mut().filter(|i| !i.is_paid()) {
-            instalment.state = InstalmentState::Paid;
-            instalment.paid_at = Some(now);
-            instalment.transfer_id = Some(transfer_id.to_owned());
-        }
-        plan.next_check_at = None;
+        plan.next_check_at = next_check(&plan, &deps.settings.bnpl, now);
         plan.version += 1;
         if deps.plans.save(&plan).await? {
             return Ok(());
         }
     }
-    Err(StoreError::unavailable("bnpl", "the plan kept changing while it was repaid"))
+    Err(StoreError::unavailable("bnpl", "the plan kept changing while its repayment was undone"))
 }
 
 const SAVE_TRIES: usize = 3;
@@ -469,57 +515,28 @@ async fn collect_plan(
     now: DateTime<Utc>,
     report: &mut CollectReport,
 ) -> StoreResult<()> {
-    let ledger = deps.momo.ledger.as_ref();
+    let zone = deps
+        .directory
+        .profile(&plan.contact.business_number_id)
+        .await?
+        .map_or(chrono_tz::UTC, |p| secure::time_zone(&p));
     for _ in 0..SAVE_TRIES {
+        if plan.next_check_at.is_none_or(|at| at > now) {
+            return Ok(());
+        }
         let mut notices = Vec::new();
         let mut run = CollectReport::default();
-        let count = plan.instalments.len();
-        let zone = deps
-            .directory
-            .profile(&plan.contact.business_number_id)
-            .await?
-            .map_or(chrono_tz::UTC, |p| secure::time_zone(&p));
-        for i in 0..count {
+        // 1. The claim: instalments due are marked Collecting, reminders due are marked sent,
+        // in one save. A run that loses it reads again; a `BNPL PAY` that won it has them.
+        let mut claimed = false;
+        for i in 0..plan.instalments.len() {
             let instalment = plan.instalments[i].clone();
             if instalment.is_paid() {
                 continue;
             }
             if now >= instalment.due_at {
-                let transfer = Transfer {
-                    id: plan.instalment_transfer_id(instalment.n),
-                    kind: TransferKind::BnplInstalment,
-                    currency: plan.currency,
-                    legs: repayment_legs(&plan.account_id, instalment.principal_minor, instalment.fee_minor),
-                    hash: None,
-                    memo: None,
-                    at: now,
-                };
-                match ledger.post(&transfer).await {
-                    Ok(Posted::Applied | Posted::AlreadyApplied(_)) => {
-                        let paid = &mut plan.instalments[i];
-                        paid.state = InstalmentState::Paid;
-                        paid.paid_at = Some(now);
-                        paid.transfer_id = Some(transfer.id.clone());
-                        run.collected += 1;
-                        run.collected_minor
-                            .push((plan.contact.business_number_id.clone(), instalment.total_minor()));
-                        let left = plan.outstanding_minor();
-                        notices.push(collected_notice(&plan, &instalment, left, now));
-                    }
-                    Err(LedgerError::InsufficientFunds { .. }) => {
-                        run.short += 1;
-                        let short = &mut plan.instalments[i];
-                        short.state = InstalmentState::Overdue;
-                        if short.overdue_since.is_none() {
-                            short.overdue_since = Some(now);
-                            notices.push(overdue_notice(&plan, &instalment, now));
-                        }
-                    }
-                    Err(LedgerError::Invalid(reason)) => {
-                        tracing::error!(plan = %plan.id, n = instalment.n, %reason, "a BNPL instalment is not a valid transfer");
-                    }
-                    Err(LedgerError::Store(err)) => return Err(err),
-                }
+                claimed |= instalment.state != InstalmentState::Collecting;
+                plan.instalments[i].state = InstalmentState::Collecting;
             } else if instalment.reminded_at.is_none() && now >= instalment.due_at - settings.remind_before {
                 plan.instalments[i].reminded_at = Some(now);
                 run.reminded += 1;
@@ -527,29 +544,91 @@ async fn collect_plan(
                 notices.push(reminder_notice(&plan, &instalment, day, now));
             }
         }
-        plan.next_check_at = next_check(&plan, settings, now);
-        plan.version += 1;
-        if deps.plans.save(&plan).await? {
-            let to = Phone::parse_international(&plan.contact.user_key)
-                .map_err(|_| StoreError::Malformed("a BNPL plan's conversation has no phone".into()))?;
-            let jobs: Vec<_> = notices
-                .into_iter()
-                .map(|n| crate::notices::status_job(n, to.clone()).to_queue_message())
-                .collect();
-            if !jobs.is_empty() {
-                deps.outbound.send_batch(&jobs).await?;
+        if claimed || run.reminded > 0 {
+            plan.next_check_at = next_check(&plan, settings, now);
+            plan.version += 1;
+            if !deps.plans.save(&plan).await? {
+                match deps.plans.get(&plan.id).await? {
+                    Some(fresh) => {
+                        plan = fresh;
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
             }
-            report.reminded += run.reminded;
-            report.collected += run.collected;
-            report.short += run.short;
-            report.collected_minor.extend(run.collected_minor);
-            return Ok(());
         }
-        // Another run saved first: start again from what it saved.
-        match deps.plans.get(&plan.id).await? {
-            Some(fresh) if fresh.next_check_at.is_some_and(|at| at <= now) => plan = fresh,
-            _ => return Ok(()),
+        // 2. The money: each claimed instalment is one transfer of its own id.
+        for i in 0..plan.instalments.len() {
+            let instalment = plan.instalments[i].clone();
+            if instalment.state != InstalmentState::Collecting {
+                continue;
+            }
+            let transfer = Transfer {
+                id: plan.instalment_transfer_id(instalment.n),
+                kind: TransferKind::BnplInstalment,
+                currency: plan.currency,
+                legs: repayment_legs(&plan.account_id, instalment.principal_minor, instalment.fee_minor),
+                hash: None,
+                memo: None,
+                at: now,
+            };
+            match deps.momo.ledger.post(&transfer).await {
+                Ok(Posted::Applied | Posted::AlreadyApplied(_)) => {
+                    let paid = &mut plan.instalments[i];
+                    paid.state = InstalmentState::Paid;
+                    paid.paid_at = Some(now);
+                    paid.transfer_id = Some(transfer.id.clone());
+                    run.collected += 1;
+                    run.collected_minor
+                        .push((plan.contact.business_number_id.clone(), instalment.total_minor()));
+                    let left = plan.outstanding_minor();
+                    notices.push(collected_notice(&plan, &instalment, left, now));
+                }
+                Err(LedgerError::InsufficientFunds { .. }) => {
+                    run.short += 1;
+                    let short = &mut plan.instalments[i];
+                    short.state = InstalmentState::Overdue;
+                    if short.overdue_since.is_none() {
+                        short.overdue_since = Some(now);
+                        notices.push(overdue_notice(&plan, &instalment, now));
+                    }
+                }
+                Err(LedgerError::Invalid(reason)) => {
+                    tracing::error!(plan = %plan.id, n = instalment.n, %reason, "a BNPL instalment is not a valid transfer");
+                    plan.instalments[i].state = InstalmentState::Overdue;
+                }
+                Err(LedgerError::Store(err)) => return Err(err),
+            }
         }
+        // 3. The outcome, and only then what the user is told. A run that loses this save
+        // posted the same transfers as the winner (applied once) and tells nothing.
+        if run.collected + run.short > 0 {
+            plan.next_check_at = next_check(&plan, settings, now);
+            plan.version += 1;
+            if !deps.plans.save(&plan).await? {
+                match deps.plans.get(&plan.id).await? {
+                    Some(fresh) => {
+                        plan = fresh;
+                        continue;
+                    }
+                    None => return Ok(()),
+                }
+            }
+        }
+        let to = Phone::parse_international(&plan.contact.user_key)
+            .map_err(|_| StoreError::Malformed("a BNPL plan's conversation has no phone".into()))?;
+        let jobs: Vec<_> = notices
+            .into_iter()
+            .map(|n| crate::notices::status_job(n, to.clone()).to_queue_message())
+            .collect();
+        if !jobs.is_empty() {
+            deps.outbound.send_batch(&jobs).await?;
+        }
+        report.reminded += run.reminded;
+        report.collected += run.collected;
+        report.short += run.short;
+        report.collected_minor.extend(run.collected_minor);
+        return Ok(());
     }
     Ok(())
 }

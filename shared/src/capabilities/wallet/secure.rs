@@ -520,10 +520,10 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
             );
             turn.deps.plans.insert_if_absent(&plan).await?;
         }
-        // Already applied (a retried YES) or still owing exactly what was confirmed.
+        // Its instalments claimed (or already, by a retried YES), else the plan changed.
         IntentKind::BnplRepay
             if turn.deps.ledger.transfer(&transfer.id).await?.is_none()
-                && super::bnpl::plan_to_repay(turn.deps, &intent).await?.is_none() =>
+                && !super::bnpl::claim_repay(turn.deps, &intent, &transfer.id, now).await? =>
         {
             turn.state.pending = None;
             turn.save().await?;
@@ -539,6 +539,9 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
     match posted {
         Ok(Posted::Applied | Posted::AlreadyApplied(_)) => {}
         Err(LedgerError::InsufficientFunds { .. }) => {
+            if let (IntentKind::BnplRepay, Some(plan)) = (intent.kind, &intent.plan) {
+                super::bnpl::release_repay(turn.deps, plan, &transfer.id, now).await?;
+            }
             turn.answer.failed_transaction();
             turn.state.pending = None;
             turn.save().await?;
@@ -615,9 +618,6 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
             }
         }
         IntentKind::BnplRepay => {
-            if let Some(plan) = &intent.plan {
-                super::bnpl::mark_repaid(turn.deps, plan, &transfer.id, now).await?;
-            }
             finish(turn).await?;
             turn.answer.transaction(intent.total_minor());
             let balance = turn.deps.ledger.balance(&user.account.ledger_account()).await?;
