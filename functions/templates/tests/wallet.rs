@@ -1271,3 +1271,57 @@ async fn bnpl_pay_repays_early_and_score_follows_the_history_on_moto() {
         bnpl_pay_repays_early_and_score_follows_the_history(Backend::Moto).await;
     }
 }
+
+#[tokio::test]
+async fn a_collection_that_stopped_half_way_is_finished_once_by_the_next_run() {
+    use paybot::bnpl_plans::InstalmentState;
+    let w = world_with(Backend::Memory, credit_settings).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let phone = w.c.registered_phone.clone();
+    w.say(&phone, &format!("BNPL 300 {}", w.b.registered_phone.as_e164())).await;
+    assert!(w.say(&phone, "YES").await.contains("Paid ✅"));
+    w.clock.advance(Duration::days(30));
+
+    // A run claimed instalment 1 and posted its transfer, then stopped before the outcome.
+    let plans = w.stores.bnpl_plans().unwrap();
+    let mut plan = w.plans_of(&w.c).await.remove(0);
+    plan.instalments[0].state = InstalmentState::Collecting;
+    plan.instalments[0].reminded_at = Some(w.clock.now_utc());
+    plan.next_check_at = Some(w.clock.now_utc());
+    plan.version += 1;
+    assert!(plans.save(&plan).await.unwrap());
+    let transfer = paybot::ledger::Transfer {
+        id: plan.instalment_transfer_id(1),
+        kind: paybot::ledger::TransferKind::BnplInstalment,
+        currency: Currency::GHS,
+        legs: vec![
+            paybot::ledger::Leg {
+                from: w.c.ledger_account(),
+                to: paybot::ledger::system::bnpl_credit(),
+                amount: 10_000,
+            },
+            paybot::ledger::Leg {
+                from: w.c.ledger_account(),
+                to: paybot::ledger::system::fees(),
+                amount: 300,
+            },
+        ],
+        hash: None,
+        memo: None,
+        at: w.clock.now_utc(),
+    };
+    w.stores.ledger().unwrap().post(&transfer).await.unwrap();
+
+    // The next run finds it collecting, posts the same transfer (applied once) and tells once.
+    let report = w.collect().await;
+    assert_eq!((report.collected, report.short), (1, 0));
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_300, "charged once");
+    let told = texts_to(&w.drain().await, &phone);
+    assert_eq!(told.matches("BNPL instalment 1/3 collected").count(), 1, "{told}");
+    let plan = w.plans_of(&w.c).await.remove(0);
+    assert_eq!(plan.instalments[0].state, InstalmentState::Paid);
+    assert_eq!(plan.next_check_at, Some(plan.instalments[1].due_at - Duration::days(1)));
+    assert_eq!(w.collect().await, Default::default());
+    assert_ledger_sound(&w).await;
+}
