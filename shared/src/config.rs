@@ -79,6 +79,7 @@ pub mod names {
     pub const WALLET_ACCOUNTS_TABLE: &str = "WALLET_ACCOUNTS_TABLE";
     pub const WALLET_LINKS_TABLE: &str = "WALLET_LINKS_TABLE";
     pub const MOMO_OPERATIONS_TABLE: &str = "MOMO_OPERATIONS_TABLE";
+    pub const BNPL_PLANS_TABLE: &str = "BNPL_PLANS_TABLE";
     pub const ALERTS_TABLE: &str = "ALERTS_TABLE";
     pub const LEDGER_TABLE: &str = "LEDGER_TABLE";
     pub const CONTROLS_TABLE: &str = "CONTROLS_TABLE";
@@ -102,6 +103,7 @@ pub struct Tables {
     pub wallet_accounts: Option<String>,
     pub wallet_links: Option<String>,
     pub momo_operations: Option<String>,
+    pub bnpl_plans: Option<String>,
     pub alerts: Option<String>,
     pub ledger: Option<String>,
     pub controls: Option<String>,
@@ -312,6 +314,7 @@ impl Config {
                 wallet_accounts: get(names::WALLET_ACCOUNTS_TABLE),
                 wallet_links: get(names::WALLET_LINKS_TABLE),
                 momo_operations: get(names::MOMO_OPERATIONS_TABLE),
+                bnpl_plans: get(names::BNPL_PLANS_TABLE),
                 alerts: get(names::ALERTS_TABLE),
                 ledger: get(names::LEDGER_TABLE),
                 controls: get(names::CONTROLS_TABLE),

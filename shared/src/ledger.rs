@@ -77,6 +77,12 @@ pub mod system {
     pub fn fees() -> AccountId {
         AccountId::system("fees")
     }
+
+    // ---- BNPL ----
+    /// Pays BNPL purchases and is repaid by their instalments: below zero by what users owe.
+    pub fn bnpl_credit() -> AccountId {
+        AccountId::system("bnpl_credit")
+    }
 }
 
 /// One leg of a transfer: `amount` minor units (positive) from one account to another.
@@ -100,6 +106,14 @@ pub enum TransferKind {
     PayoutRelease,
     /// The held payout failed: the money goes back.
     PayoutReturn,
+
+    // ---- BNPL ----
+    /// A purchase on credit: BNPL credit → the payee.
+    BnplPurchase,
+    /// An instalment collected on its due date: wallet → BNPL credit (and fees).
+    BnplInstalment,
+    /// Everything still open on a plan, repaid early.
+    BnplRepay,
 }
 
 /// One movement on the ledger.

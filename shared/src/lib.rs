@@ -9,6 +9,7 @@
 pub mod adapters;
 pub mod audit;
 pub mod batch;
+pub mod bnpl_plans;
 pub mod capabilities;
 pub mod clock;
 pub mod config;

@@ -6,18 +6,19 @@
 use std::sync::Arc;
 
 use crate::adapters::aws::{
-    AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoContactStore, DynamoControlsStore,
-    DynamoDeliveryStatusStore, DynamoDirectory, DynamoEscalationStore, DynamoFailedCommandLog,
-    DynamoIdempotencyStore, DynamoLedger, DynamoMetricsStore, DynamoMomoOperationStore, DynamoOutboxStore,
-    DynamoPaymentLinkStore, DynamoWalletDirectory, DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender,
-    SqsQueue,
+    AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoBnplPlanStore, DynamoContactStore,
+    DynamoControlsStore, DynamoDeliveryStatusStore, DynamoDirectory, DynamoEscalationStore,
+    DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoLedger, DynamoMetricsStore,
+    DynamoMomoOperationStore, DynamoOutboxStore, DynamoPaymentLinkStore, DynamoWalletDirectory,
+    DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender, SqsQueue,
 };
 use crate::adapters::memory::{
-    MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryControlsStore, MemoryDeliveryStatusStore,
-    MemoryDirectory, MemoryEscalationStore, MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger,
-    MemoryMetricsStore, MemoryMomoOperationStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemorySmsInbox,
-    MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
+    MemoryAlertStore, MemoryAuditLog, MemoryBnplPlanStore, MemoryContactStore, MemoryControlsStore,
+    MemoryDeliveryStatusStore, MemoryDirectory, MemoryEscalationStore, MemoryFailedCommandLog,
+    MemoryIdempotencyStore, MemoryLedger, MemoryMetricsStore, MemoryMomoOperationStore, MemoryOutboxStore,
+    MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
 };
+use crate::bnpl_plans::BnplPlanStore;
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::capabilities::wallet::settlement::{MomoDeps, SettlementDeps};
 use crate::capabilities::wallet::{WalletCapability, WalletDeps, WalletSettings};
@@ -50,6 +51,7 @@ pub trait Stores {
     fn wallet_accounts(&self) -> Result<Arc<dyn WalletDirectory>, ConfigError>;
     fn wallet_links(&self) -> Result<Arc<dyn WalletLinkStore>, ConfigError>;
     fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError>;
+    fn bnpl_plans(&self) -> Result<Arc<dyn BnplPlanStore>, ConfigError>;
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError>;
     fn ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError>;
     fn controls(&self) -> Result<Arc<dyn ControlsStore>, ConfigError>;
@@ -98,6 +100,7 @@ pub fn wallet(stores: &dyn Stores, parts: WalletParts) -> Result<WalletCapabilit
         contacts: stores.contacts()?,
         ledger: stores.ledger()?,
         operations: stores.momo_operations()?,
+        plans: stores.bnpl_plans()?,
         momo: parts.momo,
         sms: parts.sms,
         media: parts.media,
@@ -129,6 +132,7 @@ pub fn settlement(
         },
         contacts: stores.contacts()?,
         directory: stores.directory()?,
+        plans: stores.bnpl_plans()?,
         outbound,
         clock,
     })
@@ -149,6 +153,7 @@ pub struct MemoryStores {
     pub wallet_accounts: Arc<MemoryWalletDirectory>,
     pub wallet_links: Arc<MemoryWalletLinkStore>,
     pub momo_operations: Arc<MemoryMomoOperationStore>,
+    pub bnpl_plans: Arc<MemoryBnplPlanStore>,
     pub alerts: Arc<MemoryAlertStore>,
     /// Not a store: the SMS that would have been sent, for tests to read the codes.
     pub sms: Arc<MemorySmsInbox>,
@@ -194,6 +199,9 @@ impl Stores for MemoryStores {
     }
     fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError> {
         Ok(self.momo_operations.clone())
+    }
+    fn bnpl_plans(&self) -> Result<Arc<dyn BnplPlanStore>, ConfigError> {
+        Ok(self.bnpl_plans.clone())
     }
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {
         Ok(self.alerts.clone())
@@ -393,6 +401,11 @@ impl Stores for AwsStores {
     fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError> {
         let table = required(&self.config.tables.momo_operations, names::MOMO_OPERATIONS_TABLE)?;
         Ok(Arc::new(DynamoMomoOperationStore::new(self.db(), table)))
+    }
+
+    fn bnpl_plans(&self) -> Result<Arc<dyn BnplPlanStore>, ConfigError> {
+        let table = required(&self.config.tables.bnpl_plans, names::BNPL_PLANS_TABLE)?;
+        Ok(Arc::new(DynamoBnplPlanStore::new(self.db(), table)))
     }
 
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {

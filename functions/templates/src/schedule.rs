@@ -120,6 +120,10 @@ pub struct RunReport {
     /// MoMo top-ups and payouts read back, and those that ended with the read.
     pub momo_read: usize,
     pub momo_finished: usize,
+    /// BNPL: reminders queued, instalments collected, instalments found short.
+    pub bnpl_reminded: usize,
+    pub bnpl_collected: usize,
+    pub bnpl_short: usize,
 }
 
 /// One scheduled run. Overlapping runs are safe: a link is claimed by moving its next check
@@ -148,6 +152,21 @@ async fn run_counted(
         report.momo_finished += polled.finished;
         for operation in &polled.applied {
             operation.count(metrics, now);
+        }
+    }
+    if let Some(wallet) = &deps.momo {
+        let now = deps.clock.now();
+        let bnpl = &wallet.momo.settings.bnpl;
+        let collected =
+            paybot::capabilities::wallet::bnpl::run_due(wallet, bnpl, now, deps.settings.batch).await?;
+        report.bnpl_reminded += collected.reminded;
+        report.bnpl_collected += collected.collected;
+        report.bnpl_short += collected.short;
+        // Each instalment collected is a transaction of the business number it was bought on.
+        for (business_number_id, amount) in collected.collected_minor {
+            let tally = metrics.tally(&business_number_id, now);
+            tally.transactions += 1;
+            tally.volume_minor += amount;
         }
     }
     send_outbox(deps, report).await

@@ -1088,3 +1088,364 @@ async fn statement_pdf_is_one_upload_and_one_document_on_moto() {
         statement_pdf_is_one_upload_and_one_document(Backend::Moto).await;
     }
 }
+
+// ---- SCORE and BNPL --------------------------------------------------------------------------
+
+/// C (400.00) may buy on credit: any score qualifies, tier0 may owe up to 5000 at 850, and
+/// its per-transfer limit allows the purchases here. Sessions stay fresh while the clock
+/// moves over the months of a plan.
+fn credit_settings(s: &mut WalletSettings) {
+    s.bnpl.min_score = 300;
+    s.bnpl.limits.insert("tier0".into(), Decimal::from(5_000));
+    s.tiers.insert(
+        "tier0".into(),
+        paybot::capabilities::wallet::settings::TierLimits {
+            per_transfer: Decimal::from(10_000),
+            per_day: Decimal::from(20_000),
+        },
+    );
+    s.session_idle = Duration::days(365);
+}
+
+impl World {
+    /// One scheduled run of the BNPL collections, as the templates function makes it, over
+    /// this world's plans (on moto other worlds, each with a clock of its own, share the table).
+    async fn collect(&self) -> paybot::capabilities::wallet::bnpl::CollectReport {
+        let settings = self.settlement.momo.settings.bnpl.clone();
+        let mut deps = self.settlement.clone();
+        deps.plans = Arc::new(WorldPlans { all: deps.plans.clone(), business: self.business.clone() });
+        paybot::capabilities::wallet::bnpl::run_due(&deps, &settings, self.clock.now_utc(), 100)
+            .await
+            .unwrap()
+    }
+
+    async fn plans_of(&self, who: &WalletAccount) -> Vec<paybot::bnpl_plans::BnplPlan> {
+        self.stores.bnpl_plans().unwrap().plans_of(&who.id).await.unwrap()
+    }
+
+    /// The net change to `account` of every transfer of `plan` (the purchase, the
+    /// instalments, the early repayment): on moto other worlds move the system accounts too.
+    async fn plan_net(&self, plan: &paybot::bnpl_plans::BnplPlan, account: AccountId) -> i64 {
+        let ledger = self.stores.ledger().unwrap();
+        let mut ids = vec![format!("bnpl:{}:purchase", plan.id), plan.repay_transfer_id()];
+        ids.extend(plan.instalments.iter().map(|i| plan.instalment_transfer_id(i.n)));
+        let mut net = 0;
+        for id in ids {
+            if let Some(transfer) = ledger.transfer(&id).await.unwrap() {
+                net +=
+                    transfer.net_changes().iter().filter(|(a, _)| *a == account).map(|(_, c)| c).sum::<i64>();
+            }
+        }
+        net
+    }
+}
+
+/// The plans store as one world sees it: the due plans of its own business number only.
+struct WorldPlans {
+    all: Arc<dyn paybot::bnpl_plans::BnplPlanStore>,
+    business: String,
+}
+
+#[async_trait::async_trait]
+impl paybot::bnpl_plans::BnplPlanStore for WorldPlans {
+    async fn insert_if_absent(
+        &self,
+        plan: &paybot::bnpl_plans::BnplPlan,
+    ) -> paybot::StoreResult<(paybot::bnpl_plans::BnplPlan, bool)> {
+        self.all.insert_if_absent(plan).await
+    }
+    async fn get(&self, id: &str) -> paybot::StoreResult<Option<paybot::bnpl_plans::BnplPlan>> {
+        self.all.get(id).await
+    }
+    async fn save(&self, plan: &paybot::bnpl_plans::BnplPlan) -> paybot::StoreResult<bool> {
+        self.all.save(plan).await
+    }
+    async fn plans_of(&self, account_id: &str) -> paybot::StoreResult<Vec<paybot::bnpl_plans::BnplPlan>> {
+        self.all.plans_of(account_id).await
+    }
+    async fn due(
+        &self,
+        now: DateTime<chrono::Utc>,
+        _limit: usize,
+    ) -> paybot::StoreResult<Vec<paybot::bnpl_plans::BnplPlan>> {
+        let all = self.all.due(now, 10_000).await?;
+        Ok(all.into_iter().filter(|p| p.contact.business_number_id == self.business).collect())
+    }
+}
+
+async fn a_bnpl_plan_of_three_instalments_runs_through_the_clock(backend: Backend) {
+    let w = world_with(backend, credit_settings).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let phone = w.c.registered_phone.clone();
+
+    let status = w.say(&phone, "BNPL").await;
+    assert!(status.contains("you owe 0.00\u{a0}GHS"), "{status}");
+    assert!(status.contains("No instalment due"), "{status}");
+
+    // The purchase: the payee is paid now from BNPL credit, after the YES.
+    let asked = w.say(&phone, &format!("PAYLATER 300 {}", w.b.registered_phone.as_e164())).await;
+    assert!(asked.contains("pay 300.00\u{a0}GHS to Ama O. now?"), "{asked}");
+    assert!(asked.contains("You repay 309.00\u{a0}GHS (fee 9.00\u{a0}GHS)"), "{asked}");
+    assert_eq!(w.balance(&w.b).await, 2_000, "nothing moves before the YES");
+    let jobs = w.deliver(&w.message(&phone, "YES")).await;
+    let bought = texts_to(&jobs, &phone);
+    assert!(bought.contains("Paid ✅ 300.00\u{a0}GHS to Ama O. with BNPL"), "{bought}");
+    assert!(bought.contains("in 3 instalments, the first of 103.00\u{a0}GHS"), "{bought}");
+    assert_eq!(texts_to(&jobs, &w.b.registered_phone), "You received 300.00\u{a0}GHS from Kofi B. ✅");
+    assert_eq!(w.balance(&w.b).await, 2_000 + 30_000);
+    assert_eq!(w.balance(&w.c).await, 40_000, "the buyer's wallet pays later");
+    let plans = w.plans_of(&w.c).await;
+    assert_eq!(plans.len(), 1);
+    let plan = plans[0].clone();
+    assert_eq!(plan.instalments.iter().map(|i| i.total_minor()).collect::<Vec<_>>(), [10_300; 3]);
+    let status = w.say(&phone, "BNPL").await;
+    assert!(status.contains("you owe 309.00\u{a0}GHS"), "{status}");
+    assert!(status.contains("Next instalment: 103.00\u{a0}GHS on"), "{status}");
+
+    // Every run of the schedule from now on; what each told the user.
+    let mut told = Vec::new();
+    async fn step(
+        w: &World,
+        told: &mut Vec<String>,
+        advance: Duration,
+    ) -> paybot::capabilities::wallet::bnpl::CollectReport {
+        w.clock.advance(advance);
+        let report = w.collect().await;
+        // A second overlapping run at the same moment finds nothing left to do.
+        let again = w.collect().await;
+        assert_eq!((again.reminded, again.collected), (0, 0), "{again:?}");
+        let text = texts_to(&w.drain().await, &w.c.registered_phone);
+        if !text.is_empty() {
+            told.push(text);
+        }
+        report
+    }
+    assert_eq!(step(&w, &mut told, Duration::zero()).await, Default::default(), "nothing is due yet");
+    assert_eq!(step(&w, &mut told, Duration::days(28)).await, Default::default());
+
+    // Instalment 1: a reminder the day before, then collected on the due date.
+    assert_eq!(step(&w, &mut told, Duration::days(1)).await.reminded, 1);
+    assert!(told.last().unwrap().starts_with("Reminder: BNPL instalment 1/3 of 103.00\u{a0}GHS"), "{told:?}");
+    assert_eq!(step(&w, &mut told, Duration::hours(12)).await, Default::default(), "reminded once");
+    assert_eq!(step(&w, &mut told, Duration::hours(12)).await.collected, 1);
+    assert!(
+        told.last()
+            .unwrap()
+            .contains("BNPL instalment 1/3 collected: 103.00\u{a0}GHS. Left to repay: 206.00"),
+        "{told:?}"
+    );
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_300);
+
+    // The wallet is spent down before instalment 2: it is short on its due date.
+    w.say(&phone, &format!("SEND 250 {}", w.b.registered_phone.as_e164())).await;
+    assert!(w.say(&phone, "YES").await.contains("Sent"));
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_300 - 25_000);
+    assert_eq!(step(&w, &mut told, Duration::days(29)).await.reminded, 1);
+    assert!(told.last().unwrap().starts_with("Reminder: BNPL instalment 2/3"), "{told:?}");
+    let short = step(&w, &mut told, Duration::days(1)).await;
+    assert_eq!((short.collected, short.short), (0, 1));
+    assert!(told.last().unwrap().contains("BNPL instalment 2/3 of 103.00\u{a0}GHS is overdue"), "{told:?}");
+    let plan_now = w.plans_of(&w.c).await.remove(0);
+    assert_eq!(plan_now.instalments[1].state, paybot::bnpl_plans::InstalmentState::Overdue);
+    // Retried on a later run, still short: no second overdue notice.
+    let told_before = told.len();
+    let retried = step(&w, &mut told, Duration::hours(1)).await;
+    assert_eq!((retried.collected, retried.short), (0, 1));
+    assert_eq!(told.len(), told_before, "the overdue notice goes once: {told:?}");
+
+    // A top-up, and the next run collects it.
+    w.top_up(&w.c, "100").await;
+    w.drain().await;
+    assert_eq!(step(&w, &mut told, Duration::hours(1)).await.collected, 1);
+    assert!(told.last().unwrap().contains("BNPL instalment 2/3 collected"), "{told:?}");
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_300 - 25_000 + 10_000 - 10_300);
+
+    // Instalment 3 after another top-up: the plan is repaid.
+    w.top_up(&w.c, "100").await;
+    w.drain().await;
+    assert_eq!(step(&w, &mut told, Duration::days(29)).await.reminded, 1);
+    assert_eq!(step(&w, &mut told, Duration::days(1)).await.collected, 1);
+    assert!(
+        told.last()
+            .unwrap()
+            .contains("BNPL instalment 3/3 collected: 103.00\u{a0}GHS. Your plan is fully repaid ✅"),
+        "{told:?}"
+    );
+    assert_eq!(step(&w, &mut told, Duration::days(30)).await, Default::default(), "nothing more to do");
+
+    // Each instalment collected once, each reminded once, one overdue notice.
+    let all = told.join("\n");
+    for n in 1..=3 {
+        assert_eq!(all.matches(&format!("Reminder: BNPL instalment {n}/3")).count(), 1, "{all}");
+        assert_eq!(all.matches(&format!("BNPL instalment {n}/3 collected")).count(), 1, "{all}");
+    }
+    assert_eq!(all.matches("is overdue").count(), 1, "{all}");
+    let ledger = w.stores.ledger().unwrap();
+    let entries = ledger.entries(&w.c.ledger_account(), None, 100).await.unwrap();
+    let instalments: Vec<&str> = entries
+        .iter()
+        .filter(|e| e.kind == paybot::ledger::TransferKind::BnplInstalment)
+        .map(|e| e.transfer_id.as_str())
+        .collect();
+    let expected: Vec<String> = (1..=3).rev().map(|n| plan.instalment_transfer_id(n)).collect();
+    assert_eq!(instalments, expected.iter().map(String::as_str).collect::<Vec<_>>());
+    let done = w.plans_of(&w.c).await.remove(0);
+    assert!(!done.is_open());
+    assert_eq!(done.next_check_at, None);
+    assert!(done.instalments[1].overdue_since.is_some(), "the record keeps the late instalment");
+    // The credit is back where it was, the fee earned, and the ledger balances.
+    assert_eq!(w.plan_net(&done, paybot::ledger::system::bnpl_credit()).await, 0);
+    assert_eq!(w.plan_net(&done, paybot::ledger::system::fees()).await, 900);
+    let statement = w.say(&phone, "STATEMENT").await;
+    assert!(statement.contains("-103.00\u{a0}GHS BNPL instalment"), "{statement}");
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn a_bnpl_plan_of_three_instalments_runs_through_the_clock_on_memory() {
+    a_bnpl_plan_of_three_instalments_runs_through_the_clock(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn a_bnpl_plan_of_three_instalments_runs_through_the_clock_on_moto() {
+    if moto_available() {
+        a_bnpl_plan_of_three_instalments_runs_through_the_clock(Backend::Moto).await;
+    }
+}
+
+async fn bnpl_pay_repays_early_and_score_follows_the_history(backend: Backend) {
+    let w = world_with(backend, credit_settings).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let phone = w.c.registered_phone.clone();
+
+    // The same history, the same score.
+    let score = w.say(&phone, "SCORE").await;
+    // A fresh wallet (its opening balance today): no inflows yet and a young account hurt,
+    // the factors without data are neutral and not named.
+    assert_eq!(
+        score,
+        "Your credit score: 451 (from 300 to 850), from your own wallet history.\n\
+         ▼ -68 money coming in regularly\n\
+         ▼ -55 how long you've had your wallet"
+    );
+    assert_eq!(w.say(&phone, "MY SCORE").await, score);
+    let value = |text: &str| -> u32 {
+        text.trim_start_matches("Your credit score: ").split(' ').next().unwrap().parse().unwrap()
+    };
+
+    // Over the limit: refused, nothing moves.
+    let limit = w.say(&phone, &format!("BNPL 2000 {}", w.b.registered_phone.as_e164())).await;
+    assert!(limit.starts_with("That's above what your BNPL limit"), "{limit}");
+    // To a number without a wallet: refused.
+    assert!(w.say(&phone, "BNPL 50 0244999999").await.contains("BNPL pays wallet users only"));
+
+    w.say(&phone, &format!("BNPL 100 {}", w.b.registered_phone.as_e164())).await;
+    assert!(w.say(&phone, "YES").await.contains("Paid ✅"));
+    assert_eq!(w.balance(&w.b).await, 2_000 + 10_000);
+
+    // A BNPL PAY asked on a due date, and the scheduled run collects the instalment before
+    // the YES: the YES takes nothing (the plan owes less now) and the user is asked again.
+    w.clock.advance(Duration::days(30));
+    let asked = w.say(&phone, "BNPL PAY").await;
+    assert!(asked.contains("103.00\u{a0}GHS from your wallet?"), "{asked}");
+    assert_eq!(w.collect().await.collected, 1);
+    let changed = w.say(&phone, "YES").await;
+    assert!(changed.contains("Your BNPL plan changed meanwhile"), "{changed}");
+    assert_eq!(w.balance(&w.c).await, 40_000 - 3_434);
+
+    // Repaid early: every instalment left at once, with YES.
+    let asked = w.say(&phone, "BNPL PAY").await;
+    assert!(asked.contains("68.66\u{a0}GHS from your wallet?"), "{asked}");
+    let repay = w.message(&phone, "YES");
+    let repaid = texts_to(&w.deliver(&repay).await, &phone);
+    assert!(repaid.contains("Repaid ✅ 68.66\u{a0}GHS"), "{repaid}");
+    assert!(w.deliver(&repay).await.is_empty(), "a redelivered YES repays once");
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_300);
+    assert!(w.say(&phone, "BNPL PAY").await.contains("no BNPL plan to repay"));
+    let status = w.say(&phone, "BNPL").await;
+    assert!(status.contains("you owe 0.00\u{a0}GHS") && status.contains("No instalment due"), "{status}");
+    let plan = w.plans_of(&w.c).await.remove(0);
+    assert!(!plan.is_open());
+    assert_eq!(w.plan_net(&plan, paybot::ledger::system::bnpl_credit()).await, 0);
+    assert_eq!(w.plan_net(&plan, paybot::ledger::system::fees()).await, 300);
+
+    // The clock passes every due date: nothing is collected again.
+    for _ in 0..4 {
+        w.clock.advance(Duration::days(30));
+        let report = w.collect().await;
+        assert_eq!((report.reminded, report.collected, report.short), (0, 0, 0));
+    }
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_300);
+    // Four months older, with a plan repaid on time: a better score than at the start.
+    let later = w.say(&phone, "SCORE").await;
+    assert!(value(&later) > value(&score), "{score} → {later}");
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn bnpl_pay_repays_early_and_score_follows_the_history_on_memory() {
+    bnpl_pay_repays_early_and_score_follows_the_history(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn bnpl_pay_repays_early_and_score_follows_the_history_on_moto() {
+    if moto_available() {
+        bnpl_pay_repays_early_and_score_follows_the_history(Backend::Moto).await;
+    }
+}
+
+#[tokio::test]
+async fn a_collection_that_stopped_half_way_is_finished_once_by_the_next_run() {
+    use paybot::bnpl_plans::InstalmentState;
+    let w = world_with(Backend::Memory, credit_settings).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let phone = w.c.registered_phone.clone();
+    w.say(&phone, &format!("BNPL 300 {}", w.b.registered_phone.as_e164())).await;
+    assert!(w.say(&phone, "YES").await.contains("Paid ✅"));
+    w.clock.advance(Duration::days(30));
+
+    // A run claimed instalment 1 and posted its transfer, then stopped before the outcome.
+    let plans = w.stores.bnpl_plans().unwrap();
+    let mut plan = w.plans_of(&w.c).await.remove(0);
+    plan.instalments[0].state = InstalmentState::Collecting;
+    plan.instalments[0].reminded_at = Some(w.clock.now_utc());
+    plan.next_check_at = Some(w.clock.now_utc());
+    plan.version += 1;
+    assert!(plans.save(&plan).await.unwrap());
+    let transfer = paybot::ledger::Transfer {
+        id: plan.instalment_transfer_id(1),
+        kind: paybot::ledger::TransferKind::BnplInstalment,
+        currency: Currency::GHS,
+        legs: vec![
+            paybot::ledger::Leg {
+                from: w.c.ledger_account(),
+                to: paybot::ledger::system::bnpl_credit(),
+                amount: 10_000,
+            },
+            paybot::ledger::Leg {
+                from: w.c.ledger_account(),
+                to: paybot::ledger::system::fees(),
+                amount: 300,
+            },
+        ],
+        hash: None,
+        memo: None,
+        at: w.clock.now_utc(),
+    };
+    w.stores.ledger().unwrap().post(&transfer).await.unwrap();
+
+    // The next run finds it collecting, posts the same transfer (applied once) and tells once.
+    let report = w.collect().await;
+    assert_eq!((report.collected, report.short), (1, 0));
+    assert_eq!(w.balance(&w.c).await, 40_000 - 10_300, "charged once");
+    let told = texts_to(&w.drain().await, &phone);
+    assert_eq!(told.matches("BNPL instalment 1/3 collected").count(), 1, "{told}");
+    let plan = w.plans_of(&w.c).await.remove(0);
+    assert_eq!(plan.instalments[0].state, InstalmentState::Paid);
+    assert_eq!(plan.next_check_at, Some(plan.instalments[1].due_at - Duration::days(1)));
+    assert_eq!(w.collect().await, Default::default());
+    assert_ledger_sound(&w).await;
+}

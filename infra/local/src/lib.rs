@@ -85,6 +85,7 @@ pub struct Adapters {
     pub wallet_accounts: Arc<MemoryWalletDirectory>,
     pub wallet_links: Arc<MemoryWalletLinkStore>,
     pub momo_operations: Arc<MemoryMomoOperationStore>,
+    pub bnpl_plans: Arc<paybot::adapters::memory::MemoryBnplPlanStore>,
     pub alerts: Arc<MemoryAlertStore>,
     /// The SMS sandbox: every SMS the wallet sends (one-time codes), shown on the simulator.
     pub sms: Arc<MemorySmsInbox>,
@@ -253,6 +254,7 @@ impl LocalStack {
             wallet_accounts: Arc::new(MemoryWalletDirectory::default()),
             wallet_links: Arc::new(MemoryWalletLinkStore::default()),
             momo_operations: Arc::new(MemoryMomoOperationStore::default()),
+            bnpl_plans: Default::default(),
             alerts: Arc::new(MemoryAlertStore::default()),
             sms: Arc::new(MemorySmsInbox::new(clock.clone())),
             ledger: Default::default(),

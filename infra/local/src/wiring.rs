@@ -62,6 +62,9 @@ impl Stores for Adapters {
     fn momo_operations(&self) -> Result<Arc<dyn MomoOperationStore>, ConfigError> {
         Ok(self.momo_operations.clone())
     }
+    fn bnpl_plans(&self) -> Result<Arc<dyn paybot::bnpl_plans::BnplPlanStore>, ConfigError> {
+        Ok(self.bnpl_plans.clone())
+    }
     fn alerts(&self) -> Result<Arc<dyn AlertStore>, ConfigError> {
         Ok(self.alerts.clone())
     }

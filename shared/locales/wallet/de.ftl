@@ -20,6 +20,8 @@ wallet-help =
     • STATEMENT — Ihre letzten 10 Umsätze
     • STATEMENT PDF [Monat] — der Kontoauszug eines Monats als PDF, z. B. STATEMENT PDF 2026-11
     • TOPUP <Betrag> [MoMo-Nummer] — Geld von MTN MoMo aufladen, z. B.: TOPUP 100
+    • SCORE — Ihr Kredit-Score
+    • BNPL — jetzt kaufen, später zahlen: BNPL 300 0244123456; BNPL PAY zahlt vorzeitig zurück
     • UNLINK — die Verknüpfung dieser WhatsApp-Nummer aufheben
     • LANG — Sprache ändern
     Jede Zahlung wartet zuerst auf Ihr YES (JA).

@@ -18,6 +18,8 @@ wallet-help =
     • STATEMENT — your last 10 movements
     • STATEMENT PDF [month] — a month's statement as a PDF, e.g. STATEMENT PDF 2026-11
     • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
+    • SCORE — your credit score
+    • BNPL — buy now, pay later: BNPL 300 0244123456; BNPL PAY repays early
     • UNLINK — unlink this WhatsApp number
     • LANG — change the language
     Every payment asks for your YES first.

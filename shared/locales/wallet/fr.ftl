@@ -21,6 +21,8 @@ wallet-help =
     • STATEMENT — vos 10 dernières opérations
     • STATEMENT PDF [mois] — le relevé d'un mois en PDF, p. ex. STATEMENT PDF 2026-11
     • TOPUP <montant> [numéro MoMo] — ajouter de l'argent depuis MTN MoMo, ex. : TOPUP 100
+    • SCORE — votre score de crédit
+    • BNPL — achetez maintenant, payez plus tard : BNPL 300 0244123456 ; BNPL PAY rembourse par anticipation
     • UNLINK — dissocier ce numéro WhatsApp
     • LANG — changer de langue
     Chaque paiement attend d'abord votre YES (OUI).

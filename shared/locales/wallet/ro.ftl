@@ -21,6 +21,8 @@ wallet-help =
     • STATEMENT — ultimele tale 10 tranzacții
     • STATEMENT PDF [luna] — extrasul unei luni în PDF, de ex. STATEMENT PDF 2026-11
     • TOPUP <sumă> [număr MoMo] — adaugă bani din MTN MoMo, ex.: TOPUP 100
+    • SCORE — scorul tău de credit
+    • BNPL — cumperi acum, plătești mai târziu: BNPL 300 0244123456; BNPL PAY rambursează anticipat
     • UNLINK — deconectează acest număr de WhatsApp
     • LANG — schimbă limba
     Orice plată așteaptă mai întâi un YES (DA) de la tine.

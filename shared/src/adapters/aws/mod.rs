@@ -6,6 +6,7 @@
 
 mod alerts;
 mod audit;
+mod bnpl_plans;
 mod contacts;
 mod controls;
 mod delivery;
@@ -29,6 +30,7 @@ mod window;
 
 pub use alerts::{ALERTS_BY_BUSINESS_INDEX, DynamoAlertStore};
 pub use audit::DynamoAuditLog;
+pub use bnpl_plans::{BNPL_BY_ACCOUNT_INDEX, DUE_PLANS_INDEX, DynamoBnplPlanStore};
 pub use contacts::DynamoContactStore;
 pub use controls::DynamoControlsStore;
 pub use delivery::DynamoDeliveryStatusStore;

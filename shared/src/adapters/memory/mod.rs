@@ -3,6 +3,7 @@
 
 mod alerts;
 mod audit;
+mod bnpl_plans;
 mod clock;
 mod contacts;
 mod controls;
@@ -27,6 +28,7 @@ use std::sync::Mutex;
 
 pub use alerts::MemoryAlertStore;
 pub use audit::MemoryAuditLog;
+pub use bnpl_plans::MemoryBnplPlanStore;
 pub use clock::ManualClock;
 pub use contacts::MemoryContactStore;
 pub use controls::MemoryControlsStore;

@@ -6,12 +6,13 @@
 //! STATEMENT PDF [<month>]             (this month so far, or 2026-11, 11.2026, 11/2026)
 //! SEND <amount> <phone> [note]        (phone in local form 0244123456 or international)
 //! TOPUP <amount> [<MoMo number>]
+//! SCORE · BNPL · BNPL <amount> <payee phone> · BNPL PAY
 //! ```
 //! Keywords in English and in each of the five chat languages (`SOLD`, `БАЛАНС`, `SOLDE`,
 //! `KONTOSTAND`, …), case and diacritics ignored. The seed's corrections are accepted on
 //! purpose and reported to the failed-command log so operators see them: `CHECK BALANCE`,
 //! `BALLANCE` → BAL; `SENDD`, `TRANSFER` → SEND; `SHOW TRANSACTIONS` → STATEMENT; `ADD MONEY`
-//! → TOPUP. Other near misses of a read-only command (`BLANCE`) run it too; a near miss of a
+//! → TOPUP; `PAYLATER` → BNPL, `MY SCORE` → SCORE. Other near misses of a read-only command (`BLANCE`) run it too; a near miss of a
 //! money command only earns a suggestion: money never moves on a guess.
 
 use rust_decimal::Decimal;
@@ -31,6 +32,9 @@ pub enum Keyword {
     Yes,
     No,
     Lang,
+    // ---- SCORE and BNPL ----
+    Score,
+    Bnpl,
 }
 
 impl Keyword {
@@ -47,12 +51,14 @@ impl Keyword {
             Keyword::Yes => "YES",
             Keyword::No => "NO",
             Keyword::Lang => "LANG",
+            Keyword::Score => "SCORE",
+            Keyword::Bnpl => "BNPL",
         }
     }
 
     /// Whether acting on a guessed spelling is harmless (nothing moves, nothing changes).
     fn read_only(self) -> bool {
-        matches!(self, Keyword::Balance | Keyword::Statement | Keyword::Help | Keyword::Lang)
+        matches!(self, Keyword::Balance | Keyword::Statement | Keyword::Help | Keyword::Lang | Keyword::Score)
     }
 }
 
@@ -124,6 +130,16 @@ const KEYWORDS: &[(&str, Keyword)] = &[
     ("язык", Keyword::Lang),
     ("langue", Keyword::Lang),
     ("sprache", Keyword::Lang),
+    // ---- SCORE and BNPL ----
+    ("score", Keyword::Score),
+    ("scor", Keyword::Score),
+    ("рейтинг", Keyword::Score),
+    ("bonitat", Keyword::Score),
+    ("bnpl", Keyword::Bnpl),
+    ("rate", Keyword::Bnpl),
+    ("рассрочка", Keyword::Bnpl),
+    ("echelonner", Keyword::Bnpl),
+    ("ratenkauf", Keyword::Bnpl),
 ];
 
 /// How a correction was classified in the failed-command log: the seed's two error types.
@@ -154,6 +170,11 @@ const CORRECTIONS: &[(&str, Keyword, ErrorType)] = &[
     ("show transactions", Keyword::Statement, ErrorType::Unrecognized),
     ("transactions", Keyword::Statement, ErrorType::Unrecognized),
     ("add money", Keyword::TopUp, ErrorType::Unrecognized),
+    // ---- SCORE and BNPL ----
+    ("paylater", Keyword::Bnpl, ErrorType::Unrecognized),
+    ("pay later", Keyword::Bnpl, ErrorType::Unrecognized),
+    ("my score", Keyword::Score, ErrorType::Unrecognized),
+    ("credit score", Keyword::Score, ErrorType::Unrecognized),
 ];
 
 /// Words that only earn a suggestion.
@@ -194,6 +215,17 @@ pub enum WalletCommand {
     Lang,
     /// A one-time code.
     Code(String),
+    // ---- SCORE and BNPL ----
+    Score,
+    /// `BNPL`: limit, used, next instalment.
+    Bnpl,
+    /// `BNPL <amount> <payee phone>`: a purchase on credit.
+    BnplBuy {
+        amount: Decimal,
+        payee: Phone,
+    },
+    /// `BNPL PAY`: repay early.
+    BnplPay,
 }
 
 impl WalletCommand {
@@ -213,6 +245,10 @@ impl WalletCommand {
             WalletCommand::No => Keyword::No.canonical(),
             WalletCommand::Lang => Keyword::Lang.canonical(),
             WalletCommand::Code(_) => "CODE",
+            WalletCommand::Score => Keyword::Score.canonical(),
+            WalletCommand::Bnpl | WalletCommand::BnplBuy { .. } | WalletCommand::BnplPay => {
+                Keyword::Bnpl.canonical()
+            }
         }
     }
 }
@@ -390,6 +426,20 @@ fn arguments(
             };
             WalletCommand::TopUp { amount, momo_number }
         }
+        Keyword::Score => WalletCommand::Score,
+        Keyword::Bnpl => match args.first().map(|t| fold(t)) {
+            None => WalletCommand::Bnpl,
+            Some(word) if BNPL_PAY.contains(&word.as_str()) => WalletCommand::BnplPay,
+            Some(_) => {
+                let mut i = 0;
+                let amount = amount(keyword, args, &mut i, market)?;
+                let (payee, _) = phone_at(args, i, market).ok_or_else(|| match args.get(i) {
+                    None => Unrecognized::PayeeMissing,
+                    Some(t) => Unrecognized::PayeeInvalid { written: t.chars().take(DETAIL_CHARS).collect() },
+                })?;
+                WalletCommand::BnplBuy { amount, payee }
+            }
+        },
     };
     Ok(Parsed { command, correction })
 }
@@ -430,6 +480,9 @@ fn statement_month(args: &[&str]) -> Result<Option<StatementMonth>, Unrecognized
     }
     Ok(Some(StatementMonth { year, month }))
 }
+/// `BNPL PAY` in each language, folded.
+const BNPL_PAY: &[&str] =
+    &["pay", "plateste", "achita", "оплатить", "погасить", "payer", "rembourser", "zahlen", "tilgen"];
 
 /// The amount at `args[*i]`, with the market's currency code before or after it.
 fn amount(command: Keyword, args: &[&str], i: &mut usize, market: &Market) -> Result<Decimal, Unrecognized> {
@@ -666,6 +719,43 @@ mod tests {
         assert_eq!(
             parse_ok("topup 100 0244000101").command,
             WalletCommand::TopUp { amount: dec("100"), momo_number: Some(phone("+233244000101")) }
+        );
+    }
+
+    #[test]
+    fn score_and_bnpl_with_their_aliases() {
+        let table: &[(&str, WalletCommand, Option<Keyword>)] = &[
+            ("SCORE", WalletCommand::Score, None),
+            ("my score", WalletCommand::Score, Some(Keyword::Score)),
+            ("Рейтинг", WalletCommand::Score, None),
+            ("BNPL", WalletCommand::Bnpl, None),
+            ("PAYLATER", WalletCommand::Bnpl, Some(Keyword::Bnpl)),
+            ("bnpl pay", WalletCommand::BnplPay, None),
+            ("рассрочка оплатить", WalletCommand::BnplPay, None),
+            (
+                "BNPL 300 0244123456",
+                WalletCommand::BnplBuy { amount: dec("300"), payee: phone("+233244123456") },
+                None,
+            ),
+            (
+                "paylater 50 +233244123456",
+                WalletCommand::BnplBuy { amount: dec("50"), payee: phone("+233244123456") },
+                Some(Keyword::Bnpl),
+            ),
+        ];
+        for (text, command, corrected) in table {
+            let parsed = parse_ok(text);
+            assert_eq!(&parsed.command, command, "{text}");
+            assert_eq!(parsed.correction.map(|c| c.meant), *corrected, "{text}");
+        }
+        assert_eq!(parse("BNPL 50", &ghana()), Err(Unrecognized::PayeeMissing));
+        assert_eq!(
+            parse("BNPL abc", &ghana()),
+            Err(Unrecognized::AmountInvalid { command: Keyword::Bnpl, written: "abc".into() })
+        );
+        assert_eq!(
+            parse("bnpll 50 0244123456", &ghana()),
+            Err(Unrecognized::Unknown { suggestion: Some(Keyword::Bnpl) })
         );
     }
 

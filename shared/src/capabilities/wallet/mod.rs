@@ -1,7 +1,7 @@
 //! The wallet capability (the consumer wallet of seed 000): people bank from a WhatsApp chat
 //! with the wallet operator's business number. A WhatsApp number is linked to a wallet
 //! account with a one-time code sent by SMS to the account's registered phone; then BAL,
-//! SEND, STATEMENT (also as a PDF document), TOPUP and HELP. Every money movement passes the secure execution layer
+//! SEND, STATEMENT (also as a PDF document), TOPUP, SCORE, BNPL and HELP. Every money movement passes the secure execution layer
 //! ([`secure`]) and moves on the wallet's own double-entry ledger ([`crate::ledger`]); money
 //! enters and leaves through MTN MoMo ([`settlement`]).
 //!
@@ -11,13 +11,17 @@
 //! - [`codes`]: one-time codes;
 //! - [`settlement`]: MoMo top-ups and payouts, from request to final status;
 //! - [`statement_pdf`]: a month's statement as a PDF document message;
+//! - [`score`]: SCORE, the credit score from the user's own history (a pure function);
+//! - [`bnpl`]: buy now, pay later: purchases on credit, plans, scheduled collections;
 //! - [`replies`]: what the user reads;
 //! - this module: identifying the user, linking, and dispatching a turn.
 
+pub mod bnpl;
 pub mod codes;
 pub mod commands;
 pub mod fraud;
 pub mod replies;
+pub mod score;
 pub mod secure;
 pub mod settings;
 pub mod settlement;
@@ -56,6 +60,7 @@ pub struct WalletDeps {
     pub contacts: Arc<dyn ContactStore>,
     pub ledger: Arc<dyn Ledger>,
     pub operations: Arc<dyn MomoOperationStore>,
+    pub plans: Arc<dyn crate::bnpl_plans::BnplPlanStore>,
     pub momo: Arc<dyn MobileMoney>,
     pub sms: Arc<dyn SmsSender>,
     /// The Cloud API's media endpoint: STATEMENT PDF uploads its document there.
@@ -258,6 +263,12 @@ impl WalletTurn<'_, '_> {
                 let number = momo_number.unwrap_or_else(|| user.account.registered_phone.clone());
                 secure::top_up(self, &user, amount, &number).await?
             }
+            (WalletCommand::Score, Some(user)) => bnpl::show_score(self, &user).await?,
+            (WalletCommand::Bnpl, Some(user)) => bnpl::show(self, &user).await?,
+            (WalletCommand::BnplBuy { amount, payee }, Some(user)) => {
+                bnpl::buy(self, &user, amount, &payee).await?
+            }
+            (WalletCommand::BnplPay, Some(user)) => bnpl::repay(self, &user).await?,
             (WalletCommand::Yes, Some(user)) => secure::confirm(self, &user).await?,
             (WalletCommand::No, Some(user)) => secure::cancel(self, &user).await?,
         }

@@ -3,6 +3,7 @@
 use chrono_tz::Tz;
 
 use super::commands::{Keyword, Unrecognized};
+use super::score::Factor;
 use super::secure::{Intent, IntentKind};
 use crate::domain::{Currency, Locale};
 use crate::i18n::{Catalog, WordArg, Words};
@@ -16,10 +17,33 @@ pub enum Refusal {
     NoTier,
     AmountInvalid,
     SelfSend,
-    OverTransferLimit { limit_minor: i64, currency: Currency },
-    OverDailyLimit { limit_minor: i64, left_minor: i64, currency: Currency },
-    InsufficientFunds { total_minor: i64, fee_minor: i64, balance_minor: i64, currency: Currency },
+    OverTransferLimit {
+        limit_minor: i64,
+        currency: Currency,
+    },
+    OverDailyLimit {
+        limit_minor: i64,
+        left_minor: i64,
+        currency: Currency,
+    },
+    InsufficientFunds {
+        total_minor: i64,
+        fee_minor: i64,
+        balance_minor: i64,
+        currency: Currency,
+    },
     Blocked,
+    // ---- BNPL ----
+    /// More than the BNPL limit leaves (fee included).
+    BnplOverLimit {
+        limit_minor: i64,
+        left_minor: i64,
+        currency: Currency,
+    },
+    /// BNPL pays wallet accounts only.
+    BnplPayeeNotWallet,
+    /// The plan changed between the question and the YES (an instalment was collected).
+    BnplPlanChanged,
 }
 
 impl Refusal {
@@ -34,6 +58,9 @@ impl Refusal {
             Refusal::OverDailyLimit { .. } => "over_daily_limit",
             Refusal::InsufficientFunds { .. } => "insufficient_funds",
             Refusal::Blocked => "fraud_blocked",
+            Refusal::BnplOverLimit { .. } => "bnpl_over_limit",
+            Refusal::BnplPayeeNotWallet => "bnpl_payee_not_wallet",
+            Refusal::BnplPlanChanged => "bnpl_plan_changed",
         }
     }
 }
@@ -45,28 +72,90 @@ pub enum Reply {
     NotLinked,
     AlreadyLinked,
     Unlinked,
-    LinkCodeSent { minutes: i64 },
+    LinkCodeSent {
+        minutes: i64,
+    },
     CodeRateLimited,
-    CodeWrong { attempts_left: u32 },
+    CodeWrong {
+        attempts_left: u32,
+    },
     CodeExpired,
     CodeSpent,
     NoCodeWaiting,
-    Linked { first_name: String, frozen: bool },
-    SessionCodeSent { minutes: i64 },
+    Linked {
+        first_name: String,
+        frozen: bool,
+    },
+    SessionCodeSent {
+        minutes: i64,
+    },
     SessionRenewed,
-    Balance { minor: i64, currency: Currency },
-    Statement { entries: Vec<Entry>, currency: Currency, zone: Tz },
+    Balance {
+        minor: i64,
+        currency: Currency,
+    },
+    Statement {
+        entries: Vec<Entry>,
+        currency: Currency,
+        zone: Tz,
+    },
     Refused(Refusal),
-    Confirm { intent: Intent, minutes: i64 },
-    Replaced { intent: Intent },
+    Confirm {
+        intent: Intent,
+        minutes: i64,
+    },
+    Replaced {
+        intent: Intent,
+    },
     NothingPending,
     ConfirmExpired,
     Cancelled,
-    Sent { intent: Intent, balance_minor: i64, reference: String },
-    TopUpStarted { amount_minor: i64, currency: Currency, number: String },
-    PayoutStarted { amount_minor: i64, currency: Currency, number: String },
-    MomoRefused { kind: MomoKind, reason: String },
-    Unrecognized { unrecognized: Unrecognized, linked: bool },
+    Sent {
+        intent: Intent,
+        balance_minor: i64,
+        reference: String,
+    },
+    TopUpStarted {
+        amount_minor: i64,
+        currency: Currency,
+        number: String,
+    },
+    PayoutStarted {
+        amount_minor: i64,
+        currency: Currency,
+        number: String,
+    },
+    MomoRefused {
+        kind: MomoKind,
+        reason: String,
+    },
+    Unrecognized {
+        unrecognized: Unrecognized,
+        linked: bool,
+    },
+    // ---- SCORE and BNPL ----
+    Score {
+        value: u32,
+        factors: Vec<(Factor, i64)>,
+    },
+    /// Limit, used, and the next instalment (amount, date) if any.
+    BnplStatus {
+        limit_minor: i64,
+        used_minor: i64,
+        next: Option<(i64, String)>,
+        currency: Currency,
+    },
+    BnplBought {
+        intent: Intent,
+        instalments: i64,
+        first_minor: i64,
+        first_date: String,
+    },
+    BnplRepaid {
+        intent: Intent,
+        balance_minor: i64,
+    },
+    BnplNothingToRepay,
 }
 
 fn money(minor: i64, currency: Currency) -> WordArg {
@@ -112,6 +201,8 @@ pub fn words(reply: &Reply) -> Words {
                 IntentKind::WalletSend => "wallet-confirm-send",
                 IntentKind::Payout => "wallet-confirm-payout",
                 IntentKind::TopUp => "wallet-confirm-topup",
+                IntentKind::BnplPurchase => "wallet-confirm-bnpl",
+                IntentKind::BnplRepay => "wallet-confirm-bnpl-repay",
             };
             intent_words(message, intent).arg("minutes", WordArg::Count(*minutes))
         }
@@ -132,6 +223,26 @@ pub fn words(reply: &Reply) -> Words {
             .arg("topup", WordArg::Flag(*kind == MomoKind::TopUp))
             .arg("reason", WordArg::Message(reason.clone())),
         Reply::Unrecognized { unrecognized, linked } => unrecognized_words(unrecognized, *linked),
+        Reply::Score { value, .. } => {
+            Words::new("wallet-score").arg("score", WordArg::Count(i64::from(*value)))
+        }
+        Reply::BnplStatus { limit_minor, used_minor, next, currency } => Words::new("wallet-bnpl-status")
+            .arg("limit", money(*limit_minor, *currency))
+            .arg("used", money(*used_minor, *currency))
+            .arg("left", money((limit_minor - used_minor).max(0), *currency))
+            .arg("has_next", WordArg::Flag(next.is_some()))
+            .arg("next", money(next.as_ref().map_or(0, |n| n.0), *currency))
+            .arg("date", text(next.as_ref().map(|n| n.1.clone()).unwrap_or_default())),
+        Reply::BnplBought { intent, instalments, first_minor, first_date } => {
+            intent_words("wallet-bnpl-bought", intent)
+                .arg("count", WordArg::Count(*instalments))
+                .arg("first", money(*first_minor, intent.currency))
+                .arg("date", text(first_date.clone()))
+        }
+        Reply::BnplRepaid { intent, balance_minor } => {
+            intent_words("wallet-bnpl-repaid", intent).arg("balance", money(*balance_minor, intent.currency))
+        }
+        Reply::BnplNothingToRepay => Words::new("wallet-bnpl-nothing-to-repay"),
     }
 }
 
@@ -164,12 +275,20 @@ fn refusal_words(refusal: &Refusal) -> Words {
                 .arg("balance", money(*balance_minor, *currency))
         }
         Refusal::Blocked => Words::new("wallet-refused-blocked"),
+        Refusal::BnplOverLimit { limit_minor, left_minor, currency } => {
+            Words::new("wallet-refused-bnpl-limit")
+                .arg("limit", money(*limit_minor, *currency))
+                .arg("left", money(*left_minor, *currency))
+        }
+        Refusal::BnplPayeeNotWallet => Words::new("wallet-refused-bnpl-payee"),
+        Refusal::BnplPlanChanged => Words::new("wallet-refused-bnpl-changed"),
     }
 }
 
 fn example(command: Keyword) -> &'static str {
     match command {
         Keyword::TopUp => "TOPUP 50",
+        Keyword::Bnpl => "BNPL 300 0244123456",
         _ => "SEND 50 0244123456",
     }
 }
@@ -218,6 +337,17 @@ pub fn render(reply: &Reply, locale: Locale) -> OutboundContent {
         Reply::Statement { entries, currency, zone } if !entries.is_empty() => {
             statement(entries, *currency, *zone, locale)
         }
+        Reply::Score { factors, .. } if !factors.is_empty() => {
+            let mut lines = vec![words(reply).render(locale)];
+            for (factor, effect) in factors {
+                let line = Words::new("wallet-score-factor")
+                    .arg("helped", WordArg::Flag(*effect > 0))
+                    .arg("points", WordArg::Count(effect.abs()))
+                    .arg("what", WordArg::Message(factor.message().into()));
+                lines.push(line.render(locale));
+            }
+            lines.join("\n")
+        }
         other => words(other).render(locale),
     };
     OutboundContent::Text { body }
@@ -257,6 +387,9 @@ pub(crate) fn kind_message(entry: &Entry) -> &'static str {
         (TransferKind::PayoutHold, _) => "wallet-kind-payout",
         (TransferKind::PayoutRelease, _) => "wallet-kind-payout",
         (TransferKind::PayoutReturn, _) => "wallet-kind-payout-return",
+        (TransferKind::BnplPurchase, _) => "wallet-kind-bnpl-purchase",
+        (TransferKind::BnplInstalment, _) => "wallet-kind-bnpl-instalment",
+        (TransferKind::BnplRepay, _) => "wallet-kind-bnpl-repay",
     }
 }
 

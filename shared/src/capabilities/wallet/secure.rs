@@ -64,6 +64,11 @@ pub enum IntentKind {
     Payout,
     /// From the user's MoMo number into the wallet: a request-to-pay.
     TopUp,
+    /// To another wallet account, paid by the BNPL credit account; opens a plan of
+    /// instalments (the fee is the plan's).
+    BnplPurchase,
+    /// Everything still open on a BNPL plan (`plan`), repaid from the wallet now.
+    BnplRepay,
 }
 
 /// Whom money goes to (or, for a top-up, the MoMo number it comes from).
@@ -102,6 +107,9 @@ pub struct Intent {
     /// The MoMo reference id of a payout or top-up, minted before anything is asked of MoMo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Uuid>,
+    /// The BNPL plan an early repayment is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
 }
 
 impl Intent {
@@ -112,8 +120,9 @@ impl Intent {
         }
     }
 
+    /// Whether the money leaves the wallet (and the day's limit and the balance apply).
     fn outgoing(&self) -> bool {
-        self.kind != IntentKind::TopUp
+        matches!(self.kind, IntentKind::WalletSend | IntentKind::Payout)
     }
 }
 
@@ -191,6 +200,7 @@ pub(crate) async fn send(
         payee,
         note,
         reference: (kind == IntentKind::Payout).then(Uuid::new_v4),
+        plan: None,
     };
     begin(turn, user, intent).await
 }
@@ -214,12 +224,17 @@ pub(crate) async fn top_up(
         payee: Payee { phone: number.clone(), account_id: None, display: number.masked() },
         note: None,
         reference: Some(Uuid::new_v4()),
+        plan: None,
     };
     begin(turn, user, intent).await
 }
 
 /// The pipeline up to the question: linked account, session, then the rest.
-async fn begin(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, intent: Intent) -> Result<(), TurnFailure> {
+pub(crate) async fn begin(
+    turn: &mut WalletTurn<'_, '_>,
+    user: &WalletUser,
+    intent: Intent,
+) -> Result<(), TurnFailure> {
     if user.account.status != AccountStatus::Active {
         return refuse(turn, user, Step::LinkedAccount, Refusal::Frozen, Some(&intent)).await;
     }
@@ -265,7 +280,8 @@ async fn checks(
         return refuse(turn, user, Step::Limits, Refusal::NoTier, Some(&intent)).await;
     };
     let per_transfer = to_minor(tier.per_transfer, currency).unwrap_or(0);
-    if intent.amount_minor > per_transfer {
+    // Repaying credit is never capped: it only lowers what the user owes.
+    if intent.kind != IntentKind::BnplRepay && intent.amount_minor > per_transfer {
         let refusal = Refusal::OverTransferLimit { limit_minor: per_transfer, currency };
         return refuse(turn, user, Step::Limits, refusal, Some(&intent)).await;
     }
@@ -278,6 +294,26 @@ async fn checks(
         .and_then(|t| t.and_local_timezone(zone).earliest())
         .map_or(now - Duration::hours(24), |t| t.with_timezone(&Utc));
     let recent = deps.ledger.entries(&account, Some(now - Duration::days(30)), 200).await?;
+    match intent.kind {
+        IntentKind::BnplPurchase => {
+            if let Some(refusal) = super::bnpl::over_limit(deps, &user.account, &intent, now).await? {
+                return refuse(turn, user, Step::Limits, refusal, Some(&intent)).await;
+            }
+        }
+        IntentKind::BnplRepay => {
+            let balance = deps.ledger.balance(&account).await?;
+            if balance < intent.total_minor() {
+                let refusal = Refusal::InsufficientFunds {
+                    total_minor: intent.total_minor(),
+                    fee_minor: intent.fee_minor,
+                    balance_minor: balance,
+                    currency,
+                };
+                return refuse(turn, user, Step::Limits, refusal, Some(&intent)).await;
+            }
+        }
+        _ => {}
+    }
     if intent.outgoing() {
         let spent_today: i64 = recent
             .iter()
@@ -471,6 +507,30 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
     };
     let intent = pending.intent.clone();
     let transfer = movement(&intent, &pending.nonce, &hash, now);
+    match intent.kind {
+        // The plan exists before the payee is paid, so no purchase is ever without its plan.
+        IntentKind::BnplPurchase => {
+            let plan = super::bnpl::plan_for(
+                &intent,
+                &pending.nonce,
+                turn.turn.contact,
+                turn.answer.locale(),
+                &turn.deps.settings.bnpl,
+                now,
+            );
+            turn.deps.plans.insert_if_absent(&plan).await?;
+        }
+        // Its instalments claimed (or already, by a retried YES), else the plan changed.
+        IntentKind::BnplRepay
+            if turn.deps.ledger.transfer(&transfer.id).await?.is_none()
+                && !super::bnpl::claim_repay(turn.deps, &intent, &transfer.id, now).await? =>
+        {
+            turn.state.pending = None;
+            turn.save().await?;
+            return refuse(turn, user, Step::Ledger, Refusal::BnplPlanChanged, Some(&intent)).await;
+        }
+        _ => {}
+    }
     // A top-up moves nothing until MoMo says SUCCESSFUL.
     let posted = match intent.kind {
         IntentKind::TopUp => Ok(Posted::Applied),
@@ -479,6 +539,9 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
     match posted {
         Ok(Posted::Applied | Posted::AlreadyApplied(_)) => {}
         Err(LedgerError::InsufficientFunds { .. }) => {
+            if let (IntentKind::BnplRepay, Some(plan)) = (intent.kind, &intent.plan) {
+                super::bnpl::release_repay(turn.deps, plan, &transfer.id, now).await?;
+            }
             turn.answer.failed_transaction();
             turn.state.pending = None;
             turn.save().await?;
@@ -514,7 +577,7 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
     .await?;
 
     match intent.kind {
-        IntentKind::WalletSend => {
+        IntentKind::WalletSend | IntentKind::BnplPurchase => {
             let balance = turn.deps.ledger.balance(&user.account.ledger_account()).await?;
             if let Some(payee_id) = &intent.payee.account_id {
                 let payee_link =
@@ -537,7 +600,28 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
             }
             finish(turn).await?;
             turn.answer.transaction(intent.amount_minor);
-            turn.reply(Reply::Sent { intent, balance_minor: balance, reference: transfer.id.clone() });
+            if intent.kind == IntentKind::BnplPurchase {
+                let plan = turn.deps.plans.get(&super::bnpl::plan_id(&pending.nonce)).await?;
+                let first = plan.as_ref().and_then(|p| p.next_instalment().cloned());
+                turn.reply(Reply::BnplBought {
+                    intent,
+                    instalments: plan.as_ref().map_or(0, |p| p.instalments.len() as i64),
+                    first_minor: first.as_ref().map_or(0, |i| i.total_minor()),
+                    first_date: first
+                        .map(|i| {
+                            i.due_at.with_timezone(&time_zone(turn.profile())).format("%d.%m.%Y").to_string()
+                        })
+                        .unwrap_or_default(),
+                });
+            } else {
+                turn.reply(Reply::Sent { intent, balance_minor: balance, reference: transfer.id.clone() });
+            }
+        }
+        IntentKind::BnplRepay => {
+            finish(turn).await?;
+            turn.answer.transaction(intent.total_minor());
+            let balance = turn.deps.ledger.balance(&user.account.ledger_account()).await?;
+            turn.reply(Reply::BnplRepaid { intent, balance_minor: balance });
         }
         IntentKind::Payout | IntentKind::TopUp => {
             let operation = operation(turn, &intent, &transfer, now);
@@ -589,6 +673,10 @@ fn movement(intent: &Intent, nonce: &str, hash: &str, at: DateTime<Utc>) -> Tran
         IntentKind::TopUp => {
             let reference = intent.reference.unwrap_or_default();
             (settlement::topup_id(reference), TransferKind::TopUp, Vec::new())
+        }
+        IntentKind::BnplPurchase => return super::bnpl::purchase_transfer(intent, nonce, hash, at),
+        IntentKind::BnplRepay => {
+            return super::bnpl::repay_transfer(intent.plan.as_deref().unwrap_or_default(), intent, hash, at);
         }
     };
     Transfer {

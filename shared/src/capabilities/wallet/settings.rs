@@ -87,6 +87,10 @@ pub struct WalletSettings {
     /// between reads after that.
     pub momo_first_check: Duration,
     pub momo_max_interval: Duration,
+    /// SCORE's weights (`WALLET_SCORE_*`).
+    pub score: super::score::ScoreWeights,
+    /// BNPL's limits, instalments and fee (`WALLET_BNPL_*`).
+    pub bnpl: super::bnpl::BnplSettings,
 }
 
 impl Default for WalletSettings {
@@ -118,6 +122,8 @@ impl Default for WalletSettings {
             momo_currency: None,
             momo_first_check: Duration::minutes(1),
             momo_max_interval: Duration::minutes(30),
+            score: Default::default(),
+            bnpl: Default::default(),
         }
     }
 }
@@ -176,6 +182,8 @@ impl WalletSettings {
             settings.media_upload_attempts = n as u32;
         }
         settings.fraud = FraudRules::from_lookup(&get)?;
+        settings.score = super::score::ScoreWeights::from_lookup(&get)?;
+        settings.bnpl = super::bnpl::BnplSettings::from_lookup(&get)?;
         settings.momo_callback_base =
             get("PUBLIC_BASE_URL").map(|b| format!("{}/momo/callback", b.trim_end_matches('/')));
         settings.momo_currency = get("MOMO_CURRENCY");

@@ -66,6 +66,8 @@ pub struct SettlementDeps {
     pub momo: MomoDeps,
     pub contacts: Arc<dyn ContactStore>,
     pub directory: Arc<dyn Directory>,
+    /// The BNPL plans whose instalments the scheduled function collects.
+    pub plans: Arc<dyn crate::bnpl_plans::BnplPlanStore>,
     pub outbound: Arc<dyn QueueSender>,
     pub clock: Arc<dyn crate::ports::Clock>,
 }
