@@ -9,13 +9,14 @@ use crate::adapters::aws::{
     AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoContactStore, DynamoControlsStore,
     DynamoDeliveryStatusStore, DynamoDirectory, DynamoEscalationStore, DynamoFailedCommandLog,
     DynamoIdempotencyStore, DynamoLedger, DynamoMetricsStore, DynamoMomoOperationStore, DynamoOutboxStore,
-    DynamoPaymentLinkStore, DynamoWalletDirectory, DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender,
+    DynamoPaymentLinkStore, DynamoSusuGroupStore, DynamoWalletDirectory, DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender,
     SqsQueue,
 };
 use crate::adapters::memory::{
     MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryControlsStore, MemoryDeliveryStatusStore,
     MemoryDirectory, MemoryEscalationStore, MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger,
     MemoryMetricsStore, MemoryMomoOperationStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemorySmsInbox,
+    MemorySusuGroupStore,
     MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
 };
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
@@ -29,7 +30,7 @@ use crate::momo::{MobileMoney, MomoClient};
 use crate::ports::{
     AlertStore, AuditLog, Clock, ContactStore, ControlsStore, DeliveryStatusStore, Directory,
     EscalationStore, FailedCommandLog, IdempotencyStore, MetricsStore, MomoOperationStore, OutboxStore,
-    PaymentLinkStore, PaymentRail, QueueSender, SmsSender, WalletDirectory, WalletLinkStore, WindowStore,
+    PaymentLinkStore, PaymentRail, QueueSender, SmsSender, SusuGroupStore, WalletDirectory, WalletLinkStore, WindowStore,
 };
 use crate::whatsapp::cloud_api::CloudApiClient;
 
@@ -54,6 +55,10 @@ pub trait Stores {
     fn controls(&self) -> Result<Arc<dyn ControlsStore>, ConfigError>;
     fn escalations(&self) -> Result<Arc<dyn EscalationStore>, ConfigError>;
     fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError>;
+    // ---- susu and points ----
+    fn susu_groups(&self) -> Result<Arc<dyn SusuGroupStore>, ConfigError>;
+    /// The loyalty points' ledger: its own accounts and unit, never mixed with money.
+    fn points_ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError>;
 }
 
 /// The seller capability over `stores`, the rail, the clock and the data key.
@@ -94,6 +99,8 @@ pub fn wallet(stores: &dyn Stores, parts: WalletParts) -> Result<WalletCapabilit
         links: stores.wallet_links()?,
         contacts: stores.contacts()?,
         ledger: stores.ledger()?,
+        points: stores.points_ledger()?,
+        susu: stores.susu_groups()?,
         operations: stores.momo_operations()?,
         momo: parts.momo,
         sms: parts.sms,
@@ -120,6 +127,7 @@ pub fn settlement(
             operations: stores.momo_operations()?,
             momo,
             ledger: stores.ledger()?,
+            points: stores.points_ledger()?,
             alerts: stores.alerts()?,
             settings,
         },
@@ -152,6 +160,8 @@ pub struct MemoryStores {
     pub controls: Arc<MemoryControlsStore>,
     pub escalations: Arc<MemoryEscalationStore>,
     pub metrics: Arc<MemoryMetricsStore>,
+    pub susu_groups: Arc<MemorySusuGroupStore>,
+    pub points_ledger: Arc<MemoryLedger>,
 }
 
 impl Stores for MemoryStores {
@@ -206,6 +216,12 @@ impl Stores for MemoryStores {
     }
     fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError> {
         Ok(self.metrics.clone())
+    }
+    fn susu_groups(&self) -> Result<Arc<dyn SusuGroupStore>, ConfigError> {
+        Ok(self.susu_groups.clone())
+    }
+    fn points_ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
+        Ok(self.points_ledger.clone())
     }
 }
 
@@ -413,5 +429,15 @@ impl Stores for AwsStores {
     fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError> {
         let table = required(&self.config.tables.metrics, names::METRICS_TABLE)?;
         Ok(Arc::new(DynamoMetricsStore::new(self.db(), table)))
+    }
+
+    fn susu_groups(&self) -> Result<Arc<dyn SusuGroupStore>, ConfigError> {
+        let table = required(&self.config.tables.susu_groups, names::SUSU_GROUPS_TABLE)?;
+        Ok(Arc::new(DynamoSusuGroupStore::new(self.db(), table)))
+    }
+
+    fn points_ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
+        let table = required(&self.config.tables.points_ledger, names::POINTS_LEDGER_TABLE)?;
+        Ok(Arc::new(DynamoLedger::new(self.db(), table)))
     }
 }

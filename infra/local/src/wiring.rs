@@ -78,6 +78,12 @@ impl Stores for Adapters {
     fn metrics(&self) -> Result<Arc<dyn paybot::ports::MetricsStore>, ConfigError> {
         Ok(self.metrics.clone())
     }
+    fn susu_groups(&self) -> Result<Arc<dyn paybot::ports::SusuGroupStore>, ConfigError> {
+        Ok(self.susu_groups.clone())
+    }
+    fn points_ledger(&self) -> Result<Arc<dyn paybot::ledger::Ledger>, ConfigError> {
+        Ok(self.points_ledger.clone())
+    }
 }
 
 /// The seller capability over the stack's stores, as `AwsStores::seller` builds it on Lambda.

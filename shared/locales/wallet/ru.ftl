@@ -140,3 +140,58 @@ wallet-amount-decimals = В дробной части суммы может бы
 wallet-amount-not-positive = Сумма должна быть больше нуля, например: { $example }
 wallet-payee-missing = Укажите номер телефона получателя, например: { $example }
 wallet-payee-invalid = «{ $written }» — это не номер телефона. Напишите его так: 0244123456 или +233244123456, например: { $example }
+
+## Сусу (сберегательная касса по кругу) и бонусные баллы
+
+wallet-kind-susu-contribution = взнос сусу
+wallet-kind-susu-payout = выплата сусу
+wallet-kind-points-credit = баллы обменяны
+wallet-confirm-susu =
+    Внести { $amount } в группу сусу { $payee }?
+    Ответьте ДА для подтверждения или НЕТ для отмены (действует { $minutes } мин.).
+wallet-confirm-redeem =
+    Обменять баллы на { $amount } в кошельке?
+    Ответьте ДА для подтверждения или НЕТ для отмены (действует { $minutes } мин.).
+susu-none = Вы пока не состоите в группе сусу. Вступите командой SUSU JOIN <код>.
+susu-summary =
+    Ваши группы сусу:
+    { $lines }
+susu-group-not-started = { $group } ({ $code }): { $amount } за цикл, участников { $members } из { $seats }, ещё не началась.
+susu-group-finished = { $group } ({ $code }): все циклы завершены.
+susu-group-cycle =
+    { $group } ({ $code }): цикл { $cycle } из { $cycles }, по { $amount }, до { $ends }.
+    Оплатили: { $paid } из { $members }. { $my_turn ->
+        [yes] Ваша очередь получить кассу.
+       *[no] Кассу получает { $turn }.
+    } { $paid_out ->
+        [yes] Касса выплачена.
+       *[no] { $mine_paid ->
+            [yes] Вы оплатили этот цикл.
+           *[no] Вы ещё не оплатили: SUSU PAY.
+        }
+    }
+susu-joined = Вы вступили в { $group } (место { $seat } из { $seats }). Взнос за цикл: { $amount }.
+susu-already-member = Вы уже участник { $group }.
+susu-full = В { $group } нет свободных мест.
+susu-no-such-group = Группы сусу с кодом { $code } нет.
+susu-nothing-due = Платить нечего: вы оплатили все текущие циклы своих групп.
+susu-not-started = { $group } ещё не началась.
+susu-waiting-members = { $group } ждёт ещё участников: { $left }.
+susu-already-paid = Вы уже оплатили этот цикл { $group }.
+susu-cycle-over = Этот цикл завершён: ничего не списано. Напишите SUSU, чтобы увидеть текущий.
+susu-paid = Оплачено ✅ { $amount } в { $group }. Этот цикл оплатили { $paid } из { $members }.
+susu-payout-notice = { $mine ->
+        [yes] Касса { $group } на { $amount } в этом цикле ваша ✅ Деньги в кошельке.
+       *[no] Касса { $group } на { $amount } в этом цикле ушла к { $name }.
+    }
+susu-event-payout = касса сусу выплачена
+points-summary = У вас { $points } баллов (на { $worth }). { $has_lines ->
+        [yes] Последние начисления:
+            { $lines }
+       *[no] Баллы начисляются за каждый SEND и TOPUP.
+    }
+points-line = { $date }  +{ $points } за { $source }
+points-source-send = перевод
+points-source-topup = пополнение
+points-refused-over = Нельзя обменять { $asked } баллов: у вас { $points }.
+points-redeemed = Обменяно ✅ { $asked } баллов на { $amount }. Ваш баланс: { $balance }. Осталось баллов: { $points }.

@@ -30,6 +30,9 @@ pub enum Keyword {
     Yes,
     No,
     Lang,
+    // ---- susu and points ----
+    Susu,
+    Points,
 }
 
 impl Keyword {
@@ -46,12 +49,17 @@ impl Keyword {
             Keyword::Yes => "YES",
             Keyword::No => "NO",
             Keyword::Lang => "LANG",
+            Keyword::Susu => "SUSU",
+            Keyword::Points => "POINTS",
         }
     }
 
     /// Whether acting on a guessed spelling is harmless (nothing moves, nothing changes).
     fn read_only(self) -> bool {
-        matches!(self, Keyword::Balance | Keyword::Statement | Keyword::Help | Keyword::Lang)
+        matches!(
+            self,
+            Keyword::Balance | Keyword::Statement | Keyword::Help | Keyword::Lang | Keyword::Susu | Keyword::Points
+        )
     }
 }
 
@@ -123,7 +131,20 @@ const KEYWORDS: &[(&str, Keyword)] = &[
     ("язык", Keyword::Lang),
     ("langue", Keyword::Lang),
     ("sprache", Keyword::Lang),
+    // ---- susu and points ----
+    ("susu", Keyword::Susu),
+    ("сусу", Keyword::Susu),
+    ("points", Keyword::Points),
+    ("puncte", Keyword::Points),
+    ("баллы", Keyword::Points),
+    ("бонусы", Keyword::Points),
+    ("punkte", Keyword::Points),
 ];
+
+/// The words after SUSU and POINTS, in the five languages (folded).
+const SUSU_JOIN: &[&str] = &["join", "intra", "alatura", "вступить", "rejoindre", "beitreten"];
+const SUSU_PAY: &[&str] = &["pay", "plateste", "платить", "оплатить", "payer", "zahlen", "contribute"];
+const POINTS_REDEEM: &[&str] = &["redeem", "foloseste", "обменять", "echanger", "einlosen"];
 
 /// How a correction was classified in the failed-command log: the seed's two error types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,6 +174,11 @@ const CORRECTIONS: &[(&str, Keyword, ErrorType)] = &[
     ("show transactions", Keyword::Statement, ErrorType::Unrecognized),
     ("transactions", Keyword::Statement, ErrorType::Unrecognized),
     ("add money", Keyword::TopUp, ErrorType::Unrecognized),
+    // ---- susu and points ----
+    ("my points", Keyword::Points, ErrorType::Unrecognized),
+    ("my susu", Keyword::Susu, ErrorType::Unrecognized),
+    ("sussu", Keyword::Susu, ErrorType::Typo),
+    ("poins", Keyword::Points, ErrorType::Typo),
 ];
 
 /// Words that only earn a suggestion.
@@ -161,7 +187,25 @@ const SYNONYMS: &[(&str, Keyword)] = &[
     ("history", Keyword::Statement),
     ("deposit", Keyword::TopUp),
     ("money", Keyword::Balance),
+    ("savings", Keyword::Susu),
+    ("loyalty", Keyword::Points),
+    ("rewards", Keyword::Points),
 ];
+
+/// What after SUSU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SusuCommand {
+    Show,
+    Join { code: String },
+    Pay { code: Option<String> },
+}
+
+/// What after POINTS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PointsCommand {
+    Show,
+    Redeem { points: i64 },
+}
 
 /// What a wallet user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,6 +233,8 @@ pub enum WalletCommand {
     Lang,
     /// A one-time code.
     Code(String),
+    Susu(SusuCommand),
+    Points(PointsCommand),
 }
 
 impl WalletCommand {
@@ -207,6 +253,8 @@ impl WalletCommand {
             WalletCommand::No => Keyword::No.canonical(),
             WalletCommand::Lang => Keyword::Lang.canonical(),
             WalletCommand::Code(_) => "CODE",
+            WalletCommand::Susu(_) => Keyword::Susu.canonical(),
+            WalletCommand::Points(_) => Keyword::Points.canonical(),
         }
     }
 }
@@ -347,6 +395,40 @@ fn arguments(
         Keyword::No => WalletCommand::No,
         Keyword::Lang => WalletCommand::Lang,
         Keyword::Link => WalletCommand::Link { target: args.first().map(|t| (*t).to_owned()) },
+        Keyword::Susu => {
+            let sub = args.first().map(|t| fold(t));
+            match sub.as_deref() {
+                None => WalletCommand::Susu(SusuCommand::Show),
+                Some(w) if SUSU_JOIN.contains(&w) => match args.get(1) {
+                    Some(code) => WalletCommand::Susu(SusuCommand::Join {
+                        code: code.chars().take(DETAIL_CHARS).collect(),
+                    }),
+                    None => return Err(Unrecognized::Unknown { suggestion: Some(Keyword::Susu) }),
+                },
+                Some(w) if SUSU_PAY.contains(&w) => WalletCommand::Susu(SusuCommand::Pay {
+                    code: args.get(1).map(|c| c.chars().take(DETAIL_CHARS).collect()),
+                }),
+                Some(_) => return Err(Unrecognized::Unknown { suggestion: Some(Keyword::Susu) }),
+            }
+        }
+        Keyword::Points => {
+            let sub = args.first().map(|t| fold(t));
+            match sub.as_deref() {
+                None => WalletCommand::Points(PointsCommand::Show),
+                Some(w) if POINTS_REDEEM.contains(&w) => {
+                    let written = *args.get(1).ok_or(Unrecognized::AmountMissing { command: Keyword::Points })?;
+                    let points = written.parse::<i64>().map_err(|_| Unrecognized::AmountInvalid {
+                        command: Keyword::Points,
+                        written: written.chars().take(DETAIL_CHARS).collect(),
+                    })?;
+                    if points <= 0 {
+                        return Err(Unrecognized::AmountNotPositive { command: Keyword::Points });
+                    }
+                    WalletCommand::Points(PointsCommand::Redeem { points })
+                }
+                Some(_) => return Err(Unrecognized::Unknown { suggestion: Some(Keyword::Points) }),
+            }
+        }
         Keyword::Send => {
             let mut i = 0;
             let amount = amount(keyword, args, &mut i, market)?;

@@ -67,6 +67,8 @@ pub enum Reply {
     PayoutStarted { amount_minor: i64, currency: Currency, number: String },
     MomoRefused { kind: MomoKind, reason: String },
     Unrecognized { unrecognized: Unrecognized, linked: bool },
+    /// What a wallet product (susu, points) says, its words built by its own module.
+    Product(Words),
 }
 
 fn money(minor: i64, currency: Currency) -> WordArg {
@@ -112,6 +114,8 @@ pub fn words(reply: &Reply) -> Words {
                 IntentKind::WalletSend => "wallet-confirm-send",
                 IntentKind::Payout => "wallet-confirm-payout",
                 IntentKind::TopUp => "wallet-confirm-topup",
+                IntentKind::SusuContribution => "wallet-confirm-susu",
+                IntentKind::PointsRedeem => "wallet-confirm-redeem",
             };
             intent_words(message, intent).arg("minutes", WordArg::Count(*minutes))
         }
@@ -132,6 +136,7 @@ pub fn words(reply: &Reply) -> Words {
             .arg("topup", WordArg::Flag(*kind == MomoKind::TopUp))
             .arg("reason", WordArg::Message(reason.clone())),
         Reply::Unrecognized { unrecognized, linked } => unrecognized_words(unrecognized, *linked),
+        Reply::Product(words) => words.clone(),
     }
 }
 
@@ -170,6 +175,7 @@ fn refusal_words(refusal: &Refusal) -> Words {
 fn example(command: Keyword) -> &'static str {
     match command {
         Keyword::TopUp => "TOPUP 50",
+        Keyword::Points => "POINTS REDEEM 100",
         _ => "SEND 50 0244123456",
     }
 }
@@ -236,6 +242,12 @@ fn statement(entries: &[Entry], currency: Currency, zone: Tz, locale: Locale) ->
             (TransferKind::PayoutHold, _) => "wallet-kind-payout",
             (TransferKind::PayoutRelease, _) => "wallet-kind-payout",
             (TransferKind::PayoutReturn, _) => "wallet-kind-payout-return",
+            // ---- susu and points ----
+            (TransferKind::SusuContribution, _) => "wallet-kind-susu-contribution",
+            (TransferKind::SusuPayout, _) => "wallet-kind-susu-payout",
+            (TransferKind::PointsCredit, _) => "wallet-kind-points-credit",
+            // Points movements live on the points ledger, never on a money statement.
+            (TransferKind::PointsEarned | TransferKind::PointsRedeemed, _) => "wallet-kind-points-credit",
         };
         let sign = if entry.amount > 0 { "+" } else { "" };
         let line = Words::new("wallet-statement-line")

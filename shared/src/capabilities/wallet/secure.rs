@@ -64,6 +64,11 @@ pub enum IntentKind {
     Payout,
     /// From the user's MoMo number into the wallet: a request-to-pay.
     TopUp,
+    // ---- susu and points ----
+    /// A susu contribution: wallet → the group's pot, for one cycle.
+    SusuContribution,
+    /// Loyalty points given back for wallet credit.
+    PointsRedeem,
 }
 
 /// Whom money goes to (or, for a top-up, the MoMo number it comes from).
@@ -102,18 +107,32 @@ pub struct Intent {
     /// The MoMo reference id of a payout or top-up, minted before anything is asked of MoMo.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reference: Option<Uuid>,
+    /// A susu contribution's group and cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub susu: Option<super::susu::SusuCycle>,
+    /// The points a redemption gives back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
 }
 
 impl Intent {
     pub fn total_minor(&self) -> i64 {
         match self.kind {
-            IntentKind::TopUp => self.amount_minor,
+            IntentKind::TopUp | IntentKind::PointsRedeem => self.amount_minor,
             _ => self.amount_minor + self.fee_minor,
         }
     }
 
     fn outgoing(&self) -> bool {
-        self.kind != IntentKind::TopUp
+        !matches!(self.kind, IntentKind::TopUp | IntentKind::PointsRedeem)
+    }
+
+    /// The fraud score's key of where the money goes: a susu contribution goes to its pot.
+    fn payee_key(&self) -> String {
+        match &self.susu {
+            Some(cycle) => system::susu_pot(&cycle.group).to_string(),
+            None => self.payee.key(),
+        }
     }
 }
 
@@ -191,6 +210,8 @@ pub(crate) async fn send(
         payee,
         note,
         reference: (kind == IntentKind::Payout).then(Uuid::new_v4),
+        susu: None,
+        points: None,
     };
     begin(turn, user, intent).await
 }
@@ -214,12 +235,14 @@ pub(crate) async fn top_up(
         payee: Payee { phone: number.clone(), account_id: None, display: number.masked() },
         note: None,
         reference: Some(Uuid::new_v4()),
+        susu: None,
+        points: None,
     };
     begin(turn, user, intent).await
 }
 
 /// The pipeline up to the question: linked account, session, then the rest.
-async fn begin(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, intent: Intent) -> Result<(), TurnFailure> {
+pub(crate) async fn begin(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, intent: Intent) -> Result<(), TurnFailure> {
     if user.account.status != AccountStatus::Active {
         return refuse(turn, user, Step::LinkedAccount, Refusal::Frozen, Some(&intent)).await;
     }
@@ -311,14 +334,20 @@ async fn checks(
 
     let history: Vec<PastMovement> = recent
         .iter()
-        .filter(|e| e.amount < 0 && matches!(e.kind, TransferKind::Send | TransferKind::PayoutHold))
+        .filter(|e| {
+            e.amount < 0
+                && matches!(
+                    e.kind,
+                    TransferKind::Send | TransferKind::PayoutHold | TransferKind::SusuContribution
+                )
+        })
         .map(|e| PastMovement {
             amount_minor: -e.amount,
             payee: e.counterparty.as_ref().map(ToString::to_string).unwrap_or_default(),
             at: e.at,
         })
         .collect();
-    let payee_key = intent.payee.key();
+    let payee_key = intent.payee_key();
     let verdict = fraud::score(
         &deps.settings.fraud,
         &FraudInput {
@@ -400,7 +429,7 @@ async fn raise_suspicious(
 }
 
 /// A refusal at `step`: audited, answered, and any pending confirmation kept as it was.
-async fn refuse(
+pub(crate) async fn refuse(
     turn: &mut WalletTurn<'_, '_>,
     user: &WalletUser,
     step: Step,
@@ -471,9 +500,29 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
     };
     let intent = pending.intent.clone();
     let transfer = movement(&intent, &pending.nonce, &hash, now);
-    // A top-up moves nothing until MoMo says SUCCESSFUL.
+    // A susu contribution for a cycle that is over (or already paid out) would strand money
+    // in the pot: refused.
+    if intent.kind == IntentKind::SusuContribution && !super::susu::still_open(turn, &intent).await? {
+        turn.state.pending = None;
+        turn.save().await?;
+        let words = super::replies::Reply::Product(crate::i18n::Words::new("susu-cycle-over"));
+        turn.reply(words);
+        return Ok(());
+    }
+    // A top-up moves nothing until MoMo says SUCCESSFUL; a redemption gives the points back
+    // first (refused when they are no longer held), then credits the wallet.
     let posted = match intent.kind {
         IntentKind::TopUp => Ok(Posted::Applied),
+        IntentKind::PointsRedeem => match super::points::give_back(turn.deps, &intent, &pending.nonce, now).await {
+            Ok(_) => turn.deps.ledger.post(&transfer).await,
+            Err(LedgerError::InsufficientFunds { .. }) => {
+                turn.state.pending = None;
+                turn.save().await?;
+                let held = super::points::held(turn.deps, &account_id).await?;
+                return super::points::refuse_over(turn, user, &intent, held).await;
+            }
+            Err(err) => Err(err),
+        },
         _ => turn.deps.ledger.post(&transfer).await,
     };
     match posted {
@@ -535,9 +584,25 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
                     turn.answer.push(crate::notices::status_job(notice, to));
                 }
             }
+            super::points::earn(&*turn.deps.points, &turn.deps.settings, &transfer, &account_id)
+                .await
+                .map_err(|e| TurnFailure::Uncertain(e.to_string()))?;
             finish(turn).await?;
             turn.answer.transaction(intent.amount_minor);
             turn.reply(Reply::Sent { intent, balance_minor: balance, reference: transfer.id.clone() });
+        }
+        // ---- susu and points ----
+        IntentKind::SusuContribution => {
+            finish(turn).await?;
+            turn.answer.transaction(intent.amount_minor);
+            super::susu::contributed(turn, &intent).await?;
+        }
+        IntentKind::PointsRedeem => {
+            finish(turn).await?;
+            turn.answer.transaction(intent.amount_minor);
+            let balance = turn.deps.ledger.balance(&user.account.ledger_account()).await?;
+            let held = super::points::held(turn.deps, &account_id).await?;
+            turn.reply(super::points::redeemed_reply(&intent, balance, held));
         }
         IntentKind::Payout | IntentKind::TopUp => {
             let operation = operation(turn, &intent, &transfer, now);
@@ -589,6 +654,21 @@ fn movement(intent: &Intent, nonce: &str, hash: &str, at: DateTime<Utc>) -> Tran
         IntentKind::TopUp => {
             let reference = intent.reference.unwrap_or_default();
             (settlement::topup_id(reference), TransferKind::TopUp, Vec::new())
+        }
+        // ---- susu and points ----
+        IntentKind::SusuContribution => {
+            let cycle = intent.susu.clone().unwrap_or_default();
+            let legs = vec![Leg {
+                from: me.clone(),
+                to: system::susu_pot(&cycle.group),
+                amount: intent.amount_minor,
+            }];
+            (cycle.contribution_id(&intent.account_id), TransferKind::SusuContribution, legs)
+        }
+        IntentKind::PointsRedeem => {
+            let legs =
+                vec![Leg { from: system::points_redemption(), to: me.clone(), amount: intent.amount_minor }];
+            (super::points::credit_id(nonce), TransferKind::PointsCredit, legs)
         }
     };
     Transfer {
