@@ -138,6 +138,21 @@ pub fn settlement(
     })
 }
 
+/// What pays susu pots out (the scheduled function).
+pub fn susu(
+    stores: &dyn Stores,
+    settings: WalletSettings,
+) -> Result<crate::capabilities::wallet::susu::SusuDeps, ConfigError> {
+    Ok(crate::capabilities::wallet::susu::SusuDeps {
+        groups: stores.susu_groups()?,
+        ledger: stores.ledger()?,
+        accounts: stores.wallet_accounts()?,
+        links: stores.wallet_links()?,
+        contacts: stores.contacts()?,
+        settings,
+    })
+}
+
 /// The memory twins of every store, shared by whoever is built from them.
 #[derive(Debug, Clone, Default)]
 pub struct MemoryStores {
@@ -337,6 +352,14 @@ impl AwsStores {
             return Ok(None);
         }
         Ok(Some(settlement(self, self.momo()?, self.outbound()?, clock, self.config.wallet.clone())?))
+    }
+
+    /// Susu payouts as the scheduled function runs them, where the deployment runs the wallet.
+    pub fn susu(&self) -> Result<Option<crate::capabilities::wallet::susu::SusuDeps>, WiringError> {
+        if !self.runs_wallet() {
+            return Ok(None);
+        }
+        Ok(Some(susu(self, self.config.wallet.clone())?))
     }
 
     pub fn cloud_api(&self) -> Result<Arc<CloudApiClient>, ConfigError> {

@@ -100,6 +100,8 @@ pub struct TemplatesDeps {
     /// The wallet's MoMo operations, where a deployment runs the wallet: those no callback
     /// finished are read back from MoMo.
     pub momo: Option<paybot::capabilities::wallet::settlement::SettlementDeps>,
+    /// Susu groups, where a deployment runs the wallet: cycles that ended are paid out.
+    pub susu: Option<paybot::capabilities::wallet::susu::SusuDeps>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -120,6 +122,8 @@ pub struct RunReport {
     /// MoMo top-ups and payouts read back, and those that ended with the read.
     pub momo_read: usize,
     pub momo_finished: usize,
+    /// Susu pots paid out by this run.
+    pub susu_payouts: usize,
 }
 
 /// One scheduled run. Overlapping runs are safe: a link is claimed by moving its next check
@@ -149,6 +153,11 @@ async fn run_counted(
         for operation in &polled.applied {
             operation.count(metrics, now);
         }
+    }
+    if let Some(susu) = &deps.susu {
+        let now = deps.clock.now();
+        report.susu_payouts +=
+            paybot::capabilities::wallet::susu::pay_out_due(susu, deps.outbound.as_ref(), now).await?;
     }
     send_outbox(deps, report).await
 }

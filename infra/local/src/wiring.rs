@@ -166,6 +166,7 @@ pub fn templates_run(adapters: &Adapters) -> Result<TemplatesRun, BuildError> {
         checks: adapters.config.checks,
         // Moving the clock runs this too, so MoMo requests whose callback never came are read.
         momo: Some(settlement(adapters)?),
+        susu: Some(paybot::wiring::susu(adapters, adapters.config.wallet.clone())?),
         settings: TemplatesSettings::from_config(&adapters.config)?,
     });
     Ok(Arc::new(move || {
