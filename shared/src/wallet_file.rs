@@ -267,6 +267,34 @@ mod tests {
                           "currency": "GHS", "opening_balance": "10.50"}"#;
 
     #[test]
+    fn susu_groups_are_checked_against_the_accounts() {
+        let demo = WalletFile::parse(DEMO).unwrap();
+        let group = &demo.susu_groups()[0];
+        assert_eq!((group.code.as_str(), group.seats, group.contribution_minor), ("MAKOLA4", 4, 5_000));
+        assert_eq!(group.members.len(), 3, "one seat is left for SUSU JOIN");
+        let with = |group: &str| {
+            WalletFile::parse(&format!(r#"{{"accounts": [{GOOD}], "susu_groups": [{group}]}}"#))
+        };
+        let base = r#""code": "g1", "name": "G", "business_number_id": "1", "currency": "GHS",
+                      "cycle": "monthly", "starts_at": "2026-01-05T08:00:00Z""#;
+        let ok = with(&format!(r#"{{{base}, "contribution": "10", "seats": 2, "members": ["ACC-1"]}}"#)).unwrap();
+        assert_eq!(ok.susu_groups()[0].code, "G1");
+        let err = |group: String| with(&group).unwrap_err().to_string();
+        assert_eq!(
+            err(format!(r#"{{{base}, "contribution": "10", "seats": 2, "members": ["ACC-9"]}}"#)),
+            "susu group 0: a member is not an account of the file"
+        );
+        assert_eq!(
+            err(format!(r#"{{{base}, "contribution": "0", "seats": 2}}"#)),
+            "susu group 0: contribution must be positive, with at most the currency's decimals"
+        );
+        assert_eq!(
+            err(format!(r#"{{{base}, "contribution": "10", "seats": 1}}"#)),
+            "susu group 0: seats must be from 2 to 49"
+        );
+    }
+
+    #[test]
     fn the_demo_wallet_has_every_kind_of_account() {
         let accounts = WalletFile::parse(DEMO).unwrap().accounts();
         assert!(accounts.len() >= 5);

@@ -538,6 +538,32 @@ mod tests {
     }
 
     #[test]
+    fn susu_and_points_commands() {
+        let table: &[(&str, WalletCommand)] = &[
+            ("SUSU", WalletCommand::Susu(SusuCommand::Show)),
+            ("susu join makola4", WalletCommand::Susu(SusuCommand::Join { code: "makola4".into() })),
+            ("SUSU PAY", WalletCommand::Susu(SusuCommand::Pay { code: None })),
+            ("сусу платить MAKOLA4", WalletCommand::Susu(SusuCommand::Pay { code: Some("MAKOLA4".into()) })),
+            ("POINTS", WalletCommand::Points(PointsCommand::Show)),
+            ("баллы", WalletCommand::Points(PointsCommand::Show)),
+            ("points redeem 100", WalletCommand::Points(PointsCommand::Redeem { points: 100 })),
+            ("PUNKTE EINLÖSEN 5", WalletCommand::Points(PointsCommand::Redeem { points: 5 })),
+        ];
+        for (text, command) in table {
+            assert_eq!(&parse_ok(text).command, command, "{text}");
+        }
+        let corrected = parse_ok("MY POINTS");
+        assert_eq!(corrected.command, WalletCommand::Points(PointsCommand::Show));
+        assert!(corrected.correction.is_some());
+        assert_eq!(
+            parse("POINTS REDEEM 0", &ghana()),
+            Err(Unrecognized::AmountNotPositive { command: Keyword::Points })
+        );
+        assert!(parse("POINTS REDEEM lots", &ghana()).is_err());
+        assert!(parse("SUSU JOIN", &ghana()).is_err());
+    }
+
+    #[test]
     fn commands_in_every_language() {
         let table: &[(&str, WalletCommand)] = &[
             ("BAL", WalletCommand::Balance),
