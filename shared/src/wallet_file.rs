@@ -277,7 +277,8 @@ mod tests {
         };
         let base = r#""code": "g1", "name": "G", "business_number_id": "1", "currency": "GHS",
                       "cycle": "monthly", "starts_at": "2026-01-05T08:00:00Z""#;
-        let ok = with(&format!(r#"{{{base}, "contribution": "10", "seats": 2, "members": ["ACC-1"]}}"#)).unwrap();
+        let ok =
+            with(&format!(r#"{{{base}, "contribution": "10", "seats": 2, "members": ["ACC-1"]}}"#)).unwrap();
         assert_eq!(ok.susu_groups()[0].code, "G1");
         let err = |group: String| with(&group).unwrap_err().to_string();
         assert_eq!(

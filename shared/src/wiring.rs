@@ -9,15 +9,14 @@ use crate::adapters::aws::{
     AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoContactStore, DynamoControlsStore,
     DynamoDeliveryStatusStore, DynamoDirectory, DynamoEscalationStore, DynamoFailedCommandLog,
     DynamoIdempotencyStore, DynamoLedger, DynamoMetricsStore, DynamoMomoOperationStore, DynamoOutboxStore,
-    DynamoPaymentLinkStore, DynamoSusuGroupStore, DynamoWalletDirectory, DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender,
-    SqsQueue,
+    DynamoPaymentLinkStore, DynamoSusuGroupStore, DynamoWalletDirectory, DynamoWalletLinkStore,
+    DynamoWindowStore, SnsSmsSender, SqsQueue,
 };
 use crate::adapters::memory::{
     MemoryAlertStore, MemoryAuditLog, MemoryContactStore, MemoryControlsStore, MemoryDeliveryStatusStore,
     MemoryDirectory, MemoryEscalationStore, MemoryFailedCommandLog, MemoryIdempotencyStore, MemoryLedger,
     MemoryMetricsStore, MemoryMomoOperationStore, MemoryOutboxStore, MemoryPaymentLinkStore, MemorySmsInbox,
-    MemorySusuGroupStore,
-    MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
+    MemorySusuGroupStore, MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
 };
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
 use crate::capabilities::wallet::settlement::{MomoDeps, SettlementDeps};
@@ -30,7 +29,8 @@ use crate::momo::{MobileMoney, MomoClient};
 use crate::ports::{
     AlertStore, AuditLog, Clock, ContactStore, ControlsStore, DeliveryStatusStore, Directory,
     EscalationStore, FailedCommandLog, IdempotencyStore, MetricsStore, MomoOperationStore, OutboxStore,
-    PaymentLinkStore, PaymentRail, QueueSender, SmsSender, SusuGroupStore, WalletDirectory, WalletLinkStore, WindowStore,
+    PaymentLinkStore, PaymentRail, QueueSender, SmsSender, SusuGroupStore, WalletDirectory, WalletLinkStore,
+    WindowStore,
 };
 use crate::whatsapp::cloud_api::CloudApiClient;
 

@@ -1070,8 +1070,7 @@ async fn a_susu_group_of_four_over_four_cycles(backend: Backend) {
     let pot = paybot::ledger::system::susu_pot(&code);
     let ledger = w.stores.ledger().unwrap();
     for k in 0..4usize {
-        let payers: Vec<&WalletAccount> =
-            if k == 3 { members[..3].to_vec() } else { members.to_vec() };
+        let payers: Vec<&WalletAccount> = if k == 3 { members[..3].to_vec() } else { members.to_vec() };
         let mut last = Vec::new();
         for payer in &payers {
             last = w.susu_pay(payer).await;
@@ -1091,10 +1090,12 @@ async fn a_susu_group_of_four_over_four_cycles(backend: Backend) {
         } else {
             assert_eq!(ledger.balance(&pot).await.unwrap(), 3_000, "three paid into the pot");
             let deps = susu_deps(&w);
-            let queue: Arc<dyn QueueSender> = Arc::new(paybot::adapters::memory::MemoryQueue::fifo(w.clock.clone()));
-            let early = paybot::capabilities::wallet::susu::pay_out_due(&deps, queue.as_ref(), w.clock.now_utc())
-                .await
-                .unwrap();
+            let queue: Arc<dyn QueueSender> =
+                Arc::new(paybot::adapters::memory::MemoryQueue::fifo(w.clock.clone()));
+            let early =
+                paybot::capabilities::wallet::susu::pay_out_due(&deps, queue.as_ref(), w.clock.now_utc())
+                    .await
+                    .unwrap();
             assert_eq!(early, 0, "not paid out before the cycle ends");
         }
         w.clock.advance(Duration::days(7));
@@ -1167,15 +1168,22 @@ async fn points_are_earned_once_per_transfer(backend: Backend) {
     };
     let transfer = w.stores.ledger().unwrap().transfer(&pending_nonce).await.unwrap().unwrap();
     let points = w.stores.points_ledger().unwrap();
-    paybot::capabilities::wallet::points::earn(points.as_ref(), &WalletSettings::default(), &transfer, &w.c.id)
-        .await
-        .unwrap();
+    paybot::capabilities::wallet::points::earn(
+        points.as_ref(),
+        &WalletSettings::default(),
+        &transfer,
+        &w.c.id,
+    )
+    .await
+    .unwrap();
     assert_eq!(w.points(&w.c).await, 50);
 
     w.top_up(&w.a, "100").await;
     for _ in 0..2 {
         w.clock.advance(Duration::minutes(2));
-        paybot::capabilities::wallet::settlement::poll_due(&w.settlement, w.clock.now_utc(), 10).await.unwrap();
+        paybot::capabilities::wallet::settlement::poll_due(&w.settlement, w.clock.now_utc(), 10)
+            .await
+            .unwrap();
     }
     let reference = w.momo.callbacks().last().map(|c| c.reference).expect("the top-up's callback");
     paybot::capabilities::wallet::settlement::settle(&w.settlement, reference).await.unwrap();
@@ -1187,7 +1195,10 @@ async fn points_are_earned_once_per_transfer(backend: Backend) {
     assert!(shown.contains("+50 for a transfer"), "{shown}");
 
     let money = w.stores.ledger().unwrap().balances().await.unwrap();
-    assert!(money.iter().all(|(account, _)| !account.as_str().starts_with("points:")), "no points on the money ledger");
+    assert!(
+        money.iter().all(|(account, _)| !account.as_str().starts_with("points:")),
+        "no points on the money ledger"
+    );
     assert!(money.iter().all(|(account, _)| account.as_str() != "system:points_issuer"));
     let all_points = points.balances().await.unwrap();
     assert_eq!(all_points.iter().map(|(_, b)| b).sum::<i64>(), 0, "the points ledger balances");

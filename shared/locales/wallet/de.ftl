@@ -19,6 +19,8 @@ wallet-help =
     • SEND <Betrag> <Telefon> [Notiz] — Geld senden, z. B.: SEND 50 0244123456 Mittagessen
     • STATEMENT — Ihre letzten 10 Umsätze
     • TOPUP <Betrag> [MoMo-Nummer] — Geld von MTN MoMo aufladen, z. B.: TOPUP 100
+    • SUSU — Ihre Spargruppen; SUSU JOIN <Code>, SUSU PAY
+    • POINTS — Ihre Treuepunkte; POINTS REDEEM <n>
     • UNLINK — die Verknüpfung dieser WhatsApp-Nummer aufheben
     • LANG — Sprache ändern
     Jede Zahlung wartet zuerst auf Ihr YES (JA).

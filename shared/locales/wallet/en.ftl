@@ -17,6 +17,8 @@ wallet-help =
     • SEND <amount> <phone> [note] — send money, e.g. SEND 50 0244123456 lunch
     • STATEMENT — your last 10 movements
     • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
+    • SUSU — your savings groups; SUSU JOIN <code>, SUSU PAY
+    • POINTS — your loyalty points; POINTS REDEEM <n>
     • UNLINK — unlink this WhatsApp number
     • LANG — change the language
     Every payment asks for your YES first.

@@ -20,6 +20,8 @@ wallet-help =
     • SEND <sumă> <telefon> [notă] — trimite bani, ex.: SEND 50 0244123456 prânz
     • STATEMENT — ultimele tale 10 tranzacții
     • TOPUP <sumă> [număr MoMo] — adaugă bani din MTN MoMo, ex.: TOPUP 100
+    • SUSU — grupurile tale de economii; SUSU JOIN <cod>, SUSU PAY
+    • POINTS — punctele tale de fidelitate; POINTS REDEEM <n>
     • UNLINK — deconectează acest număr de WhatsApp
     • LANG — schimbă limba
     Orice plată așteaptă mai întâi un YES (DA) de la tine.

@@ -44,7 +44,11 @@ impl DynamoSusuGroupStore {
     }
 
     async fn read(&self, code: &str) -> StoreResult<Option<(SusuGroup, i64)>> {
-        get_item(&self.client, &self.table, "pk", group_key(code), None).await?.as_ref().map(group_from).transpose()
+        get_item(&self.client, &self.table, "pk", group_key(code), None)
+            .await?
+            .as_ref()
+            .map(group_from)
+            .transpose()
     }
 
     /// Writes `group` over the version read (none: it must not exist yet) and adds its code
@@ -118,7 +122,8 @@ impl SusuGroupStore for DynamoSusuGroupStore {
     }
 
     async fn groups_of(&self, account_id: &str) -> StoreResult<Vec<SusuGroup>> {
-        let Some(item) = get_item(&self.client, &self.table, "pk", member_key(account_id), None).await? else {
+        let Some(item) = get_item(&self.client, &self.table, "pk", member_key(account_id), None).await?
+        else {
             return Ok(Vec::new());
         };
         let codes = match item.get("groups") {

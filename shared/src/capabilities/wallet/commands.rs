@@ -58,7 +58,12 @@ impl Keyword {
     fn read_only(self) -> bool {
         matches!(
             self,
-            Keyword::Balance | Keyword::Statement | Keyword::Help | Keyword::Lang | Keyword::Susu | Keyword::Points
+            Keyword::Balance
+                | Keyword::Statement
+                | Keyword::Help
+                | Keyword::Lang
+                | Keyword::Susu
+                | Keyword::Points
         )
     }
 }
@@ -416,7 +421,8 @@ fn arguments(
             match sub.as_deref() {
                 None => WalletCommand::Points(PointsCommand::Show),
                 Some(w) if POINTS_REDEEM.contains(&w) => {
-                    let written = *args.get(1).ok_or(Unrecognized::AmountMissing { command: Keyword::Points })?;
+                    let written =
+                        *args.get(1).ok_or(Unrecognized::AmountMissing { command: Keyword::Points })?;
                     let points = written.parse::<i64>().map_err(|_| Unrecognized::AmountInvalid {
                         command: Keyword::Points,
                         written: written.chars().take(DETAIL_CHARS).collect(),

@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 
 use super::replies::Reply;
 use super::secure::{self, Intent, IntentKind, Payee};
-use super::{WalletDeps, WalletTurn, WalletUser, WalletSettings};
+use super::{WalletDeps, WalletSettings, WalletTurn, WalletUser};
 use crate::StoreResult;
 use crate::capabilities::TurnFailure;
 use crate::domain::Currency;
@@ -71,7 +71,11 @@ pub async fn earn_for(
             id: earned_id(&transfer.id),
             kind: TransferKind::PointsEarned,
             currency: Currency::POINTS,
-            legs: vec![Leg { from: system::points_issuer(), to: AccountId::points(account_id), amount: earned }],
+            legs: vec![Leg {
+                from: system::points_issuer(),
+                to: AccountId::points(account_id),
+                amount: earned,
+            }],
             hash: None,
             memo: Some(source.into()),
             at: transfer.at,
@@ -115,8 +119,10 @@ pub(crate) async fn show(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) -> Re
     turn.keep_session(user).await?;
     let deps = turn.deps;
     let held = held(deps, &user.account.id).await?;
-    let entries =
-        deps.points.entries(&AccountId::points(&user.account.id), None, deps.settings.points_lines * 2).await?;
+    let entries = deps
+        .points
+        .entries(&AccountId::points(&user.account.id), None, deps.settings.points_lines * 2)
+        .await?;
     let zone = secure::time_zone(turn.profile());
     let locale = turn.answer.locale();
     let lines: Vec<String> = entries
@@ -124,7 +130,8 @@ pub(crate) async fn show(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) -> Re
         .filter(|e| e.kind == TransferKind::PointsEarned)
         .take(deps.settings.points_lines)
         .map(|e| {
-            let source = if e.memo.as_deref() == Some("topup") { "points-source-topup" } else { "points-source-send" };
+            let source =
+                if e.memo.as_deref() == Some("topup") { "points-source-topup" } else { "points-source-send" };
             Words::new("points-line")
                 .arg("date", WordArg::Text(e.at.with_timezone(&zone).format("%d.%m %H:%M").to_string()))
                 .arg("points", WordArg::Count(e.amount))

@@ -45,28 +45,67 @@ pub enum Reply {
     NotLinked,
     AlreadyLinked,
     Unlinked,
-    LinkCodeSent { minutes: i64 },
+    LinkCodeSent {
+        minutes: i64,
+    },
     CodeRateLimited,
-    CodeWrong { attempts_left: u32 },
+    CodeWrong {
+        attempts_left: u32,
+    },
     CodeExpired,
     CodeSpent,
     NoCodeWaiting,
-    Linked { first_name: String, frozen: bool },
-    SessionCodeSent { minutes: i64 },
+    Linked {
+        first_name: String,
+        frozen: bool,
+    },
+    SessionCodeSent {
+        minutes: i64,
+    },
     SessionRenewed,
-    Balance { minor: i64, currency: Currency },
-    Statement { entries: Vec<Entry>, currency: Currency, zone: Tz },
+    Balance {
+        minor: i64,
+        currency: Currency,
+    },
+    Statement {
+        entries: Vec<Entry>,
+        currency: Currency,
+        zone: Tz,
+    },
     Refused(Refusal),
-    Confirm { intent: Intent, minutes: i64 },
-    Replaced { intent: Intent },
+    Confirm {
+        intent: Intent,
+        minutes: i64,
+    },
+    Replaced {
+        intent: Intent,
+    },
     NothingPending,
     ConfirmExpired,
     Cancelled,
-    Sent { intent: Intent, balance_minor: i64, reference: String },
-    TopUpStarted { amount_minor: i64, currency: Currency, number: String },
-    PayoutStarted { amount_minor: i64, currency: Currency, number: String },
-    MomoRefused { kind: MomoKind, reason: String },
-    Unrecognized { unrecognized: Unrecognized, linked: bool },
+    Sent {
+        intent: Intent,
+        balance_minor: i64,
+        reference: String,
+    },
+    TopUpStarted {
+        amount_minor: i64,
+        currency: Currency,
+        number: String,
+    },
+    PayoutStarted {
+        amount_minor: i64,
+        currency: Currency,
+        number: String,
+    },
+    MomoRefused {
+        kind: MomoKind,
+        reason: String,
+    },
+    Unrecognized {
+        unrecognized: Unrecognized,
+        linked: bool,
+    },
     /// What a wallet product (susu, points) says, its words built by its own module.
     Product(Words),
 }

@@ -242,7 +242,11 @@ pub(crate) async fn top_up(
 }
 
 /// The pipeline up to the question: linked account, session, then the rest.
-pub(crate) async fn begin(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, intent: Intent) -> Result<(), TurnFailure> {
+pub(crate) async fn begin(
+    turn: &mut WalletTurn<'_, '_>,
+    user: &WalletUser,
+    intent: Intent,
+) -> Result<(), TurnFailure> {
     if user.account.status != AccountStatus::Active {
         return refuse(turn, user, Step::LinkedAccount, Refusal::Frozen, Some(&intent)).await;
     }
@@ -513,16 +517,18 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
     // first (refused when they are no longer held), then credits the wallet.
     let posted = match intent.kind {
         IntentKind::TopUp => Ok(Posted::Applied),
-        IntentKind::PointsRedeem => match super::points::give_back(turn.deps, &intent, &pending.nonce, now).await {
-            Ok(_) => turn.deps.ledger.post(&transfer).await,
-            Err(LedgerError::InsufficientFunds { .. }) => {
-                turn.state.pending = None;
-                turn.save().await?;
-                let held = super::points::held(turn.deps, &account_id).await?;
-                return super::points::refuse_over(turn, user, &intent, held).await;
+        IntentKind::PointsRedeem => {
+            match super::points::give_back(turn.deps, &intent, &pending.nonce, now).await {
+                Ok(_) => turn.deps.ledger.post(&transfer).await,
+                Err(LedgerError::InsufficientFunds { .. }) => {
+                    turn.state.pending = None;
+                    turn.save().await?;
+                    let held = super::points::held(turn.deps, &account_id).await?;
+                    return super::points::refuse_over(turn, user, &intent, held).await;
+                }
+                Err(err) => Err(err),
             }
-            Err(err) => Err(err),
-        },
+        }
         _ => turn.deps.ledger.post(&transfer).await,
     };
     match posted {

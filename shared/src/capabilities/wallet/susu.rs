@@ -107,10 +107,13 @@ async fn payout_notices(
 ) -> StoreResult<Vec<OutboundJob>> {
     let Some(recipient) = group.turn(k) else { return Ok(Vec::new()) };
     let name = deps.accounts.account(recipient).await?.map(|a| a.masked_name()).unwrap_or_default();
-    let amount = WordArg::Minor { minor: payout.legs.first().map_or(0, |l| l.amount), currency: payout.currency };
+    let amount =
+        WordArg::Minor { minor: payout.legs.first().map_or(0, |l| l.amount), currency: payout.currency };
     let mut jobs = Vec::new();
     for member in &group.members {
-        let Some(link) = deps.links.link_of_account(&group.business_number_id, member).await? else { continue };
+        let Some(link) = deps.links.link_of_account(&group.business_number_id, member).await? else {
+            continue;
+        };
         let Ok(to) = Phone::parse_international(&link.contact.user_key) else { continue };
         let profile_locale = deps.contacts.settings(&link.contact).await?.locale;
         let locale = profile_locale.unwrap_or(crate::domain::Locale::En);
@@ -137,7 +140,11 @@ async fn payout_notices(
 /// The scheduled function's part: every cycle that ended unpaid is paid out with what was
 /// paid, and (under `all_paid`) a cycle every member paid that the YES did not finish.
 /// Members are told when this run posted the payout. Returns the payouts posted.
-pub async fn pay_out_due(deps: &SusuDeps, outbound: &dyn QueueSender, now: DateTime<Utc>) -> StoreResult<usize> {
+pub async fn pay_out_due(
+    deps: &SusuDeps,
+    outbound: &dyn QueueSender,
+    now: DateTime<Utc>,
+) -> StoreResult<usize> {
     let mut posted = 0;
     for group in deps.groups.all_groups().await? {
         let current = match group.phase(now) {
@@ -223,7 +230,16 @@ pub(crate) async fn show(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) -> Re
                     .arg("my_turn", WordArg::Flag(group.turn(k) == Some(user.account.id.as_str())))
                     .arg("turn", WordArg::Text(turn_of.unwrap_or_default()))
                     .arg("paid_out", WordArg::Flag(paid_out))
-                    .arg("ends", WordArg::Text(group.cycle_end(k).with_timezone(&secure::time_zone(turn.profile())).format("%d.%m").to_string()))
+                    .arg(
+                        "ends",
+                        WordArg::Text(
+                            group
+                                .cycle_end(k)
+                                .with_timezone(&secure::time_zone(turn.profile()))
+                                .format("%d.%m")
+                                .to_string(),
+                        ),
+                    )
             }
         };
         lines.push(words.render(locale));
@@ -233,7 +249,11 @@ pub(crate) async fn show(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) -> Re
 }
 
 /// `SUSU JOIN <code>`.
-pub(crate) async fn join(turn: &mut WalletTurn<'_, '_>, user: &WalletUser, code: &str) -> Result<(), TurnFailure> {
+pub(crate) async fn join(
+    turn: &mut WalletTurn<'_, '_>,
+    user: &WalletUser,
+    code: &str,
+) -> Result<(), TurnFailure> {
     turn.keep_session(user).await?;
     let code = code.trim().to_uppercase();
     let outcome = match turn.deps.susu.group(&code).await? {
@@ -348,9 +368,14 @@ pub(crate) async fn contributed(turn: &mut WalletTurn<'_, '_>, intent: &Intent) 
             .arg("paid", WordArg::Count(paid.len() as i64))
             .arg("members", WordArg::Count(group.members.len() as i64)),
     ));
-    if deps.settings.susu_payout == SusuPayout::AllPaid && group.is_full() && paid.len() == group.members.len() {
+    if deps.settings.susu_payout == SusuPayout::AllPaid
+        && group.is_full()
+        && paid.len() == group.members.len()
+    {
         let now = turn.now();
-        if let Some((payout, _)) = pay_out(&*deps.ledger, &group, cycle.cycle, now).await.map_err(store_error)? {
+        if let Some((payout, _)) =
+            pay_out(&*deps.ledger, &group, cycle.cycle, now).await.map_err(store_error)?
+        {
             for job in payout_notices(&deps, &group, cycle.cycle, &payout, now).await? {
                 turn.answer.push(job);
             }
