@@ -156,8 +156,13 @@ async fn run_counted(
     }
     if let Some(susu) = &deps.susu {
         let now = deps.clock.now();
-        report.susu_payouts +=
-            paybot::capabilities::wallet::susu::pay_out_due(susu, deps.outbound.as_ref(), now).await?;
+        report.susu_payouts += paybot::capabilities::wallet::susu::pay_out_due(
+            susu,
+            deps.directory.as_ref(),
+            deps.outbound.as_ref(),
+            now,
+        )
+        .await?;
     }
     send_outbox(deps, report).await
 }

@@ -1069,6 +1069,7 @@ async fn a_susu_group_of_four_over_four_cycles(backend: Backend) {
 
     let pot = paybot::ledger::system::susu_pot(&code);
     let ledger = w.stores.ledger().unwrap();
+    let directory = w.stores.directory().unwrap();
     for k in 0..4usize {
         let payers: Vec<&WalletAccount> = if k == 3 { members[..3].to_vec() } else { members.to_vec() };
         let mut last = Vec::new();
@@ -1092,10 +1093,14 @@ async fn a_susu_group_of_four_over_four_cycles(backend: Backend) {
             let deps = susu_deps(&w);
             let queue: Arc<dyn QueueSender> =
                 Arc::new(paybot::adapters::memory::MemoryQueue::fifo(w.clock.clone()));
-            let early =
-                paybot::capabilities::wallet::susu::pay_out_due(&deps, queue.as_ref(), w.clock.now_utc())
-                    .await
-                    .unwrap();
+            let early = paybot::capabilities::wallet::susu::pay_out_due(
+                &deps,
+                directory.as_ref(),
+                queue.as_ref(),
+                w.clock.now_utc(),
+            )
+            .await
+            .unwrap();
             assert_eq!(early, 0, "not paid out before the cycle ends");
         }
         w.clock.advance(Duration::days(7));
@@ -1103,13 +1108,23 @@ async fn a_susu_group_of_four_over_four_cycles(backend: Backend) {
     // The last cycle ended short: the scheduled run pays out what was paid, once.
     let deps = susu_deps(&w);
     let outbound = w.settlement.outbound.clone();
-    let paid = paybot::capabilities::wallet::susu::pay_out_due(&deps, outbound.as_ref(), w.clock.now_utc())
-        .await
-        .unwrap();
+    let paid = paybot::capabilities::wallet::susu::pay_out_due(
+        &deps,
+        directory.as_ref(),
+        outbound.as_ref(),
+        w.clock.now_utc(),
+    )
+    .await
+    .unwrap();
     assert_eq!(paid, 1);
-    let again = paybot::capabilities::wallet::susu::pay_out_due(&deps, outbound.as_ref(), w.clock.now_utc())
-        .await
-        .unwrap();
+    let again = paybot::capabilities::wallet::susu::pay_out_due(
+        &deps,
+        directory.as_ref(),
+        outbound.as_ref(),
+        w.clock.now_utc(),
+    )
+    .await
+    .unwrap();
     assert_eq!(again, 0, "a second run pays nothing");
     let told = w.drain().await;
     for member in members {

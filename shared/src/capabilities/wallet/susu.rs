@@ -21,7 +21,9 @@ use crate::domain::{ContactKey, Phone, SusuGroup, SusuJoin, SusuPhase};
 use crate::i18n::{WordArg, Words};
 use crate::ledger::{AccountId, Ledger, LedgerError, Leg, Posted, Transfer, TransferKind, system};
 use crate::outbound::OutboundJob;
-use crate::ports::{ContactStore, Notice, QueueSender, SusuGroupStore, WalletDirectory, WalletLinkStore};
+use crate::ports::{
+    ContactStore, Directory, Notice, QueueSender, SusuGroupStore, WalletDirectory, WalletLinkStore,
+};
 
 pub use crate::domain::SusuCycle;
 
@@ -97,12 +99,14 @@ async fn pay_out(
     }
 }
 
-/// The notices of a payout: one to each linked member, in their locale.
+/// The notices of a payout: one to each linked member, in their locale (else the business
+/// number's default).
 async fn payout_notices(
     deps: &SusuDeps,
     group: &SusuGroup,
     k: u32,
     payout: &Transfer,
+    default_locale: crate::domain::Locale,
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<OutboundJob>> {
     let Some(recipient) = group.turn(k) else { return Ok(Vec::new()) };
@@ -115,8 +119,7 @@ async fn payout_notices(
             continue;
         };
         let Ok(to) = Phone::parse_international(&link.contact.user_key) else { continue };
-        let profile_locale = deps.contacts.settings(&link.contact).await?.locale;
-        let locale = profile_locale.unwrap_or(crate::domain::Locale::En);
+        let locale = deps.contacts.settings(&link.contact).await?.locale.unwrap_or(default_locale);
         let words = Words::new("susu-payout-notice")
             .arg("group", WordArg::Text(group.name.clone()))
             .arg("name", WordArg::Text(name.clone()))
@@ -140,8 +143,10 @@ async fn payout_notices(
 /// The scheduled function's part: every cycle that ended unpaid is paid out with what was
 /// paid, and (under `all_paid`) a cycle every member paid that the YES did not finish.
 /// Members are told when this run posted the payout. Returns the payouts posted.
+/// `directory` gives a business number's default locale, for members who never chose one.
 pub async fn pay_out_due(
     deps: &SusuDeps,
+    directory: &dyn Directory,
     outbound: &dyn QueueSender,
     now: DateTime<Utc>,
 ) -> StoreResult<usize> {
@@ -167,7 +172,11 @@ pub async fn pay_out_due(
             let paid = pay_out(&*deps.ledger, &group, k, now).await.map_err(store_error)?;
             if let Some((payout, true)) = paid {
                 posted += 1;
-                let jobs = payout_notices(deps, &group, k, &payout, now).await?;
+                let default_locale = directory
+                    .profile(&group.business_number_id)
+                    .await?
+                    .map_or(crate::domain::Locale::En, |p| p.default_locale);
+                let jobs = payout_notices(deps, &group, k, &payout, default_locale, now).await?;
                 let messages: Vec<_> = jobs.iter().map(OutboundJob::to_queue_message).collect();
                 if !messages.is_empty() {
                     outbound.send_batch(&messages).await?;
@@ -376,7 +385,8 @@ pub(crate) async fn contributed(turn: &mut WalletTurn<'_, '_>, intent: &Intent) 
         if let Some((payout, _)) =
             pay_out(&*deps.ledger, &group, cycle.cycle, now).await.map_err(store_error)?
         {
-            for job in payout_notices(&deps, &group, cycle.cycle, &payout, now).await? {
+            let default_locale = turn.profile().default_locale;
+            for job in payout_notices(&deps, &group, cycle.cycle, &payout, default_locale, now).await? {
                 turn.answer.push(job);
             }
         }
