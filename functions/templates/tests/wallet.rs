@@ -1295,3 +1295,44 @@ async fn redeeming_more_points_than_held_is_refused_on_moto() {
         redeeming_points(Backend::Moto).await;
     }
 }
+
+/// The AWS requests of one susu contribution on moto: `SUSU PAY` (the question) and the YES
+/// (the transfer, and with the last member's the payout and its notices). A measurement,
+/// printed; the test asserts only that the money moved.
+#[tokio::test]
+async fn aws_requests_of_one_susu_pay_on_moto() {
+    if !moto_available() {
+        return;
+    }
+    let counter = paybot::adapters::aws::RequestCounter::default();
+    let w = world(Backend::MotoCounted(counter.clone())).await;
+    let code = format!("RQ{}", unique().to_uppercase());
+    let group = paybot::domain::SusuGroup {
+        code: code.clone(),
+        name: "Makola Traders".into(),
+        business_number_id: w.business.clone(),
+        currency: Currency::GHS,
+        contribution_minor: 1_000,
+        cycle: paybot::domain::SusuCycleLength::Weekly,
+        starts_at: w.clock.now_utc(),
+        seats: 2,
+        members: vec![w.c.id.clone(), w.b.id.clone()],
+    };
+    w.stores.susu_groups().unwrap().put_group(&group).await.unwrap();
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let mut stages = Vec::new();
+    for (who, text) in [(&w.c, "SUSU PAY"), (&w.c, "YES"), (&w.b, "SUSU PAY"), (&w.b, "YES")] {
+        let message = w.message(&who.registered_phone, text);
+        counter.reset();
+        flow::handle_message(&w.command, &message).await.unwrap();
+        stages.push((format!("{} {text}", &who.id[..1]), counter.snapshot()));
+        w.drain().await;
+    }
+    for (text, counts) in &stages {
+        eprintln!("{text}: {} requests {counts:?}", counts.values().sum::<u64>());
+    }
+    let pot = paybot::ledger::system::susu_pot(&code);
+    assert_eq!(w.stores.ledger().unwrap().balance(&pot).await.unwrap(), 0, "paid out to C");
+    assert_eq!(w.balance(&w.c).await, 40_000 - 1_000 + 2_000);
+}
