@@ -85,6 +85,8 @@ pub mod names {
     pub const CONTROLS_TABLE: &str = "CONTROLS_TABLE";
     pub const ESCALATIONS_TABLE: &str = "ESCALATIONS_TABLE";
     pub const METRICS_TABLE: &str = "METRICS_TABLE";
+    pub const SUSU_GROUPS_TABLE: &str = "SUSU_GROUPS_TABLE";
+    pub const POINTS_LEDGER_TABLE: &str = "POINTS_LEDGER_TABLE";
     pub const INBOUND_QUEUE_URL: &str = "INBOUND_QUEUE_URL";
     pub const OUTBOUND_QUEUE_URL: &str = "OUTBOUND_QUEUE_URL";
     pub const PARKED_QUEUE_URL: &str = "PARKED_QUEUE_URL";
@@ -109,6 +111,9 @@ pub struct Tables {
     pub controls: Option<String>,
     pub escalations: Option<String>,
     pub metrics: Option<String>,
+    pub susu_groups: Option<String>,
+    /// The loyalty points' own ledger (never the money ledger).
+    pub points_ledger: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -320,6 +325,8 @@ impl Config {
                 controls: get(names::CONTROLS_TABLE),
                 escalations: get(names::ESCALATIONS_TABLE),
                 metrics: get(names::METRICS_TABLE),
+                susu_groups: get(names::SUSU_GROUPS_TABLE),
+                points_ledger: get(names::POINTS_LEDGER_TABLE),
             },
             queues: Queues {
                 inbound: get(names::INBOUND_QUEUE_URL),

@@ -31,9 +31,15 @@ impl AccountId {
         AccountId(format!("system:{name}"))
     }
 
-    /// Parses a stored id; `None` unless it is `wallet:…` or `system:…`.
+    /// A user's loyalty points, on the points ledger only (never below zero).
+    pub fn points(account_id: &str) -> AccountId {
+        AccountId(format!("points:{account_id}"))
+    }
+
+    /// Parses a stored id; `None` unless it is `wallet:…`, `system:…` or `points:…`.
     pub fn parse(id: &str) -> Option<AccountId> {
-        (id.starts_with("wallet:") || id.starts_with("system:")).then(|| AccountId(id.to_owned()))
+        (id.starts_with("wallet:") || id.starts_with("system:") || id.starts_with("points:"))
+            .then(|| AccountId(id.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -83,6 +89,20 @@ pub mod system {
     pub fn bnpl_credit() -> AccountId {
         AccountId::system("bnpl_credit")
     }
+    // ---- susu and points ----
+
+    /// The pot of one susu group: contributions come in, the cycle's payout goes out.
+    pub fn susu_pot(group: &str) -> AccountId {
+        AccountId::system(&format!("susu:{group}"))
+    }
+    /// On the points ledger: where earned points come from and redeemed points go back to.
+    pub fn points_issuer() -> AccountId {
+        AccountId::system("points_issuer")
+    }
+    /// On the money ledger: the wallet credit paid for redeemed points.
+    pub fn points_redemption() -> AccountId {
+        AccountId::system("points_redemption")
+    }
 }
 
 /// One leg of a transfer: `amount` minor units (positive) from one account to another.
@@ -114,6 +134,17 @@ pub enum TransferKind {
     BnplInstalment,
     /// Everything still open on a plan, repaid early.
     BnplRepay,
+    // ---- susu and points ----
+    /// A member's contribution to a susu group's pot.
+    SusuContribution,
+    /// A susu cycle's pot paid to the member whose turn it is.
+    SusuPayout,
+    /// Loyalty points earned for a transfer (points ledger).
+    PointsEarned,
+    /// Loyalty points given back for wallet credit (points ledger).
+    PointsRedeemed,
+    /// The wallet credit paid for redeemed points (money ledger).
+    PointsCredit,
 }
 
 /// One movement on the ledger.

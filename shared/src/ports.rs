@@ -881,3 +881,21 @@ pub trait MetricsStore: Send + Sync {
         to: chrono::NaiveDate,
     ) -> StoreResult<Vec<(chrono::NaiveDate, crate::operator::metrics::Tally)>>;
 }
+
+// ---- susu groups -----------------------------------------------------------------------------
+
+/// Susu groups: made by the operator's import, joined by members. Contributions and payouts
+/// are ledger transfers (their ids name the group and cycle), not kept here.
+#[async_trait]
+pub trait SusuGroupStore: Send + Sync {
+    /// Writes a group as the operator defines it; members who joined since stay when the
+    /// import lists fewer (an import never drops a member).
+    async fn put_group(&self, group: &crate::domain::SusuGroup) -> StoreResult<()>;
+    async fn group(&self, code: &str) -> StoreResult<Option<crate::domain::SusuGroup>>;
+    /// Adds the account at the end of the payout order while seats are free.
+    async fn join(&self, code: &str, account_id: &str) -> StoreResult<crate::domain::SusuJoin>;
+    /// The groups an account is a member of.
+    async fn groups_of(&self, account_id: &str) -> StoreResult<Vec<crate::domain::SusuGroup>>;
+    /// Every group (the scheduled payouts walk them).
+    async fn all_groups(&self) -> StoreResult<Vec<crate::domain::SusuGroup>>;
+}

@@ -12,12 +12,34 @@ use crate::domain::{AccountStatus, Currency, Phone, WalletAccount};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalletFile {
     accounts: Vec<WalletAccount>,
+    susu_groups: Vec<crate::domain::SusuGroup>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
     accounts: Vec<serde_json::Value>,
+    #[serde(default)]
+    susu_groups: Vec<serde_json::Value>,
+}
+
+/// One susu group as written in the file (README: "Susu groups").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SusuGroupEntry {
+    code: String,
+    name: String,
+    business_number_id: String,
+    currency: Currency,
+    /// A decimal string, as every amount in the configuration files.
+    contribution: String,
+    cycle: crate::domain::SusuCycleLength,
+    /// RFC 3339 (`2026-12-07T08:00:00Z`).
+    starts_at: chrono::DateTime<chrono::Utc>,
+    seats: u32,
+    /// Account ids of the file, in payout order; seats beyond them are filled by SUSU JOIN.
+    #[serde(default)]
+    members: Vec<String>,
 }
 
 /// One account as written in the file.
@@ -53,6 +75,8 @@ pub enum WalletFileError {
     DuplicateId { index: usize, first: usize },
     #[error("account {index}: phone is already the registered phone of account {first}")]
     DuplicatePhone { index: usize, first: usize },
+    #[error("susu group {index}: {reason}")]
+    SusuGroup { index: usize, reason: String },
 }
 
 impl WalletFile {
@@ -74,7 +98,30 @@ impl WalletFile {
             }
             accounts.push(account);
         }
-        Ok(WalletFile { accounts })
+        let mut susu_groups: Vec<crate::domain::SusuGroup> = Vec::new();
+        for (index, value) in raw.susu_groups.into_iter().enumerate() {
+            let reason = |reason: String| WalletFileError::SusuGroup { index, reason };
+            let entry: SusuGroupEntry = serde_json::from_value(value).map_err(|e| reason(e.to_string()))?;
+            let group = entry.check(&accounts).map_err(|r| reason(r.to_owned()))?;
+            if susu_groups.iter().any(|g| g.code == group.code) {
+                return Err(reason("code is already used".into()));
+            }
+            susu_groups.push(group);
+        }
+        Ok(WalletFile { accounts, susu_groups })
+    }
+
+    /// The susu groups, in file order.
+    pub fn susu_groups(&self) -> &[crate::domain::SusuGroup] {
+        &self.susu_groups
+    }
+
+    /// Writes every susu group (members who joined since stay). Returns how many.
+    pub async fn import_susu(&self, groups: &dyn crate::ports::SusuGroupStore) -> crate::StoreResult<usize> {
+        for group in &self.susu_groups {
+            groups.put_group(group).await?;
+        }
+        Ok(self.susu_groups.len())
     }
 
     /// The accounts, in file order.
@@ -161,6 +208,51 @@ impl AccountEntry {
     }
 }
 
+impl SusuGroupEntry {
+    fn check(self, accounts: &[WalletAccount]) -> Result<crate::domain::SusuGroup, &'static str> {
+        let code = self.code.trim().to_uppercase();
+        if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err("code must be one word of letters and digits");
+        }
+        if self.name.trim().is_empty() {
+            return Err("name is empty");
+        }
+        let contribution: Decimal =
+            self.contribution.trim().parse().map_err(|_| "contribution is not a decimal string")?;
+        let contribution_minor = crate::ledger::to_minor(contribution, self.currency)
+            .filter(|m| *m > 0)
+            .ok_or("contribution must be positive, with at most the currency's decimals")?;
+        if !(2..=crate::ledger::MAX_ACCOUNTS as u32).contains(&self.seats) {
+            return Err("seats must be from 2 to 49");
+        }
+        if self.members.len() > self.seats as usize {
+            return Err("more members than seats");
+        }
+        for (i, member) in self.members.iter().enumerate() {
+            let Some(account) = accounts.iter().find(|a| &a.id == member) else {
+                return Err("a member is not an account of the file");
+            };
+            if account.currency != self.currency {
+                return Err("a member's account is in another currency");
+            }
+            if self.members[..i].contains(member) {
+                return Err("a member is listed twice");
+            }
+        }
+        Ok(crate::domain::SusuGroup {
+            code,
+            name: self.name.trim().to_owned(),
+            business_number_id: self.business_number_id.trim().to_owned(),
+            currency: self.currency,
+            contribution_minor,
+            cycle: self.cycle,
+            starts_at: self.starts_at,
+            seats: self.seats,
+            members: self.members,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +265,35 @@ mod tests {
 
     const GOOD: &str = r#"{"id": "ACC-1", "name": "Kwame Mensah", "phone": "+233244000001", "tier": "tier1",
                           "currency": "GHS", "opening_balance": "10.50"}"#;
+
+    #[test]
+    fn susu_groups_are_checked_against_the_accounts() {
+        let demo = WalletFile::parse(DEMO).unwrap();
+        let group = &demo.susu_groups()[0];
+        assert_eq!((group.code.as_str(), group.seats, group.contribution_minor), ("MAKOLA4", 4, 5_000));
+        assert_eq!(group.members.len(), 3, "one seat is left for SUSU JOIN");
+        let with = |group: &str| {
+            WalletFile::parse(&format!(r#"{{"accounts": [{GOOD}], "susu_groups": [{group}]}}"#))
+        };
+        let base = r#""code": "g1", "name": "G", "business_number_id": "1", "currency": "GHS",
+                      "cycle": "monthly", "starts_at": "2026-01-05T08:00:00Z""#;
+        let ok =
+            with(&format!(r#"{{{base}, "contribution": "10", "seats": 2, "members": ["ACC-1"]}}"#)).unwrap();
+        assert_eq!(ok.susu_groups()[0].code, "G1");
+        let err = |group: String| with(&group).unwrap_err().to_string();
+        assert_eq!(
+            err(format!(r#"{{{base}, "contribution": "10", "seats": 2, "members": ["ACC-9"]}}"#)),
+            "susu group 0: a member is not an account of the file"
+        );
+        assert_eq!(
+            err(format!(r#"{{{base}, "contribution": "0", "seats": 2}}"#)),
+            "susu group 0: contribution must be positive, with at most the currency's decimals"
+        );
+        assert_eq!(
+            err(format!(r#"{{{base}, "contribution": "10", "seats": 1}}"#)),
+            "susu group 0: seats must be from 2 to 49"
+        );
+    }
 
     #[test]
     fn the_demo_wallet_has_every_kind_of_account() {

@@ -9,14 +9,15 @@ use crate::adapters::aws::{
     AwsClients, DynamoAlertStore, DynamoAuditLog, DynamoBnplPlanStore, DynamoContactStore,
     DynamoControlsStore, DynamoDeliveryStatusStore, DynamoDirectory, DynamoEscalationStore,
     DynamoFailedCommandLog, DynamoIdempotencyStore, DynamoLedger, DynamoMetricsStore,
-    DynamoMomoOperationStore, DynamoOutboxStore, DynamoPaymentLinkStore, DynamoWalletDirectory,
-    DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender, SqsQueue,
+    DynamoMomoOperationStore, DynamoOutboxStore, DynamoPaymentLinkStore, DynamoSusuGroupStore,
+    DynamoWalletDirectory, DynamoWalletLinkStore, DynamoWindowStore, SnsSmsSender, SqsQueue,
 };
 use crate::adapters::memory::{
     MemoryAlertStore, MemoryAuditLog, MemoryBnplPlanStore, MemoryContactStore, MemoryControlsStore,
     MemoryDeliveryStatusStore, MemoryDirectory, MemoryEscalationStore, MemoryFailedCommandLog,
     MemoryIdempotencyStore, MemoryLedger, MemoryMetricsStore, MemoryMomoOperationStore, MemoryOutboxStore,
-    MemoryPaymentLinkStore, MemorySmsInbox, MemoryWalletDirectory, MemoryWalletLinkStore, MemoryWindowStore,
+    MemoryPaymentLinkStore, MemorySmsInbox, MemorySusuGroupStore, MemoryWalletDirectory,
+    MemoryWalletLinkStore, MemoryWindowStore,
 };
 use crate::bnpl_plans::BnplPlanStore;
 use crate::capabilities::seller::{SellerCapability, SellerDeps, SellerSettings};
@@ -30,8 +31,8 @@ use crate::momo::{MobileMoney, MomoClient};
 use crate::ports::{
     AlertStore, AuditLog, Clock, ContactStore, ControlsStore, DeliveryStatusStore, Directory,
     EscalationStore, FailedCommandLog, IdempotencyStore, MediaUploader, MetricsStore, MomoOperationStore,
-    OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, SmsSender, WalletDirectory, WalletLinkStore,
-    WindowStore,
+    OutboxStore, PaymentLinkStore, PaymentRail, QueueSender, SmsSender, SusuGroupStore, WalletDirectory,
+    WalletLinkStore, WindowStore,
 };
 use crate::whatsapp::cloud_api::CloudApiClient;
 
@@ -57,6 +58,10 @@ pub trait Stores {
     fn controls(&self) -> Result<Arc<dyn ControlsStore>, ConfigError>;
     fn escalations(&self) -> Result<Arc<dyn EscalationStore>, ConfigError>;
     fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError>;
+    // ---- susu and points ----
+    fn susu_groups(&self) -> Result<Arc<dyn SusuGroupStore>, ConfigError>;
+    /// The loyalty points' ledger: its own accounts and unit, never mixed with money.
+    fn points_ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError>;
 }
 
 /// The seller capability over `stores`, the rail, the clock and the data key.
@@ -99,6 +104,8 @@ pub fn wallet(stores: &dyn Stores, parts: WalletParts) -> Result<WalletCapabilit
         links: stores.wallet_links()?,
         contacts: stores.contacts()?,
         ledger: stores.ledger()?,
+        points: stores.points_ledger()?,
+        susu: stores.susu_groups()?,
         operations: stores.momo_operations()?,
         plans: stores.bnpl_plans()?,
         momo: parts.momo,
@@ -127,6 +134,7 @@ pub fn settlement(
             operations: stores.momo_operations()?,
             momo,
             ledger: stores.ledger()?,
+            points: stores.points_ledger()?,
             alerts: stores.alerts()?,
             settings,
         },
@@ -135,6 +143,21 @@ pub fn settlement(
         plans: stores.bnpl_plans()?,
         outbound,
         clock,
+    })
+}
+
+/// What pays susu pots out (the scheduled function).
+pub fn susu(
+    stores: &dyn Stores,
+    settings: WalletSettings,
+) -> Result<crate::capabilities::wallet::susu::SusuDeps, ConfigError> {
+    Ok(crate::capabilities::wallet::susu::SusuDeps {
+        groups: stores.susu_groups()?,
+        ledger: stores.ledger()?,
+        accounts: stores.wallet_accounts()?,
+        links: stores.wallet_links()?,
+        contacts: stores.contacts()?,
+        settings,
     })
 }
 
@@ -161,6 +184,8 @@ pub struct MemoryStores {
     pub controls: Arc<MemoryControlsStore>,
     pub escalations: Arc<MemoryEscalationStore>,
     pub metrics: Arc<MemoryMetricsStore>,
+    pub susu_groups: Arc<MemorySusuGroupStore>,
+    pub points_ledger: Arc<MemoryLedger>,
 }
 
 impl Stores for MemoryStores {
@@ -218,6 +243,12 @@ impl Stores for MemoryStores {
     }
     fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError> {
         Ok(self.metrics.clone())
+    }
+    fn susu_groups(&self) -> Result<Arc<dyn SusuGroupStore>, ConfigError> {
+        Ok(self.susu_groups.clone())
+    }
+    fn points_ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
+        Ok(self.points_ledger.clone())
     }
 }
 
@@ -336,6 +367,14 @@ impl AwsStores {
         Ok(Some(settlement(self, self.momo()?, self.outbound()?, clock, self.config.wallet.clone())?))
     }
 
+    /// Susu payouts as the scheduled function runs them, where the deployment runs the wallet.
+    pub fn susu(&self) -> Result<Option<crate::capabilities::wallet::susu::SusuDeps>, WiringError> {
+        if !self.runs_wallet() {
+            return Ok(None);
+        }
+        Ok(Some(susu(self, self.config.wallet.clone())?))
+    }
+
     pub fn cloud_api(&self) -> Result<Arc<CloudApiClient>, ConfigError> {
         let token = Config::require_secret(&self.config.whatsapp.access_token, "WHATSAPP_ACCESS_TOKEN")?;
         Ok(Arc::new(CloudApiClient::new(&self.config.whatsapp.api_base, token.clone())))
@@ -431,5 +470,15 @@ impl Stores for AwsStores {
     fn metrics(&self) -> Result<Arc<dyn MetricsStore>, ConfigError> {
         let table = required(&self.config.tables.metrics, names::METRICS_TABLE)?;
         Ok(Arc::new(DynamoMetricsStore::new(self.db(), table)))
+    }
+
+    fn susu_groups(&self) -> Result<Arc<dyn SusuGroupStore>, ConfigError> {
+        let table = required(&self.config.tables.susu_groups, names::SUSU_GROUPS_TABLE)?;
+        Ok(Arc::new(DynamoSusuGroupStore::new(self.db(), table)))
+    }
+
+    fn points_ledger(&self) -> Result<Arc<dyn Ledger>, ConfigError> {
+        let table = required(&self.config.tables.points_ledger, names::POINTS_LEDGER_TABLE)?;
+        Ok(Arc::new(DynamoLedger::new(self.db(), table)))
     }
 }

@@ -25,6 +25,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         clock: Arc::new(SystemClock),
         checks: aws.config.checks,
         momo: aws.settlement(Arc::new(SystemClock))?,
+        susu: aws.susu()?,
         settings: TemplatesSettings::from_config(&aws.config)?,
     });
     lambda_runtime::run(service_fn(move |_: LambdaEvent<EventBridgeEvent>| {

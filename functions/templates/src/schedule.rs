@@ -100,6 +100,8 @@ pub struct TemplatesDeps {
     /// The wallet's MoMo operations, where a deployment runs the wallet: those no callback
     /// finished are read back from MoMo.
     pub momo: Option<paybot::capabilities::wallet::settlement::SettlementDeps>,
+    /// Susu groups, where a deployment runs the wallet: cycles that ended are paid out.
+    pub susu: Option<paybot::capabilities::wallet::susu::SusuDeps>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -124,6 +126,8 @@ pub struct RunReport {
     pub bnpl_reminded: usize,
     pub bnpl_collected: usize,
     pub bnpl_short: usize,
+    /// Susu pots paid out by this run.
+    pub susu_payouts: usize,
 }
 
 /// One scheduled run. Overlapping runs are safe: a link is claimed by moving its next check
@@ -168,6 +172,16 @@ async fn run_counted(
             tally.transactions += 1;
             tally.volume_minor += amount;
         }
+    }
+    if let Some(susu) = &deps.susu {
+        let now = deps.clock.now();
+        report.susu_payouts += paybot::capabilities::wallet::susu::pay_out_due(
+            susu,
+            deps.directory.as_ref(),
+            deps.outbound.as_ref(),
+            now,
+        )
+        .await?;
     }
     send_outbox(deps, report).await
 }

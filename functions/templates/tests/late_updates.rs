@@ -359,6 +359,7 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         clock: clock.clone(),
         checks,
         momo: None,
+        susu: None,
         settings: TemplatesSettings::default(),
     };
     World {

@@ -1449,3 +1449,374 @@ async fn a_collection_that_stopped_half_way_is_finished_once_by_the_next_run() {
     assert_eq!(w.collect().await, Default::default());
     assert_ledger_sound(&w).await;
 }
+// ---- susu and points ----------------------------------------------------------------------------
+
+/// Two more active accounts with money, imported as the world's are.
+async fn more_accounts(w: &World) -> (WalletAccount, WalletAccount) {
+    let run = unique();
+    let d = account(&format!("D-{run}"), "Yaw Asante", "tier1", AccountStatus::Active, "100.00");
+    let e = account(&format!("E-{run}"), "Efua Addo", "tier1", AccountStatus::Active, "100.00");
+    let entries: Vec<serde_json::Value> = [&d, &e]
+        .iter()
+        .map(|acc| {
+            serde_json::json!({
+                "id": acc.id, "name": acc.name, "phone": acc.registered_phone.as_e164(), "tier": acc.tier,
+                "currency": "GHS", "opening_balance": acc.opening_balance.to_string(),
+            })
+        })
+        .collect();
+    let file =
+        paybot::wallet_file::WalletFile::parse(&serde_json::json!({ "accounts": entries }).to_string())
+            .unwrap();
+    let (accounts, ledger) = (w.stores.wallet_accounts().unwrap(), w.stores.ledger().unwrap());
+    file.import(accounts.as_ref(), ledger.as_ref(), w.clock.now_utc()).await.unwrap();
+    (d, e)
+}
+
+impl World {
+    /// `who` writes `body` and, if the session went idle, types the SMS code it asks for.
+    async fn say_with_session(&self, who: &WalletAccount, body: &str) -> String {
+        let answer = self.say(&who.registered_phone, body).await;
+        if !answer.contains("For your security") {
+            return answer;
+        }
+        let code = self.sms.code(&who.registered_phone).await;
+        self.say(&who.registered_phone, &code).await
+    }
+
+    /// `SUSU PAY` and YES; returns every text queued by the YES, to anyone.
+    async fn susu_pay(&self, who: &WalletAccount) -> Vec<OutboundJob> {
+        let asked = self.say_with_session(who, "SUSU PAY").await;
+        assert!(asked.contains("into the susu group"), "{asked}");
+        let jobs = self.deliver(&self.message(&who.registered_phone, "YES")).await;
+        let paid = texts_to(&jobs, &who.registered_phone);
+        assert!(paid.contains("Paid ✅ 10.00\u{a0}GHS into Makola Traders"), "{paid}");
+        jobs
+    }
+
+    async fn points(&self, who: &WalletAccount) -> i64 {
+        let points = self.stores.points_ledger().unwrap();
+        points.balance(&AccountId::points(&who.id)).await.unwrap()
+    }
+}
+
+fn susu_deps(w: &World) -> paybot::capabilities::wallet::susu::SusuDeps {
+    wiring::susu(w.stores.as_ref(), WalletSettings::default()).unwrap()
+}
+
+/// A group of four over four weekly cycles: three members imported, the fourth joins by
+/// code; cycles 0–2 are paid by everyone (the last contribution pays the pot out at once),
+/// in cycle 3 one member does not pay and the scheduled run pays out what was paid when the
+/// cycle ends. Each member is paid out exactly once, every member is told of every payout,
+/// and the pot ends at zero.
+async fn a_susu_group_of_four_over_four_cycles(backend: Backend) {
+    let w = world(backend).await;
+    let (d, e) = more_accounts(&w).await;
+    let code = format!("MK{}", unique().to_uppercase());
+    let group = paybot::domain::SusuGroup {
+        code: code.clone(),
+        name: "Makola Traders".into(),
+        business_number_id: w.business.clone(),
+        currency: Currency::GHS,
+        contribution_minor: 1_000,
+        cycle: paybot::domain::SusuCycleLength::Weekly,
+        starts_at: w.clock.now_utc(),
+        seats: 4,
+        members: vec![w.c.id.clone(), w.b.id.clone(), d.id.clone()],
+    };
+    let groups = w.stores.susu_groups().unwrap();
+    groups.put_group(&group).await.unwrap();
+    let members = [&w.c, &w.b, &d, &e];
+    for member in members {
+        w.link(member).await;
+    }
+    let mut opening = Vec::new();
+    for member in members {
+        opening.push(w.balance(member).await);
+    }
+
+    // Not full yet: paying is refused; the fourth joins (once), and the group is full.
+    assert!(w.say(&w.c.registered_phone, "SUSU PAY").await.contains("waiting for 1 more members"));
+    let joined = w.say(&e.registered_phone, &format!("SUSU JOIN {}", code.to_lowercase())).await;
+    assert!(joined.contains("You joined Makola Traders (seat 4 of 4)"), "{joined}");
+    assert!(w.say(&e.registered_phone, &format!("SUSU JOIN {code}")).await.contains("already a member"));
+    let outsider = w.say(&w.a.registered_phone, "LINK").await;
+    assert!(outsider.contains("6-digit code"));
+    let code_a = w.sms.code(&w.a.registered_phone).await;
+    w.say(&w.a.registered_phone, &code_a).await;
+    assert!(w.say(&w.a.registered_phone, &format!("SUSU JOIN {code}")).await.contains("no free seat"));
+
+    let status = w.say(&d.registered_phone, "SUSU").await;
+    assert!(status.contains("cycle 1 of 4"), "{status}");
+    assert!(status.contains("It's Kofi B.'s turn"), "{status}");
+    assert!(status.contains("Paid: 0 of 4"), "{status}");
+
+    let pot = paybot::ledger::system::susu_pot(&code);
+    let ledger = w.stores.ledger().unwrap();
+    let directory = w.stores.directory().unwrap();
+    for k in 0..4usize {
+        let payers: Vec<&WalletAccount> = if k == 3 { members[..3].to_vec() } else { members.to_vec() };
+        let mut last = Vec::new();
+        for payer in &payers {
+            last = w.susu_pay(payer).await;
+        }
+        // Paying again in the same cycle is refused.
+        let again = w.say_with_session(payers[0], "SUSU PAY").await;
+        assert!(again.contains("Nothing to pay") || again.contains("already paid"), "{again}");
+        if k < 3 {
+            // The last contribution paid the pot out and told every member.
+            assert_eq!(ledger.balance(&pot).await.unwrap(), 0, "cycle {k}");
+            for member in members {
+                let told = texts_to(&last, &member.registered_phone);
+                assert!(told.contains("pot of 40.00\u{a0}GHS"), "cycle {k}, {}: {told}", member.id);
+            }
+            let mine = texts_to(&last, &members[k].registered_phone);
+            assert!(mine.contains("is yours this cycle"), "{mine}");
+        } else {
+            assert_eq!(ledger.balance(&pot).await.unwrap(), 3_000, "three paid into the pot");
+            let deps = susu_deps(&w);
+            let queue: Arc<dyn QueueSender> =
+                Arc::new(paybot::adapters::memory::MemoryQueue::fifo(w.clock.clone()));
+            let early = paybot::capabilities::wallet::susu::pay_out_due(
+                &deps,
+                directory.as_ref(),
+                queue.as_ref(),
+                w.clock.now_utc(),
+            )
+            .await
+            .unwrap();
+            assert_eq!(early, 0, "not paid out before the cycle ends");
+        }
+        w.clock.advance(Duration::days(7));
+    }
+    // The last cycle ended short: the scheduled run pays out what was paid, once.
+    let deps = susu_deps(&w);
+    let outbound = w.settlement.outbound.clone();
+    let paid = paybot::capabilities::wallet::susu::pay_out_due(
+        &deps,
+        directory.as_ref(),
+        outbound.as_ref(),
+        w.clock.now_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(paid, 1);
+    let again = paybot::capabilities::wallet::susu::pay_out_due(
+        &deps,
+        directory.as_ref(),
+        outbound.as_ref(),
+        w.clock.now_utc(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, 0, "a second run pays nothing");
+    let told = w.drain().await;
+    for member in members {
+        assert!(texts_to(&told, &member.registered_phone).contains("pot of 30.00\u{a0}GHS"), "{}", member.id);
+    }
+
+    assert_eq!(ledger.balance(&pot).await.unwrap(), 0, "the pot ends at zero");
+    for (i, member) in members.iter().enumerate() {
+        let entries = ledger.entries(&member.ledger_account(), None, 1000).await.unwrap();
+        let payouts: Vec<_> =
+            entries.iter().filter(|e| e.kind == paybot::ledger::TransferKind::SusuPayout).collect();
+        assert_eq!(payouts.len(), 1, "{} is paid out exactly once", member.id);
+        assert_eq!(payouts[0].transfer_id, format!("susu:{code}:{i}:payout"));
+        // Everyone paid what they received: 4 × 10 for 40, or (the one who missed) 3 × 10 for 30.
+        assert_eq!(w.balance(member).await, opening[i], "{}", member.id);
+    }
+    let statement = w.say_with_session(&e, "STATEMENT").await;
+    assert!(statement.contains("+30.00\u{a0}GHS susu payout"), "{statement}");
+    assert!(statement.contains("-10.00\u{a0}GHS susu contribution"), "{statement}");
+    assert!(w.say(&e.registered_phone, "SUSU").await.contains("every cycle is done"));
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn a_susu_group_of_four_over_four_cycles_pays_each_member_once_on_memory() {
+    a_susu_group_of_four_over_four_cycles(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn a_susu_group_of_four_over_four_cycles_pays_each_member_once_on_moto() {
+    if moto_available() {
+        a_susu_group_of_four_over_four_cycles(Backend::Moto).await;
+    }
+}
+
+/// Points for a SEND and a TOPUP, once each: the YES delivered twice, the top-up read back by
+/// a callback and by polls, and the earning itself posted again, add nothing. The points are
+/// on their own ledger: the money ledger holds no `points:` account.
+async fn points_are_earned_once_per_transfer(backend: Backend) {
+    let w = world(backend).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    w.link(&w.a).await;
+    w.say(&w.c.registered_phone, &format!("SEND 50 {}", w.b.registered_phone.as_e164())).await;
+    let yes = w.message(&w.c.registered_phone, "YES");
+    assert!(texts_to(&w.deliver(&yes).await, &w.c.registered_phone).contains("Sent"));
+    w.deliver(&yes).await;
+    assert_eq!(w.points(&w.c).await, 50, "1 point per cedi sent");
+    assert_eq!(w.points(&w.b).await, 0, "receiving earns nothing");
+
+    // The earning posted again (a retried turn) is the same transfer.
+    let pending_nonce = {
+        let chain = w.stores.audit().unwrap().chain(&format!("wallet:{}", w.c.id)).await.unwrap();
+        let record = chain.iter().rev().find(|r| r.event.kind == "transfer").unwrap().clone();
+        record.event.detail["transfer_id"].as_str().unwrap().to_owned()
+    };
+    let transfer = w.stores.ledger().unwrap().transfer(&pending_nonce).await.unwrap().unwrap();
+    let points = w.stores.points_ledger().unwrap();
+    paybot::capabilities::wallet::points::earn(
+        points.as_ref(),
+        &WalletSettings::default(),
+        &transfer,
+        &w.c.id,
+    )
+    .await
+    .unwrap();
+    assert_eq!(w.points(&w.c).await, 50);
+
+    w.top_up(&w.a, "100").await;
+    for _ in 0..2 {
+        w.clock.advance(Duration::minutes(2));
+        paybot::capabilities::wallet::settlement::poll_due(&w.settlement, w.clock.now_utc(), 10)
+            .await
+            .unwrap();
+    }
+    let reference = w.momo.callbacks().last().map(|c| c.reference).expect("the top-up's callback");
+    paybot::capabilities::wallet::settlement::settle(&w.settlement, reference).await.unwrap();
+    assert_eq!(w.balance(&w.a).await, 10_000);
+    assert_eq!(w.points(&w.a).await, 100, "the top-up earned once");
+
+    let shown = w.say_with_session(&w.c, "POINTS").await;
+    assert!(shown.contains("You have 50 points (worth 0.50\u{a0}GHS)"), "{shown}");
+    assert!(shown.contains("+50 for a transfer"), "{shown}");
+
+    let money = w.stores.ledger().unwrap().balances().await.unwrap();
+    assert!(
+        money.iter().all(|(account, _)| !account.as_str().starts_with("points:")),
+        "no points on the money ledger"
+    );
+    assert!(money.iter().all(|(account, _)| account.as_str() != "system:points_issuer"));
+    let all_points = points.balances().await.unwrap();
+    assert_eq!(all_points.iter().map(|(_, b)| b).sum::<i64>(), 0, "the points ledger balances");
+    let statement = w.say_with_session(&w.c, "STATEMENT").await;
+    assert!(!statement.contains("points"), "{statement}");
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn points_are_earned_once_per_transfer_under_redelivery_on_memory() {
+    points_are_earned_once_per_transfer(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn points_are_earned_once_per_transfer_under_redelivery_on_moto() {
+    if moto_available() {
+        points_are_earned_once_per_transfer(Backend::Moto).await;
+    }
+}
+
+/// Redeeming more than held is refused when asked, and at the YES when the points went
+/// meanwhile; what is held converts at the configured rate, with YES.
+async fn redeeming_points(backend: Backend) {
+    let w = world(backend).await;
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    w.say(&w.c.registered_phone, &format!("SEND 50 {}", w.b.registered_phone.as_e164())).await;
+    w.say(&w.c.registered_phone, "YES").await;
+    assert_eq!(w.points(&w.c).await, 50);
+    let before = w.balance(&w.c).await;
+
+    let refused = w.say(&w.c.registered_phone, "POINTS REDEEM 51").await;
+    assert_eq!(refused, "You can't redeem 51 points: you have 50.");
+    assert!(w.state(&w.c).await.pending.is_none(), "nothing waits for YES");
+    assert_eq!(w.balance(&w.c).await, before);
+
+    let asked = w.say(&w.c.registered_phone, "POINTS REDEEM 30").await;
+    assert!(asked.contains("Redeem your points for 0.30\u{a0}GHS"), "{asked}");
+    let done = w.say(&w.c.registered_phone, "YES").await;
+    assert!(done.contains("Redeemed ✅ 30 points for 0.30\u{a0}GHS"), "{done}");
+    assert!(done.contains("Points left: 20"), "{done}");
+    assert_eq!(w.balance(&w.c).await, before + 30);
+    assert_eq!(w.points(&w.c).await, 20);
+
+    // Asked for 20, but 15 of them go elsewhere before the YES: refused, nothing moves.
+    w.say(&w.c.registered_phone, "POINTS REDEEM 20").await;
+    let points = w.stores.points_ledger().unwrap();
+    points
+        .post(&paybot::ledger::Transfer {
+            id: format!("elsewhere:{}", unique()),
+            kind: paybot::ledger::TransferKind::PointsRedeemed,
+            currency: Currency::POINTS,
+            legs: vec![paybot::ledger::Leg {
+                from: AccountId::points(&w.c.id),
+                to: paybot::ledger::system::points_issuer(),
+                amount: 15,
+            }],
+            hash: None,
+            memo: None,
+            at: w.clock.now_utc(),
+        })
+        .await
+        .unwrap();
+    let late = w.say(&w.c.registered_phone, "YES").await;
+    assert_eq!(late, "You can't redeem 20 points: you have 5.");
+    assert_eq!(w.balance(&w.c).await, before + 30);
+    assert_eq!(w.points(&w.c).await, 5);
+    assert_ledger_sound(&w).await;
+}
+
+#[tokio::test]
+async fn redeeming_more_points_than_held_is_refused_on_memory() {
+    redeeming_points(Backend::Memory).await;
+}
+
+#[tokio::test]
+async fn redeeming_more_points_than_held_is_refused_on_moto() {
+    if moto_available() {
+        redeeming_points(Backend::Moto).await;
+    }
+}
+
+/// The AWS requests of one susu contribution on moto: `SUSU PAY` (the question) and the YES
+/// (the transfer, and with the last member's the payout and its notices). A measurement,
+/// printed; the test asserts only that the money moved.
+#[tokio::test]
+async fn aws_requests_of_one_susu_pay_on_moto() {
+    if !moto_available() {
+        return;
+    }
+    let counter = paybot::adapters::aws::RequestCounter::default();
+    let w = world(Backend::MotoCounted(counter.clone())).await;
+    let code = format!("RQ{}", unique().to_uppercase());
+    let group = paybot::domain::SusuGroup {
+        code: code.clone(),
+        name: "Makola Traders".into(),
+        business_number_id: w.business.clone(),
+        currency: Currency::GHS,
+        contribution_minor: 1_000,
+        cycle: paybot::domain::SusuCycleLength::Weekly,
+        starts_at: w.clock.now_utc(),
+        seats: 2,
+        members: vec![w.c.id.clone(), w.b.id.clone()],
+    };
+    w.stores.susu_groups().unwrap().put_group(&group).await.unwrap();
+    w.link(&w.c).await;
+    w.link(&w.b).await;
+    let mut stages = Vec::new();
+    for (who, text) in [(&w.c, "SUSU PAY"), (&w.c, "YES"), (&w.b, "SUSU PAY"), (&w.b, "YES")] {
+        let message = w.message(&who.registered_phone, text);
+        counter.reset();
+        flow::handle_message(&w.command, &message).await.unwrap();
+        stages.push((format!("{} {text}", &who.id[..1]), counter.snapshot()));
+        w.drain().await;
+    }
+    for (text, counts) in &stages {
+        eprintln!("{text}: {} requests {counts:?}", counts.values().sum::<u64>());
+    }
+    let pot = paybot::ledger::system::susu_pot(&code);
+    assert_eq!(w.stores.ledger().unwrap().balance(&pot).await.unwrap(), 0, "paid out to C");
+    assert_eq!(w.balance(&w.c).await, 40_000 - 1_000 + 2_000);
+}

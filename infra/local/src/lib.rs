@@ -94,6 +94,9 @@ pub struct Adapters {
     pub controls: Arc<paybot::adapters::memory::MemoryControlsStore>,
     pub escalations: Arc<paybot::adapters::memory::MemoryEscalationStore>,
     pub metrics: Arc<paybot::adapters::memory::MemoryMetricsStore>,
+    /// Susu groups (from the wallet file) and the loyalty points' own ledger.
+    pub susu_groups: Arc<paybot::adapters::memory::MemorySusuGroupStore>,
+    pub points_ledger: Arc<paybot::adapters::memory::MemoryLedger>,
     pub inbound: Arc<MemoryQueue>,
     pub outbound: Arc<MemoryQueue>,
     /// The outbound dead-letter queue: notify's permanent failures, and outbound records that
@@ -261,6 +264,8 @@ impl LocalStack {
             controls: Default::default(),
             escalations: Default::default(),
             metrics: Default::default(),
+            susu_groups: Default::default(),
+            points_ledger: Default::default(),
             inbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             outbound: Arc::new(MemoryQueue::fifo(clock.clone())),
             parked: Arc::new(MemoryQueue::standard(clock.clone())),
@@ -284,6 +289,8 @@ impl LocalStack {
             )
             .await?;
         tracing::info!(accounts, opened, source = ?settings.wallet, "wallet accounts loaded");
+        let groups = wallet_file.import_susu(a.susu_groups.as_ref()).await?;
+        tracing::info!(groups, "susu groups loaded");
         let webhook = Arc::new(WebhookState {
             verifier: WebhookVerifier::new(
                 a.config.whatsapp.app_secret.expose(),

@@ -81,6 +81,12 @@ impl Stores for Adapters {
     fn metrics(&self) -> Result<Arc<dyn paybot::ports::MetricsStore>, ConfigError> {
         Ok(self.metrics.clone())
     }
+    fn susu_groups(&self) -> Result<Arc<dyn paybot::ports::SusuGroupStore>, ConfigError> {
+        Ok(self.susu_groups.clone())
+    }
+    fn points_ledger(&self) -> Result<Arc<dyn paybot::ledger::Ledger>, ConfigError> {
+        Ok(self.points_ledger.clone())
+    }
 }
 
 /// The seller capability over the stack's stores, as `AwsStores::seller` builds it on Lambda.
@@ -165,6 +171,7 @@ pub fn templates_run(adapters: &Adapters) -> Result<TemplatesRun, BuildError> {
         checks: adapters.config.checks,
         // Moving the clock runs this too, so MoMo requests whose callback never came are read.
         momo: Some(settlement(adapters)?),
+        susu: Some(paybot::wiring::susu(adapters, adapters.config.wallet.clone())?),
         settings: TemplatesSettings::from_config(&adapters.config)?,
     });
     Ok(Arc::new(move || {

@@ -343,3 +343,28 @@ async fn a_wallet_user_links_with_the_sms_code_and_tops_up_once_momo_is_approved
     say("BAL").await;
     assert_eq!(sent_to(&stack, KWAME, 6).await[5].text(), Some("Your balance: 600.00\u{a0}GHS"));
 }
+
+#[tokio::test]
+async fn the_demo_susu_group_takes_its_fourth_member_by_code() {
+    const YAW: &str = "+233244000105"; // wallet, tier1, 0.00, not in the demo group
+    let stack = stack().await;
+    daytime_in_accra(&stack).await;
+    let say =
+        |text: &str| send(&stack, json!({"from": YAW, "text": text, "business_number_id": WALLET_NUMBER}));
+    say("LINK").await;
+    sent_to(&stack, YAW, 1).await;
+    let code = newest_code(&stack, YAW).await;
+    say(&code).await;
+    sent_to(&stack, YAW, 2).await;
+    say("SUSU").await;
+    assert!(sent_to(&stack, YAW, 3).await[2].text().unwrap().contains("not in a susu group"));
+    say("SUSU JOIN makola4").await;
+    let joined = sent_to(&stack, YAW, 4).await;
+    assert_eq!(
+        joined[3].text(),
+        Some("You joined Makola Traders (seat 4 of 4). Each cycle's contribution is 50.00\u{a0}GHS.")
+    );
+    say("SUSU").await;
+    let shown = sent_to(&stack, YAW, 5).await;
+    assert!(shown[4].text().unwrap().contains("Makola Traders (MAKOLA4)"), "{shown:#?}");
+}

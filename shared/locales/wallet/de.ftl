@@ -22,6 +22,8 @@ wallet-help =
     • TOPUP <Betrag> [MoMo-Nummer] — Geld von MTN MoMo aufladen, z. B.: TOPUP 100
     • SCORE — Ihr Kredit-Score
     • BNPL — jetzt kaufen, später zahlen: BNPL 300 0244123456; BNPL PAY zahlt vorzeitig zurück
+    • SUSU — Ihre Spargruppen; SUSU JOIN <Code>, SUSU PAY
+    • POINTS — Ihre Treuepunkte; POINTS REDEEM <n>
     • UNLINK — die Verknüpfung dieser WhatsApp-Nummer aufheben
     • LANG — Sprache ändern
     Jede Zahlung wartet zuerst auf Ihr YES (JA).
@@ -179,3 +181,57 @@ wallet-pdf-caption = Ihr Kontoauszug für { $period }: { $count ->
 wallet-pdf-future = Für { $period } gibt es noch keinen Kontoauszug. Schreiben Sie STATEMENT PDF für den laufenden Monat.
 wallet-pdf-unavailable = Ihr PDF-Kontoauszug kann gerade nicht erstellt werden. Bitte versuchen Sie es später noch einmal, oder schreiben Sie STATEMENT für Ihre letzten Umsätze hier.
 wallet-pdf-period-invalid = „{ $written }“ ist kein Monat. Schreiben Sie z. B. STATEMENT PDF 2026-11.
+## Susu (Spargemeinschaft) und Treuepunkte
+
+wallet-kind-susu-contribution = Susu-Beitrag
+wallet-kind-susu-payout = Susu-Auszahlung
+wallet-kind-points-credit = Punkte eingelöst
+wallet-confirm-susu =
+    { $amount } in die Susu-Gruppe { $payee } einzahlen?
+    Antworten Sie JA zum Bestätigen oder NEIN zum Abbrechen (gültig { $minutes } Minuten).
+wallet-confirm-redeem =
+    Ihre Punkte gegen { $amount } Guthaben einlösen?
+    Antworten Sie JA zum Bestätigen oder NEIN zum Abbrechen (gültig { $minutes } Minuten).
+susu-none = Sie sind noch in keiner Susu-Gruppe. Treten Sie mit SUSU JOIN <Code> bei.
+susu-summary =
+    Ihre Susu-Gruppen:
+    { $lines }
+susu-group-not-started = { $group } ({ $code }): { $amount } pro Zyklus, { $members } von { $seats } Mitgliedern, noch nicht begonnen.
+susu-group-finished = { $group } ({ $code }): alle Zyklen sind abgeschlossen.
+susu-group-cycle =
+    { $group } ({ $code }): Zyklus { $cycle } von { $cycles }, je { $amount }, bis { $ends }.
+    Bezahlt: { $paid } von { $members }. { $my_turn ->
+        [yes] Sie erhalten diesmal die Kasse.
+       *[no] Diesmal erhält { $turn } die Kasse.
+    } { $paid_out ->
+        [yes] Die Kasse wurde ausgezahlt.
+       *[no] { $mine_paid ->
+            [yes] Sie haben diesen Zyklus bezahlt.
+           *[no] Sie haben noch nicht bezahlt: SUSU PAY.
+        }
+    }
+susu-joined = Sie sind { $group } beigetreten (Platz { $seat } von { $seats }). Der Beitrag pro Zyklus ist { $amount }.
+susu-already-member = Sie sind bereits Mitglied von { $group }.
+susu-full = { $group } hat keinen freien Platz.
+susu-no-such-group = Es gibt keine Susu-Gruppe mit dem Code { $code }.
+susu-nothing-due = Nichts zu zahlen: Sie haben alle laufenden Zyklen Ihrer Gruppen bezahlt.
+susu-not-started = { $group } hat noch nicht begonnen.
+susu-waiting-members = { $group } wartet noch auf { $left } Mitglieder.
+susu-already-paid = Sie haben diesen Zyklus von { $group } bereits bezahlt.
+susu-cycle-over = Dieser Zyklus ist vorbei: nichts wurde bezahlt. Schreiben Sie SUSU für den aktuellen.
+susu-paid = Bezahlt ✅ { $amount } in { $group }. { $paid } von { $members } Mitgliedern haben diesen Zyklus bezahlt.
+susu-payout-notice = { $mine ->
+        [yes] Die Kasse von { $group } über { $amount } gehört diesmal Ihnen ✅ Sie ist in Ihrer Wallet.
+       *[no] Die Kasse von { $group } über { $amount } ging diesmal an { $name }.
+    }
+susu-event-payout = Susu-Kasse ausgezahlt
+points-summary = Sie haben { $points } Punkte (Wert { $worth }). { $has_lines ->
+        [yes] Zuletzt gesammelt:
+            { $lines }
+       *[no] Sammeln Sie Punkte mit jedem SEND und TOPUP.
+    }
+points-line = { $date }  +{ $points } für { $source }
+points-source-send = eine Überweisung
+points-source-topup = eine Aufladung
+points-refused-over = Sie können nicht { $asked } Punkte einlösen: Sie haben { $points }.
+points-redeemed = Eingelöst ✅ { $asked } Punkte für { $amount }. Ihr Kontostand: { $balance }. Verbleibende Punkte: { $points }.

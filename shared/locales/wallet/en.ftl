@@ -20,6 +20,8 @@ wallet-help =
     • TOPUP <amount> [MoMo number] — add money from MTN MoMo, e.g. TOPUP 100
     • SCORE — your credit score
     • BNPL — buy now, pay later: BNPL 300 0244123456; BNPL PAY repays early
+    • SUSU — your savings groups; SUSU JOIN <code>, SUSU PAY
+    • POINTS — your loyalty points; POINTS REDEEM <n>
     • UNLINK — unlink this WhatsApp number
     • LANG — change the language
     Every payment asks for your YES first.
@@ -177,3 +179,57 @@ wallet-pdf-caption = Your statement for { $period }: { $count ->
 wallet-pdf-future = There's no statement for { $period } yet. Type STATEMENT PDF for this month so far.
 wallet-pdf-unavailable = Your PDF statement can't be made right now. Please try again later, or type STATEMENT to see your last movements here.
 wallet-pdf-period-invalid = “{ $written }” isn't a month. Write it like STATEMENT PDF 2026-11.
+## Susu (rotating savings) and loyalty points
+
+wallet-kind-susu-contribution = susu contribution
+wallet-kind-susu-payout = susu payout
+wallet-kind-points-credit = points redeemed
+wallet-confirm-susu =
+    Pay { $amount } into the susu group { $payee }?
+    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+wallet-confirm-redeem =
+    Redeem your points for { $amount } of wallet credit?
+    Reply YES to confirm or NO to cancel (valid { $minutes } minutes).
+susu-none = You're not in a susu group yet. Join one with SUSU JOIN <code>.
+susu-summary =
+    Your susu groups:
+    { $lines }
+susu-group-not-started = { $group } ({ $code }): { $amount } per cycle, { $members } of { $seats } members, not started yet.
+susu-group-finished = { $group } ({ $code }): every cycle is done.
+susu-group-cycle =
+    { $group } ({ $code }): cycle { $cycle } of { $cycles }, { $amount } each, until { $ends }.
+    Paid: { $paid } of { $members }. { $my_turn ->
+        [yes] It's your turn to receive the pot.
+       *[no] It's { $turn }'s turn to receive the pot.
+    } { $paid_out ->
+        [yes] The pot has been paid out.
+       *[no] { $mine_paid ->
+            [yes] You've paid this cycle.
+           *[no] You haven't paid yet: SUSU PAY.
+        }
+    }
+susu-joined = You joined { $group } (seat { $seat } of { $seats }). Each cycle's contribution is { $amount }.
+susu-already-member = You're already a member of { $group }.
+susu-full = { $group } has no free seat.
+susu-no-such-group = There's no susu group with the code { $code }.
+susu-nothing-due = Nothing to pay: you've paid every current cycle of your groups.
+susu-not-started = { $group } hasn't started yet.
+susu-waiting-members = { $group } is waiting for { $left } more members.
+susu-already-paid = You've already paid this cycle of { $group }.
+susu-cycle-over = That cycle is over: nothing was paid. Write SUSU to see the current one.
+susu-paid = Paid ✅ { $amount } into { $group }. { $paid } of { $members } members have paid this cycle.
+susu-payout-notice = { $mine ->
+        [yes] The { $group } pot of { $amount } is yours this cycle ✅ It's in your wallet.
+       *[no] The { $group } pot of { $amount } went to { $name } this cycle.
+    }
+susu-event-payout = susu pot paid out
+points-summary = You have { $points } points (worth { $worth }). { $has_lines ->
+        [yes] Last earned:
+            { $lines }
+       *[no] Earn points with every SEND and TOPUP.
+    }
+points-line = { $date }  +{ $points } for { $source }
+points-source-send = a transfer
+points-source-topup = a top-up
+points-refused-over = You can't redeem { $asked } points: you have { $points }.
+points-redeemed = Redeemed ✅ { $asked } points for { $amount }. Your balance: { $balance }. Points left: { $points }.

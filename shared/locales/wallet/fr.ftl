@@ -23,6 +23,8 @@ wallet-help =
     • TOPUP <montant> [numéro MoMo] — ajouter de l'argent depuis MTN MoMo, ex. : TOPUP 100
     • SCORE — votre score de crédit
     • BNPL — achetez maintenant, payez plus tard : BNPL 300 0244123456 ; BNPL PAY rembourse par anticipation
+    • SUSU — vos tontines ; SUSU JOIN <code>, SUSU PAY
+    • POINTS — vos points de fidélité ; POINTS REDEEM <n>
     • UNLINK — dissocier ce numéro WhatsApp
     • LANG — changer de langue
     Chaque paiement attend d'abord votre YES (OUI).
@@ -180,3 +182,57 @@ wallet-pdf-caption = Votre relevé de { $period } : { $count ->
 wallet-pdf-future = Il n'y a pas encore de relevé pour { $period }. Écrivez STATEMENT PDF pour le mois en cours.
 wallet-pdf-unavailable = Votre relevé PDF ne peut pas être établi pour le moment. Réessayez plus tard, ou écrivez STATEMENT pour voir vos dernières opérations ici.
 wallet-pdf-period-invalid = « { $written } » n'est pas un mois. Écrivez par exemple STATEMENT PDF 2026-11.
+## Susu (tontine) et points de fidélité
+
+wallet-kind-susu-contribution = cotisation susu
+wallet-kind-susu-payout = versement susu
+wallet-kind-points-credit = points échangés
+wallet-confirm-susu =
+    Verser { $amount } dans la tontine { $payee } ?
+    Répondez OUI pour confirmer ou NON pour annuler (valable { $minutes } minutes).
+wallet-confirm-redeem =
+    Échanger vos points contre { $amount } de crédit ?
+    Répondez OUI pour confirmer ou NON pour annuler (valable { $minutes } minutes).
+susu-none = Vous n'êtes dans aucune tontine. Rejoignez-en une avec SUSU JOIN <code>.
+susu-summary =
+    Vos tontines :
+    { $lines }
+susu-group-not-started = { $group } ({ $code }) : { $amount } par cycle, { $members } membres sur { $seats }, pas encore commencée.
+susu-group-finished = { $group } ({ $code }) : tous les cycles sont terminés.
+susu-group-cycle =
+    { $group } ({ $code }) : cycle { $cycle } sur { $cycles }, { $amount } chacun, jusqu'au { $ends }.
+    Payé : { $paid } sur { $members }. { $my_turn ->
+        [yes] C'est votre tour de recevoir la cagnotte.
+       *[no] C'est le tour de { $turn } de recevoir la cagnotte.
+    } { $paid_out ->
+        [yes] La cagnotte a été versée.
+       *[no] { $mine_paid ->
+            [yes] Vous avez payé ce cycle.
+           *[no] Vous n'avez pas encore payé : SUSU PAY.
+        }
+    }
+susu-joined = Vous avez rejoint { $group } (place { $seat } sur { $seats }). La cotisation par cycle est de { $amount }.
+susu-already-member = Vous êtes déjà membre de { $group }.
+susu-full = { $group } n'a plus de place libre.
+susu-no-such-group = Aucune tontine n'a le code { $code }.
+susu-nothing-due = Rien à payer : vous avez payé tous les cycles en cours de vos tontines.
+susu-not-started = { $group } n'a pas encore commencé.
+susu-waiting-members = { $group } attend encore { $left } membres.
+susu-already-paid = Vous avez déjà payé ce cycle de { $group }.
+susu-cycle-over = Ce cycle est terminé : rien n'a été payé. Écrivez SUSU pour voir le cycle en cours.
+susu-paid = Payé ✅ { $amount } dans { $group }. { $paid } membres sur { $members } ont payé ce cycle.
+susu-payout-notice = { $mine ->
+        [yes] La cagnotte { $group } de { $amount } est pour vous ce cycle ✅ Elle est dans votre portefeuille.
+       *[no] La cagnotte { $group } de { $amount } est allée à { $name } ce cycle.
+    }
+susu-event-payout = cagnotte de la tontine versée
+points-summary = Vous avez { $points } points (valeur { $worth }). { $has_lines ->
+        [yes] Derniers gains :
+            { $lines }
+       *[no] Gagnez des points à chaque SEND et TOPUP.
+    }
+points-line = { $date }  +{ $points } pour { $source }
+points-source-send = un transfert
+points-source-topup = une recharge
+points-refused-over = Impossible d'échanger { $asked } points : vous en avez { $points }.
+points-redeemed = Échangé ✅ { $asked } points contre { $amount }. Votre solde : { $balance }. Points restants : { $points }.

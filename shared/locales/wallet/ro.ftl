@@ -23,6 +23,8 @@ wallet-help =
     • TOPUP <sumă> [număr MoMo] — adaugă bani din MTN MoMo, ex.: TOPUP 100
     • SCORE — scorul tău de credit
     • BNPL — cumperi acum, plătești mai târziu: BNPL 300 0244123456; BNPL PAY rambursează anticipat
+    • SUSU — grupurile tale de economii; SUSU JOIN <cod>, SUSU PAY
+    • POINTS — punctele tale de fidelitate; POINTS REDEEM <n>
     • UNLINK — deconectează acest număr de WhatsApp
     • LANG — schimbă limba
     Orice plată așteaptă mai întâi un YES (DA) de la tine.
@@ -182,3 +184,57 @@ wallet-pdf-caption = Extrasul tău pentru { $period }: { $count ->
 wallet-pdf-future = Încă nu există extras pentru { $period }. Scrie STATEMENT PDF pentru luna curentă.
 wallet-pdf-unavailable = Extrasul PDF nu poate fi generat acum. Încearcă mai târziu sau scrie STATEMENT pentru ultimele tranzacții aici.
 wallet-pdf-period-invalid = „{ $written }” nu este o lună. Scrie, de exemplu, STATEMENT PDF 2026-11.
+## Susu (economii prin rotație) și puncte de fidelitate
+
+wallet-kind-susu-contribution = contribuție susu
+wallet-kind-susu-payout = plată susu
+wallet-kind-points-credit = puncte folosite
+wallet-confirm-susu =
+    Plătiți { $amount } în grupul susu { $payee }?
+    Răspundeți DA pentru confirmare sau NU pentru anulare (valabil { $minutes } minute).
+wallet-confirm-redeem =
+    Folosiți punctele pentru { $amount } în portofel?
+    Răspundeți DA pentru confirmare sau NU pentru anulare (valabil { $minutes } minute).
+susu-none = Nu sunteți încă într-un grup susu. Intrați într-unul cu SUSU JOIN <cod>.
+susu-summary =
+    Grupurile dvs. susu:
+    { $lines }
+susu-group-not-started = { $group } ({ $code }): { $amount } pe ciclu, { $members } din { $seats } membri, încă nu a început.
+susu-group-finished = { $group } ({ $code }): toate ciclurile s-au încheiat.
+susu-group-cycle =
+    { $group } ({ $code }): ciclul { $cycle } din { $cycles }, câte { $amount }, până pe { $ends }.
+    Au plătit: { $paid } din { $members }. { $my_turn ->
+        [yes] E rândul dvs. să primiți fondul.
+       *[no] E rândul lui { $turn } să primească fondul.
+    } { $paid_out ->
+        [yes] Fondul a fost plătit.
+       *[no] { $mine_paid ->
+            [yes] Ați plătit acest ciclu.
+           *[no] Nu ați plătit încă: SUSU PAY.
+        }
+    }
+susu-joined = Ați intrat în { $group } (locul { $seat } din { $seats }). Contribuția fiecărui ciclu este { $amount }.
+susu-already-member = Sunteți deja membru al { $group }.
+susu-full = { $group } nu mai are locuri libere.
+susu-no-such-group = Nu există un grup susu cu codul { $code }.
+susu-nothing-due = Nimic de plătit: ați plătit toate ciclurile curente ale grupurilor dvs.
+susu-not-started = { $group } nu a început încă.
+susu-waiting-members = { $group } mai așteaptă { $left } membri.
+susu-already-paid = Ați plătit deja acest ciclu al { $group }.
+susu-cycle-over = Ciclul s-a încheiat: nu s-a plătit nimic. Scrieți SUSU pentru ciclul curent.
+susu-paid = Plătit ✅ { $amount } în { $group }. { $paid } din { $members } membri au plătit acest ciclu.
+susu-payout-notice = { $mine ->
+        [yes] Fondul { $group } de { $amount } este al dvs. în acest ciclu ✅ E în portofel.
+       *[no] Fondul { $group } de { $amount } a mers la { $name } în acest ciclu.
+    }
+susu-event-payout = fond susu plătit
+points-summary = Aveți { $points } puncte (în valoare de { $worth }). { $has_lines ->
+        [yes] Ultimele câștigate:
+            { $lines }
+       *[no] Câștigați puncte cu fiecare SEND și TOPUP.
+    }
+points-line = { $date }  +{ $points } pentru { $source }
+points-source-send = un transfer
+points-source-topup = o alimentare
+points-refused-over = Nu puteți folosi { $asked } puncte: aveți { $points }.
+points-redeemed = Folosit ✅ { $asked } puncte pentru { $amount }. Soldul dvs.: { $balance }. Puncte rămase: { $points }.

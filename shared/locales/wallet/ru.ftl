@@ -24,6 +24,8 @@ wallet-help =
     • TOPUP <сумма> [номер MoMo] — пополнить кошелёк с MTN MoMo, например: TOPUP 100
     • SCORE — ваш кредитный рейтинг
     • BNPL — покупка в рассрочку: BNPL 300 0244123456; BNPL PAY — погасить досрочно
+    • SUSU — ваши сберегательные группы; SUSU JOIN <код>, SUSU PAY
+    • POINTS — ваши бонусные баллы; POINTS REDEEM <n>
     • UNLINK — отвязать этот номер WhatsApp
     • LANG — сменить язык
     Каждый платёж выполняется только после вашего YES (ДА).
@@ -184,3 +186,57 @@ wallet-pdf-caption = Ваша выписка за { $period }: { $count ->
 wallet-pdf-future = Выписки за { $period } ещё нет. Напишите STATEMENT PDF, чтобы получить выписку за текущий месяц.
 wallet-pdf-unavailable = Сейчас не удаётся сформировать выписку в PDF. Попробуйте позже или напишите STATEMENT, чтобы увидеть последние операции здесь.
 wallet-pdf-period-invalid = «{ $written }» — это не месяц. Напишите, например: STATEMENT PDF 2026-11.
+## Сусу (сберегательная касса по кругу) и бонусные баллы
+
+wallet-kind-susu-contribution = взнос сусу
+wallet-kind-susu-payout = выплата сусу
+wallet-kind-points-credit = баллы обменяны
+wallet-confirm-susu =
+    Внести { $amount } в группу сусу { $payee }?
+    Ответьте ДА для подтверждения или НЕТ для отмены (действует { $minutes } мин.).
+wallet-confirm-redeem =
+    Обменять баллы на { $amount } в кошельке?
+    Ответьте ДА для подтверждения или НЕТ для отмены (действует { $minutes } мин.).
+susu-none = Вы пока не состоите в группе сусу. Вступите командой SUSU JOIN <код>.
+susu-summary =
+    Ваши группы сусу:
+    { $lines }
+susu-group-not-started = { $group } ({ $code }): { $amount } за цикл, участников { $members } из { $seats }, ещё не началась.
+susu-group-finished = { $group } ({ $code }): все циклы завершены.
+susu-group-cycle =
+    { $group } ({ $code }): цикл { $cycle } из { $cycles }, по { $amount }, до { $ends }.
+    Оплатили: { $paid } из { $members }. { $my_turn ->
+        [yes] Ваша очередь получить кассу.
+       *[no] Кассу получает { $turn }.
+    } { $paid_out ->
+        [yes] Касса выплачена.
+       *[no] { $mine_paid ->
+            [yes] Вы оплатили этот цикл.
+           *[no] Вы ещё не оплатили: SUSU PAY.
+        }
+    }
+susu-joined = Вы вступили в { $group } (место { $seat } из { $seats }). Взнос за цикл: { $amount }.
+susu-already-member = Вы уже участник { $group }.
+susu-full = В { $group } нет свободных мест.
+susu-no-such-group = Группы сусу с кодом { $code } нет.
+susu-nothing-due = Платить нечего: вы оплатили все текущие циклы своих групп.
+susu-not-started = { $group } ещё не началась.
+susu-waiting-members = { $group } ждёт ещё участников: { $left }.
+susu-already-paid = Вы уже оплатили этот цикл { $group }.
+susu-cycle-over = Этот цикл завершён: ничего не списано. Напишите SUSU, чтобы увидеть текущий.
+susu-paid = Оплачено ✅ { $amount } в { $group }. Этот цикл оплатили { $paid } из { $members }.
+susu-payout-notice = { $mine ->
+        [yes] Касса { $group } на { $amount } в этом цикле ваша ✅ Деньги в кошельке.
+       *[no] Касса { $group } на { $amount } в этом цикле ушла к { $name }.
+    }
+susu-event-payout = касса сусу выплачена
+points-summary = У вас { $points } баллов (на { $worth }). { $has_lines ->
+        [yes] Последние начисления:
+            { $lines }
+       *[no] Баллы начисляются за каждый SEND и TOPUP.
+    }
+points-line = { $date }  +{ $points } за { $source }
+points-source-send = перевод
+points-source-topup = пополнение
+points-refused-over = Нельзя обменять { $asked } баллов: у вас { $points }.
+points-redeemed = Обменяно ✅ { $asked } баллов на { $amount }. Ваш баланс: { $balance }. Осталось баллов: { $points }.

@@ -7,6 +7,7 @@ pub mod locale;
 pub mod money;
 pub mod phone;
 pub mod seller;
+pub mod susu;
 pub mod wallet;
 
 pub use delivery::{DeliveryState, DeliveryUpdate};
@@ -16,4 +17,5 @@ pub use locale::Locale;
 pub use money::{Currency, Money, MoneyError};
 pub use phone::{Phone, PhoneError};
 pub use seller::{BusinessProfile, Capability, MerchantBinding, Seller, SellerStatus};
+pub use susu::{SusuCycle, SusuCycleLength, SusuGroup, SusuJoin, SusuPhase};
 pub use wallet::{AccountStatus, WalletAccount};

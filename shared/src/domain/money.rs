@@ -15,6 +15,8 @@ impl Currency {
     pub const MDL: Currency = Currency { code: "MDL", minor_units: 2 };
     pub const EUR: Currency = Currency { code: "EUR", minor_units: 2 };
     pub const GHS: Currency = Currency { code: "GHS", minor_units: 2 };
+    /// Loyalty points: the unit of the points ledger, never a market's currency.
+    pub const POINTS: Currency = Currency { code: "PTS", minor_units: 0 };
 
     /// The currencies the bot's markets use; others are refused rather than guessed.
     pub fn from_code(code: &str) -> Option<Currency> {
@@ -48,6 +50,7 @@ impl<'de> Deserialize<'de> for Currency {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let code = std::borrow::Cow::<str>::deserialize(d)?;
         Currency::from_code(&code)
+            .or_else(|| (code == Currency::POINTS.code()).then_some(Currency::POINTS))
             .ok_or_else(|| serde::de::Error::custom(format!("unsupported currency {code}")))
     }
 }

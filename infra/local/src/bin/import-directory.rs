@@ -1,6 +1,6 @@
 //! Imports the directory file into DynamoDB, sealing every merchant secret with `DATA_KEY`,
 //! and optionally the wallet file (accounts, and each opening balance posted to the ledger
-//! once; `WALLET_ACCOUNTS_TABLE`, `LEDGER_TABLE`).
+//! once; `WALLET_ACCOUNTS_TABLE`, `LEDGER_TABLE`; its susu groups, `SUSU_GROUPS_TABLE`).
 //!
 //!   cargo run -p local-stack --bin import-directory -- infra/demo/directory.json [infra/demo/wallet.json]
 //!
@@ -38,6 +38,8 @@ async fn main() -> Result<(), paybot::wiring::WiringError> {
         let (accounts, opened) =
             file.import(aws.wallet_accounts()?.as_ref(), aws.ledger()?.as_ref(), chrono::Utc::now()).await?;
         println!("imported {accounts} wallet accounts; {opened} opening balances posted now");
+        let groups = file.import_susu(aws.susu_groups()?.as_ref()).await?;
+        println!("imported {groups} susu groups");
     }
     Ok(())
 }

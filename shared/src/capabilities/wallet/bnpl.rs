@@ -234,6 +234,8 @@ pub(crate) async fn buy(
         }
     };
     let intent = Intent {
+        susu: None,
+        points: None,
         kind: IntentKind::BnplPurchase,
         account_id: user.account.id.clone(),
         amount_minor,
@@ -261,6 +263,8 @@ pub(crate) async fn repay(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) -> R
         return Ok(());
     }
     let intent = Intent {
+        susu: None,
+        points: None,
         kind: IntentKind::BnplRepay,
         account_id: user.account.id.clone(),
         amount_minor: open.iter().map(|i| i.principal_minor).sum(),
@@ -727,6 +731,8 @@ mod tests {
     fn a_plan_splits_amount_and_fee_and_schedules_its_reminders() {
         let now = DateTime::from_timestamp(1_764_669_600, 0).unwrap();
         let intent = Intent {
+            susu: None,
+            points: None,
             kind: IntentKind::BnplPurchase,
             account_id: "A".into(),
             amount_minor: 10_000,

@@ -35,6 +35,9 @@ pub enum Keyword {
     // ---- SCORE and BNPL ----
     Score,
     Bnpl,
+    // ---- susu and points ----
+    Susu,
+    Points,
 }
 
 impl Keyword {
@@ -53,12 +56,23 @@ impl Keyword {
             Keyword::Lang => "LANG",
             Keyword::Score => "SCORE",
             Keyword::Bnpl => "BNPL",
+            Keyword::Susu => "SUSU",
+            Keyword::Points => "POINTS",
         }
     }
 
     /// Whether acting on a guessed spelling is harmless (nothing moves, nothing changes).
     fn read_only(self) -> bool {
-        matches!(self, Keyword::Balance | Keyword::Statement | Keyword::Help | Keyword::Lang | Keyword::Score)
+        matches!(
+            self,
+            Keyword::Balance
+                | Keyword::Statement
+                | Keyword::Help
+                | Keyword::Lang
+                | Keyword::Score
+                | Keyword::Susu
+                | Keyword::Points
+        )
     }
 }
 
@@ -140,7 +154,20 @@ const KEYWORDS: &[(&str, Keyword)] = &[
     ("рассрочка", Keyword::Bnpl),
     ("echelonner", Keyword::Bnpl),
     ("ratenkauf", Keyword::Bnpl),
+    // ---- susu and points ----
+    ("susu", Keyword::Susu),
+    ("сусу", Keyword::Susu),
+    ("points", Keyword::Points),
+    ("puncte", Keyword::Points),
+    ("баллы", Keyword::Points),
+    ("бонусы", Keyword::Points),
+    ("punkte", Keyword::Points),
 ];
+
+/// The words after SUSU and POINTS, in the five languages (folded).
+const SUSU_JOIN: &[&str] = &["join", "intra", "alatura", "вступить", "rejoindre", "beitreten"];
+const SUSU_PAY: &[&str] = &["pay", "plateste", "платить", "оплатить", "payer", "zahlen", "contribute"];
+const POINTS_REDEEM: &[&str] = &["redeem", "foloseste", "обменять", "echanger", "einlosen"];
 
 /// How a correction was classified in the failed-command log: the seed's two error types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,6 +202,11 @@ const CORRECTIONS: &[(&str, Keyword, ErrorType)] = &[
     ("pay later", Keyword::Bnpl, ErrorType::Unrecognized),
     ("my score", Keyword::Score, ErrorType::Unrecognized),
     ("credit score", Keyword::Score, ErrorType::Unrecognized),
+    // ---- susu and points ----
+    ("my points", Keyword::Points, ErrorType::Unrecognized),
+    ("my susu", Keyword::Susu, ErrorType::Unrecognized),
+    ("sussu", Keyword::Susu, ErrorType::Typo),
+    ("poins", Keyword::Points, ErrorType::Typo),
 ];
 
 /// Words that only earn a suggestion.
@@ -183,7 +215,25 @@ const SYNONYMS: &[(&str, Keyword)] = &[
     ("history", Keyword::Statement),
     ("deposit", Keyword::TopUp),
     ("money", Keyword::Balance),
+    ("savings", Keyword::Susu),
+    ("loyalty", Keyword::Points),
+    ("rewards", Keyword::Points),
 ];
+
+/// What after SUSU.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SusuCommand {
+    Show,
+    Join { code: String },
+    Pay { code: Option<String> },
+}
+
+/// What after POINTS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PointsCommand {
+    Show,
+    Redeem { points: i64 },
+}
 
 /// What a wallet user asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,6 +276,8 @@ pub enum WalletCommand {
     },
     /// `BNPL PAY`: repay early.
     BnplPay,
+    Susu(SusuCommand),
+    Points(PointsCommand),
 }
 
 impl WalletCommand {
@@ -249,6 +301,8 @@ impl WalletCommand {
             WalletCommand::Bnpl | WalletCommand::BnplBuy { .. } | WalletCommand::BnplPay => {
                 Keyword::Bnpl.canonical()
             }
+            WalletCommand::Susu(_) => Keyword::Susu.canonical(),
+            WalletCommand::Points(_) => Keyword::Points.canonical(),
         }
     }
 }
@@ -400,6 +454,41 @@ fn arguments(
         Keyword::No => WalletCommand::No,
         Keyword::Lang => WalletCommand::Lang,
         Keyword::Link => WalletCommand::Link { target: args.first().map(|t| (*t).to_owned()) },
+        Keyword::Susu => {
+            let sub = args.first().map(|t| fold(t));
+            match sub.as_deref() {
+                None => WalletCommand::Susu(SusuCommand::Show),
+                Some(w) if SUSU_JOIN.contains(&w) => match args.get(1) {
+                    Some(code) => WalletCommand::Susu(SusuCommand::Join {
+                        code: code.chars().take(DETAIL_CHARS).collect(),
+                    }),
+                    None => return Err(Unrecognized::Unknown { suggestion: Some(Keyword::Susu) }),
+                },
+                Some(w) if SUSU_PAY.contains(&w) => WalletCommand::Susu(SusuCommand::Pay {
+                    code: args.get(1).map(|c| c.chars().take(DETAIL_CHARS).collect()),
+                }),
+                Some(_) => return Err(Unrecognized::Unknown { suggestion: Some(Keyword::Susu) }),
+            }
+        }
+        Keyword::Points => {
+            let sub = args.first().map(|t| fold(t));
+            match sub.as_deref() {
+                None => WalletCommand::Points(PointsCommand::Show),
+                Some(w) if POINTS_REDEEM.contains(&w) => {
+                    let written =
+                        *args.get(1).ok_or(Unrecognized::AmountMissing { command: Keyword::Points })?;
+                    let points = written.parse::<i64>().map_err(|_| Unrecognized::AmountInvalid {
+                        command: Keyword::Points,
+                        written: written.chars().take(DETAIL_CHARS).collect(),
+                    })?;
+                    if points <= 0 {
+                        return Err(Unrecognized::AmountNotPositive { command: Keyword::Points });
+                    }
+                    WalletCommand::Points(PointsCommand::Redeem { points })
+                }
+                Some(_) => return Err(Unrecognized::Unknown { suggestion: Some(Keyword::Points) }),
+            }
+        }
         Keyword::Send => {
             let mut i = 0;
             let amount = amount(keyword, args, &mut i, market)?;
@@ -589,6 +678,32 @@ mod tests {
                 other => panic!("{bad}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn susu_and_points_commands() {
+        let table: &[(&str, WalletCommand)] = &[
+            ("SUSU", WalletCommand::Susu(SusuCommand::Show)),
+            ("susu join makola4", WalletCommand::Susu(SusuCommand::Join { code: "makola4".into() })),
+            ("SUSU PAY", WalletCommand::Susu(SusuCommand::Pay { code: None })),
+            ("сусу платить MAKOLA4", WalletCommand::Susu(SusuCommand::Pay { code: Some("MAKOLA4".into()) })),
+            ("POINTS", WalletCommand::Points(PointsCommand::Show)),
+            ("баллы", WalletCommand::Points(PointsCommand::Show)),
+            ("points redeem 100", WalletCommand::Points(PointsCommand::Redeem { points: 100 })),
+            ("PUNKTE EINLÖSEN 5", WalletCommand::Points(PointsCommand::Redeem { points: 5 })),
+        ];
+        for (text, command) in table {
+            assert_eq!(&parse_ok(text).command, command, "{text}");
+        }
+        let corrected = parse_ok("MY POINTS");
+        assert_eq!(corrected.command, WalletCommand::Points(PointsCommand::Show));
+        assert!(corrected.correction.is_some());
+        assert_eq!(
+            parse("POINTS REDEEM 0", &ghana()),
+            Err(Unrecognized::AmountNotPositive { command: Keyword::Points })
+        );
+        assert!(parse("POINTS REDEEM lots", &ghana()).is_err());
+        assert!(parse("SUSU JOIN", &ghana()).is_err());
     }
 
     #[test]

@@ -20,12 +20,14 @@ pub mod bnpl;
 pub mod codes;
 pub mod commands;
 pub mod fraud;
+pub mod points;
 pub mod replies;
 pub mod score;
 pub mod secure;
 pub mod settings;
 pub mod settlement;
 pub mod statement_pdf;
+pub mod susu;
 
 use std::sync::Arc;
 
@@ -59,6 +61,9 @@ pub struct WalletDeps {
     pub links: Arc<dyn WalletLinkStore>,
     pub contacts: Arc<dyn ContactStore>,
     pub ledger: Arc<dyn Ledger>,
+    /// The loyalty points' own ledger.
+    pub points: Arc<dyn Ledger>,
+    pub susu: Arc<dyn crate::ports::SusuGroupStore>,
     pub operations: Arc<dyn MomoOperationStore>,
     pub plans: Arc<dyn crate::bnpl_plans::BnplPlanStore>,
     pub momo: Arc<dyn MobileMoney>,
@@ -270,6 +275,16 @@ impl WalletTurn<'_, '_> {
             }
             (WalletCommand::BnplPay, Some(user)) => bnpl::repay(self, &user).await?,
             (WalletCommand::Yes, Some(user)) => secure::confirm(self, &user).await?,
+            // ---- susu and points ----
+            (WalletCommand::Susu(command), Some(user)) => match command {
+                commands::SusuCommand::Show => susu::show(self, &user).await?,
+                commands::SusuCommand::Join { code } => susu::join(self, &user, &code).await?,
+                commands::SusuCommand::Pay { code } => susu::pay(self, &user, code).await?,
+            },
+            (WalletCommand::Points(command), Some(user)) => match command {
+                commands::PointsCommand::Show => points::show(self, &user).await?,
+                commands::PointsCommand::Redeem { points } => points::redeem(self, &user, points).await?,
+            },
             (WalletCommand::No, Some(user)) => secure::cancel(self, &user).await?,
         }
         Ok(())

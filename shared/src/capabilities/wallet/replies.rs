@@ -156,6 +156,8 @@ pub enum Reply {
         balance_minor: i64,
     },
     BnplNothingToRepay,
+    /// What a wallet product (susu, points) says, its words built by its own module.
+    Product(Words),
 }
 
 fn money(minor: i64, currency: Currency) -> WordArg {
@@ -203,6 +205,8 @@ pub fn words(reply: &Reply) -> Words {
                 IntentKind::TopUp => "wallet-confirm-topup",
                 IntentKind::BnplPurchase => "wallet-confirm-bnpl",
                 IntentKind::BnplRepay => "wallet-confirm-bnpl-repay",
+                IntentKind::SusuContribution => "wallet-confirm-susu",
+                IntentKind::PointsRedeem => "wallet-confirm-redeem",
             };
             intent_words(message, intent).arg("minutes", WordArg::Count(*minutes))
         }
@@ -243,6 +247,7 @@ pub fn words(reply: &Reply) -> Words {
             intent_words("wallet-bnpl-repaid", intent).arg("balance", money(*balance_minor, intent.currency))
         }
         Reply::BnplNothingToRepay => Words::new("wallet-bnpl-nothing-to-repay"),
+        Reply::Product(words) => words.clone(),
     }
 }
 
@@ -289,6 +294,7 @@ fn example(command: Keyword) -> &'static str {
     match command {
         Keyword::TopUp => "TOPUP 50",
         Keyword::Bnpl => "BNPL 300 0244123456",
+        Keyword::Points => "POINTS REDEEM 100",
         _ => "SEND 50 0244123456",
     }
 }
@@ -390,6 +396,12 @@ pub(crate) fn kind_message(entry: &Entry) -> &'static str {
         (TransferKind::BnplPurchase, _) => "wallet-kind-bnpl-purchase",
         (TransferKind::BnplInstalment, _) => "wallet-kind-bnpl-instalment",
         (TransferKind::BnplRepay, _) => "wallet-kind-bnpl-repay",
+        // ---- susu and points ----
+        (TransferKind::SusuContribution, _) => "wallet-kind-susu-contribution",
+        (TransferKind::SusuPayout, _) => "wallet-kind-susu-payout",
+        (TransferKind::PointsCredit, _) => "wallet-kind-points-credit",
+        // Points-ledger kinds never reach a money statement.
+        (TransferKind::PointsEarned | TransferKind::PointsRedeemed, _) => "wallet-kind-points-credit",
     }
 }
 

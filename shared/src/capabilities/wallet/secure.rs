@@ -69,6 +69,11 @@ pub enum IntentKind {
     BnplPurchase,
     /// Everything still open on a BNPL plan (`plan`), repaid from the wallet now.
     BnplRepay,
+    // ---- susu and points ----
+    /// A susu contribution: wallet → the group's pot, for one cycle.
+    SusuContribution,
+    /// Loyalty points given back for wallet credit.
+    PointsRedeem,
 }
 
 /// Whom money goes to (or, for a top-up, the MoMo number it comes from).
@@ -110,19 +115,33 @@ pub struct Intent {
     /// The BNPL plan an early repayment is for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// A susu contribution's group and cycle.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub susu: Option<super::susu::SusuCycle>,
+    /// The points a redemption gives back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
 }
 
 impl Intent {
     pub fn total_minor(&self) -> i64 {
         match self.kind {
-            IntentKind::TopUp => self.amount_minor,
+            IntentKind::TopUp | IntentKind::PointsRedeem => self.amount_minor,
             _ => self.amount_minor + self.fee_minor,
         }
     }
 
     /// Whether the money leaves the wallet (and the day's limit and the balance apply).
     fn outgoing(&self) -> bool {
-        matches!(self.kind, IntentKind::WalletSend | IntentKind::Payout)
+        matches!(self.kind, IntentKind::WalletSend | IntentKind::Payout | IntentKind::SusuContribution)
+    }
+
+    /// The fraud score's key of where the money goes: a susu contribution goes to its pot.
+    fn payee_key(&self) -> String {
+        match &self.susu {
+            Some(cycle) => system::susu_pot(&cycle.group).to_string(),
+            None => self.payee.key(),
+        }
     }
 }
 
@@ -201,6 +220,8 @@ pub(crate) async fn send(
         note,
         reference: (kind == IntentKind::Payout).then(Uuid::new_v4),
         plan: None,
+        susu: None,
+        points: None,
     };
     begin(turn, user, intent).await
 }
@@ -225,6 +246,8 @@ pub(crate) async fn top_up(
         note: None,
         reference: Some(Uuid::new_v4()),
         plan: None,
+        susu: None,
+        points: None,
     };
     begin(turn, user, intent).await
 }
@@ -347,14 +370,20 @@ async fn checks(
 
     let history: Vec<PastMovement> = recent
         .iter()
-        .filter(|e| e.amount < 0 && matches!(e.kind, TransferKind::Send | TransferKind::PayoutHold))
+        .filter(|e| {
+            e.amount < 0
+                && matches!(
+                    e.kind,
+                    TransferKind::Send | TransferKind::PayoutHold | TransferKind::SusuContribution
+                )
+        })
         .map(|e| PastMovement {
             amount_minor: -e.amount,
             payee: e.counterparty.as_ref().map(ToString::to_string).unwrap_or_default(),
             at: e.at,
         })
         .collect();
-    let payee_key = intent.payee.key();
+    let payee_key = intent.payee_key();
     let verdict = fraud::score(
         &deps.settings.fraud,
         &FraudInput {
@@ -436,7 +465,7 @@ async fn raise_suspicious(
 }
 
 /// A refusal at `step`: audited, answered, and any pending confirmation kept as it was.
-async fn refuse(
+pub(crate) async fn refuse(
     turn: &mut WalletTurn<'_, '_>,
     user: &WalletUser,
     step: Step,
@@ -531,9 +560,31 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
         }
         _ => {}
     }
-    // A top-up moves nothing until MoMo says SUCCESSFUL.
+    // A susu contribution for a cycle that is over (or already paid out) would strand money
+    // in the pot: refused.
+    if intent.kind == IntentKind::SusuContribution && !super::susu::still_open(turn, &intent).await? {
+        turn.state.pending = None;
+        turn.save().await?;
+        let words = super::replies::Reply::Product(crate::i18n::Words::new("susu-cycle-over"));
+        turn.reply(words);
+        return Ok(());
+    }
+    // A top-up moves nothing until MoMo says SUCCESSFUL; a redemption gives the points back
+    // first (refused when they are no longer held), then credits the wallet.
     let posted = match intent.kind {
         IntentKind::TopUp => Ok(Posted::Applied),
+        IntentKind::PointsRedeem => {
+            match super::points::give_back(turn.deps, &intent, &pending.nonce, now).await {
+                Ok(_) => turn.deps.ledger.post(&transfer).await,
+                Err(LedgerError::InsufficientFunds { .. }) => {
+                    turn.state.pending = None;
+                    turn.save().await?;
+                    let held = super::points::held(turn.deps, &account_id).await?;
+                    return super::points::refuse_over(turn, user, &intent, held).await;
+                }
+                Err(err) => Err(err),
+            }
+        }
         _ => turn.deps.ledger.post(&transfer).await,
     };
     match posted {
@@ -598,6 +649,9 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
                     turn.answer.push(crate::notices::status_job(notice, to));
                 }
             }
+            super::points::earn(&*turn.deps.points, &turn.deps.settings, &transfer, &account_id)
+                .await
+                .map_err(|e| TurnFailure::Uncertain(e.to_string()))?;
             finish(turn).await?;
             turn.answer.transaction(intent.amount_minor);
             if intent.kind == IntentKind::BnplPurchase {
@@ -622,6 +676,19 @@ pub(crate) async fn confirm(turn: &mut WalletTurn<'_, '_>, user: &WalletUser) ->
             turn.answer.transaction(intent.total_minor());
             let balance = turn.deps.ledger.balance(&user.account.ledger_account()).await?;
             turn.reply(Reply::BnplRepaid { intent, balance_minor: balance });
+        }
+        // ---- susu and points ----
+        IntentKind::SusuContribution => {
+            finish(turn).await?;
+            turn.answer.transaction(intent.amount_minor);
+            super::susu::contributed(turn, &intent).await?;
+        }
+        IntentKind::PointsRedeem => {
+            finish(turn).await?;
+            turn.answer.transaction(intent.amount_minor);
+            let balance = turn.deps.ledger.balance(&user.account.ledger_account()).await?;
+            let held = super::points::held(turn.deps, &account_id).await?;
+            turn.reply(super::points::redeemed_reply(&intent, balance, held));
         }
         IntentKind::Payout | IntentKind::TopUp => {
             let operation = operation(turn, &intent, &transfer, now);
@@ -677,6 +744,21 @@ fn movement(intent: &Intent, nonce: &str, hash: &str, at: DateTime<Utc>) -> Tran
         IntentKind::BnplPurchase => return super::bnpl::purchase_transfer(intent, nonce, hash, at),
         IntentKind::BnplRepay => {
             return super::bnpl::repay_transfer(intent.plan.as_deref().unwrap_or_default(), intent, hash, at);
+        }
+        // ---- susu and points ----
+        IntentKind::SusuContribution => {
+            let cycle = intent.susu.clone().unwrap_or_default();
+            let legs = vec![Leg {
+                from: me.clone(),
+                to: system::susu_pot(&cycle.group),
+                amount: intent.amount_minor,
+            }];
+            (cycle.contribution_id(&intent.account_id), TransferKind::SusuContribution, legs)
+        }
+        IntentKind::PointsRedeem => {
+            let legs =
+                vec![Leg { from: system::points_redemption(), to: me.clone(), amount: intent.amount_minor }];
+            (super::points::credit_id(nonce), TransferKind::PointsCredit, legs)
         }
     };
     Transfer {

@@ -91,6 +91,27 @@ pub struct WalletSettings {
     pub score: super::score::ScoreWeights,
     /// BNPL's limits, instalments and fee (`WALLET_BNPL_*`).
     pub bnpl: super::bnpl::BnplSettings,
+    // ---- susu and points ----
+    /// When a susu cycle's pot is paid out (`SUSU_PAYOUT`).
+    pub susu_payout: SusuPayout,
+    /// Points earned per whole unit of currency of a completed SEND or TOPUP
+    /// (`POINTS_PER_UNIT`, default 1; 0 earns none).
+    pub points_per_unit: Decimal,
+    /// Wallet credit per point redeemed, in minor units (`POINTS_REDEEM_MINOR`, default 1:
+    /// 100 points are 1.00).
+    pub points_redeem_minor: i64,
+    /// Lines of recent earnings `POINTS` shows.
+    pub points_lines: usize,
+}
+
+/// When a susu cycle's pot goes to the member whose turn it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SusuPayout {
+    /// As soon as every member has paid the cycle, else at its end with what was paid
+    /// (`all_paid`, the default).
+    AllPaid,
+    /// Only at the cycle's end, with what was paid (`cycle_end`).
+    CycleEnd,
 }
 
 impl Default for WalletSettings {
@@ -124,6 +145,10 @@ impl Default for WalletSettings {
             momo_max_interval: Duration::minutes(30),
             score: Default::default(),
             bnpl: Default::default(),
+            susu_payout: SusuPayout::AllPaid,
+            points_per_unit: Decimal::ONE,
+            points_redeem_minor: 1,
+            points_lines: 5,
         }
     }
 }
@@ -187,6 +212,23 @@ impl WalletSettings {
         settings.momo_callback_base =
             get("PUBLIC_BASE_URL").map(|b| format!("{}/momo/callback", b.trim_end_matches('/')));
         settings.momo_currency = get("MOMO_CURRENCY");
+        // ---- susu and points ----
+        if let Some(rule) = get("SUSU_PAYOUT") {
+            settings.susu_payout = match rule.as_str() {
+                "all_paid" => SusuPayout::AllPaid,
+                "cycle_end" => SusuPayout::CycleEnd,
+                _ => return Err(invalid("SUSU_PAYOUT", "expected all_paid or cycle_end")),
+            };
+        }
+        if let Some(rate) = get("POINTS_PER_UNIT") {
+            settings.points_per_unit = Decimal::from_str(&rate)
+                .ok()
+                .filter(|r| *r >= Decimal::ZERO)
+                .ok_or_else(|| invalid("POINTS_PER_UNIT", "expected a number of points, 0 or more"))?;
+        }
+        if let Some(n) = number("POINTS_REDEEM_MINOR", 1..=1_000_000)? {
+            settings.points_redeem_minor = n;
+        }
         Ok(settings)
     }
 

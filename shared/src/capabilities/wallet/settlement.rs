@@ -44,6 +44,8 @@ pub struct MomoDeps {
     pub operations: Arc<dyn MomoOperationStore>,
     pub momo: Arc<dyn MobileMoney>,
     pub ledger: Arc<dyn Ledger>,
+    /// Where completed top-ups and payouts earn loyalty points.
+    pub points: Arc<dyn Ledger>,
     pub alerts: Arc<dyn AlertStore>,
     pub settings: super::WalletSettings,
 }
@@ -54,6 +56,7 @@ impl MomoDeps {
             operations: deps.operations.clone(),
             momo: deps.momo.clone(),
             ledger: deps.ledger.clone(),
+            points: deps.points.clone(),
             alerts: deps.alerts.clone(),
             settings: deps.settings.clone(),
         }
@@ -217,6 +220,13 @@ async fn apply_final(
     };
     if let Some(transfer) = transfer {
         deps.ledger.post(&transfer).await?;
+        // A completed top-up or payout earns points, once: the points' id derives from the
+        // transfer's, and this runs again (posting nothing new) when the read is retried.
+        if transfer.kind == TransferKind::TopUp || transfer.kind == TransferKind::PayoutRelease {
+            let amount = operation.amount_minor;
+            super::points::earn_for(&*deps.points, &deps.settings, &transfer, &operation.account_id, amount)
+                .await?;
+        }
     }
     Ok(())
 }
