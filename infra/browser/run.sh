@@ -34,9 +34,20 @@ log="$root/target/local-stack-browser.log"
 # Built first, so that the wait below is for start-up only.
 (cd "$root" && cargo build -q -p local-stack --bin local-stack)
 # `cargo run` replaces itself with the binary, so $! is the stack's own process.
+# The demo wallet file with its susu group starting now, so that the wallet products' test
+# finds the group in its first cycle whatever the date (the file's own start date is fixed).
+wallet_file="$root/target/browser-wallet.json"
+node -e '
+  const fs = require("fs");
+  const file = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+  for (const group of file.susu_groups || []) group.starts_at = new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, "Z");
+  fs.writeFileSync(process.argv[2], JSON.stringify(file, null, 2));
+' "$root/infra/demo/wallet.json" "$wallet_file"
+
 # The console's operator token for this run, given to the stack and to the console test.
 console_token="$(node -e 'console.log(require("crypto").randomBytes(18).toString("hex"))')"
-(cd "$root" && LOCAL_ADDRESS="127.0.0.1:$port" CONSOLE_OPERATOR_TOKEN="$console_token" exec cargo run -q -p local-stack --bin local-stack) >"$log" 2>&1 &
+(cd "$root" && LOCAL_ADDRESS="127.0.0.1:$port" CONSOLE_OPERATOR_TOKEN="$console_token" \
+  WALLET_FILE="$wallet_file" WALLET_BNPL_MIN_SCORE=300 exec cargo run -q -p local-stack --bin local-stack) >"$log" 2>&1 &
 stack=$!
 stop() {
   kill "$stack" 2>/dev/null || true
@@ -60,9 +71,10 @@ if [ -z "$ready" ]; then
 fi
 
 status=0
-# One file after the other: the console test pauses the wallet number for a moment.
+# One file after the other: the console test pauses the wallet number for a moment, and the
+# wallet products' test moves the stack clock weeks ahead (it runs last).
 PAYBOT_STACK_URL="$url" PAYBOT_CONSOLE_TOKEN="$console_token" \
-  node --test --test-concurrency=1 --test-reporter=spec simulator.test.mjs console.test.mjs || status=$?
+  node --test --test-concurrency=1 --test-reporter=spec simulator.test.mjs console.test.mjs wallet-products.test.mjs || status=$?
 if [ "$status" -ne 0 ]; then
   echo "browser test failed; the stack's log ($log) ends with:" >&2
   tail -n 40 "$log" >&2

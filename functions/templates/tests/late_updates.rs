@@ -263,7 +263,11 @@ async fn world_on(backend: Backend, payment_lifetime: Option<Duration>) -> World
         Backend::Moto => moto_stores(None).await,
         Backend::MotoCounted(counter) => moto_stores(Some(&counter)).await,
     };
-    let data_key = DataKey::from_base64(&DataKey::generate_base64()).unwrap();
+    // One key for every world of the process: worlds on moto share the directory table and
+    // import the same sellers, so a seller's secret sealed under one world's own key would be
+    // unreadable to another world running at the same time.
+    static DATA_KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let data_key = DataKey::from_base64(DATA_KEY.get_or_init(DataKey::generate_base64)).unwrap();
     file.import(&data_key, stores.directory.as_ref()).await.unwrap();
     let rail = Arc::new(MiaposClient::new(MiaposClientConfig::new(&miapos_url)).unwrap());
     let sender = Arc::new(CloudApiClient::new(&format!("{cloud_url}/v23.0"), Secret::new(TOKEN)));
