@@ -151,8 +151,9 @@ pub async fn user_score(
     let entries = deps.ledger.entries(&account.ledger_account(), None, SCORE_ENTRIES).await?;
     let plans = deps.plans.plans_of(&account.id).await?;
     let instalments = score::instalment_records(&plans);
-    // Susu contributions join the history when the wallet has susu groups.
-    let history = History { entries: &entries, instalments: &instalments, susu: &[] };
+    let groups = deps.susu.groups_of(&account.id).await?;
+    let susu = score::susu_record(&groups, &entries, &account.id, now);
+    let history = History { entries: &entries, instalments: &instalments, susu: &susu };
     Ok(score::score(&deps.settings.score, &history, now))
 }
 

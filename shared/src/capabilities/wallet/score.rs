@@ -143,6 +143,35 @@ pub struct SusuContribution {
     pub on_time: bool,
 }
 
+/// The user's susu record from the wallet's own entries: for every cycle of the user's groups
+/// that has ended since their first contribution to that group, whether the contribution
+/// (`susu:<group>:<cycle>:<account>`) was posted before the cycle's end. Cycles before the
+/// first contribution are left out: a group cannot be paid into until its seats are full.
+pub fn susu_record(
+    groups: &[crate::domain::SusuGroup],
+    entries: &[Entry],
+    account_id: &str,
+    now: DateTime<Utc>,
+) -> Vec<SusuContribution> {
+    let paid_at = |id: &str| entries.iter().find(|e| e.transfer_id == id).map(|e| e.at);
+    let mut record = Vec::new();
+    for group in groups.iter().filter(|g| g.is_member(account_id)) {
+        let cycles: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = (0..group.seats)
+            .map(|k| {
+                let cycle = crate::domain::SusuCycle { group: group.code.clone(), cycle: k };
+                (group.cycle_end(k), paid_at(&cycle.contribution_id(account_id)))
+            })
+            .collect();
+        let Some(first) = cycles.iter().position(|(_, paid)| paid.is_some()) else { continue };
+        for (end, paid) in &cycles[first..] {
+            if *end <= now {
+                record.push(SusuContribution { due_at: *end, on_time: paid.is_some_and(|at| at < *end) });
+            }
+        }
+    }
+    record
+}
+
 /// The user's own history.
 #[derive(Debug, Clone, Copy)]
 pub struct History<'a> {
@@ -295,6 +324,39 @@ mod tests {
 
     fn record(days_ago: i64, paid: bool, was_overdue: bool) -> InstalmentRecord {
         InstalmentRecord { due_at: now() - Duration::days(days_ago), paid, was_overdue }
+    }
+
+    #[test]
+    fn the_susu_record_counts_ended_cycles_from_the_first_contribution() {
+        use crate::domain::{Currency, SusuCycleLength, SusuGroup};
+        let start = now() - Duration::weeks(4);
+        let group = SusuGroup {
+            code: "G1".into(),
+            name: "G".into(),
+            business_number_id: "n".into(),
+            currency: Currency::GHS,
+            contribution_minor: 5_000,
+            cycle: SusuCycleLength::Weekly,
+            starts_at: start,
+            seats: 6,
+            members: vec!["a".into(), "b".into()],
+        };
+        let paid = |cycle: u32, at: DateTime<Utc>| Entry {
+            account: AccountId::wallet("a"),
+            transfer_id: format!("susu:G1:{cycle}:a"),
+            kind: TransferKind::SusuContribution,
+            amount: -5_000,
+            balance_after: Some(0),
+            counterparty: None,
+            memo: None,
+            at,
+        };
+        // Cycle 0 unpaid (before the first contribution: left out), 1 on time, 2 missed,
+        // 3 ends in the future (not due yet).
+        let entries = [paid(1, start + Duration::days(8))];
+        let record = susu_record(std::slice::from_ref(&group), &entries, "a", now());
+        assert_eq!(record.iter().map(|c| c.on_time).collect::<Vec<_>>(), [true, false, false], "{record:?}");
+        assert!(susu_record(&[group], &entries, "c", now()).is_empty(), "not a member");
     }
 
     fn of(entries: &[Entry], instalments: &[InstalmentRecord], susu: &[SusuContribution]) -> Score {
