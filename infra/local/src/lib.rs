@@ -133,6 +133,8 @@ pub struct LocalStack {
     admin: Router,
     /// The bearer token that signs in to the console as an operator on this run.
     console_token: String,
+    /// Whether the token came from `CONSOLE_OPERATOR_TOKEN` (then it is not printed).
+    console_token_set: bool,
     stopping: watch::Sender<bool>,
 }
 
@@ -338,6 +340,7 @@ impl LocalStack {
         let mut console = settings.console.clone();
         // Like the OTP key: a token per run unless one is set, shown at start (the operator
         // signs in with it; it opens nothing but this process's console).
+        let console_token_set = console.operator_token.is_some();
         let console_token = match &console.operator_token {
             Some(token) => token.expose().to_owned(),
             None => random_key(),
@@ -382,6 +385,7 @@ impl LocalStack {
             status,
             admin,
             console_token,
+            console_token_set,
             stopping,
         })
     }
@@ -458,7 +462,19 @@ impl LocalStack {
             ),
             format!("MoMo approvals     {}/momo/approvals", self.base_url),
             "template sender    every minute of stack time, and from the page".to_owned(),
-            format!("console            {}/admin  (operator token: {})", self.base_url, self.console_token),
+            if self.console_token_set {
+                format!(
+                    "console            {}/admin  (operator token: CONSOLE_OPERATOR_TOKEN)",
+                    self.base_url
+                )
+            } else {
+                // Made for this run and good only for this process: printed so the operator can
+                // sign in.
+                format!(
+                    "console            {}/admin  (operator token: {})",
+                    self.base_url, self.console_token
+                )
+            },
         ]
     }
 }

@@ -368,3 +368,23 @@ async fn the_demo_susu_group_takes_its_fourth_member_by_code() {
     let shown = sent_to(&stack, YAW, 5).await;
     assert!(shown[4].text().unwrap().contains("Makola Traders (MAKOLA4)"), "{shown:#?}");
 }
+
+#[tokio::test]
+async fn the_console_is_mounted_and_signs_in_with_the_runs_operator_token() {
+    let stack = stack().await;
+    let numbers = format!("{}/admin/api/numbers", stack.base_url);
+    let page = client().get(format!("{}/admin", stack.base_url)).send().await.unwrap();
+    assert_eq!(page.status(), 200, "the page itself holds no data");
+    assert_eq!(client().get(&numbers).send().await.unwrap().status(), 401);
+    let wrong = client().get(&numbers).bearer_auth("not-the-token").send().await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    let signed_in = client().get(&numbers).bearer_auth(stack.stack.console_token()).send().await.unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let listed: Value = signed_in.json().await.unwrap();
+    let ids: Vec<&str> = listed.as_array().unwrap().iter().filter_map(|n| n["id"].as_str()).collect();
+    assert!(ids.contains(&"106540352242922") && ids.contains(&"106540352242944"), "{ids:?}");
+    assert!(
+        stack.stack.describe().iter().any(|line| line.contains(stack.stack.console_token())),
+        "a token made for the run is printed at start"
+    );
+}
