@@ -266,14 +266,17 @@ pub async fn load_figures(deps: &AdminDeps, number: &str, locale: Locale) -> Res
     }))
 }
 
+/// The figures and, under `charts`, the three pictures drawn from them: the page shows both
+/// from this one read of the stores (the chart routes serve a picture on its own).
 async fn number_figures(
     _: Identity,
     State(deps): Deps,
     Path(number): Path<String>,
     Query(query): Query<LocaleQuery>,
     headers: axum::http::HeaderMap,
-) -> Result<Json<Figures>, ApiError> {
-    let mut figures = load_figures(&deps, &number, query.locale()).await?;
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let locale = query.locale();
+    let mut figures = load_figures(&deps, &number, locale).await?;
     if figures.webhook.url.is_none() {
         // Without PUBLIC_BASE_URL (on Lambda the function cannot name its own API without a
         // template cycle), the webhook is on the host the console was reached on.
@@ -282,7 +285,14 @@ async fn number_figures(
             .and_then(|h| h.to_str().ok())
             .map(|host| format!("https://{host}/webhook"));
     }
-    Ok(Json(figures))
+    let charts = json!({
+        "commands": crate::charts::commands(&figures, locale),
+        "transactions": crate::charts::transactions(&figures, locale),
+        "responses": crate::charts::responses(&figures, locale),
+    });
+    let mut body = serde_json::to_value(&figures).expect("the figures serialize");
+    body["charts"] = charts;
+    Ok(Json(body))
 }
 
 async fn chart(

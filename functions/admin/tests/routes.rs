@@ -310,6 +310,11 @@ async fn the_figures_reflect_the_stores() {
     assert_eq!(figures["escalations"][0]["handle"], handle());
     assert_eq!(figures["wallet"]["linked"], 0);
     assert!(!body.contains("233244123456"));
+    // The page draws the pictures from the same answer, in its locale.
+    for chart in ["commands", "transactions", "responses"] {
+        assert!(figures["charts"][chart].as_str().is_some_and(|svg| svg.starts_with("<svg")), "{chart}");
+    }
+    assert!(figures["charts"]["commands"].as_str().unwrap().contains("BAL"));
     let (_, svg) = call(
         &c.app,
         "GET",

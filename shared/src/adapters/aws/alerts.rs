@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
 use super::item::*;
-use super::{Item, SERVICE, describe, is_condition_failure};
+use super::{Item, SERVICE, applied, describe, is_condition_failure};
 use crate::ports::*;
 use crate::{StoreError, StoreResult};
 
@@ -113,10 +113,6 @@ impl AlertStore for DynamoAlertStore {
             .expression_attribute_values(":at", ms(at))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_condition_failure(&err) => Ok(false),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
+        applied(result)
     }
 }

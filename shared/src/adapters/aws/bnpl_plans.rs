@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
 use super::item::*;
-use super::{Item, SERVICE, describe, get_item, is_condition_failure};
+use super::{Item, SERVICE, applied, describe, get_item, is_condition_failure};
 use crate::bnpl_plans::{BnplPlan, BnplPlanStore};
 use crate::{StoreError, StoreResult};
 
@@ -127,11 +127,7 @@ impl BnplPlanStore for DynamoBnplPlanStore {
             .expression_attribute_values(":previous", n(previous as i64))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_condition_failure(&err) => Ok(false),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
+        applied(result)
     }
 
     async fn plans_of(&self, account_id: &str) -> StoreResult<Vec<BnplPlan>> {

@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::item::*;
-use super::{Item, SERVICE, describe, get_item, is_condition_failure};
+use super::{Item, SERVICE, applied, describe, get_item, is_condition_failure};
 use crate::ports::*;
 use crate::{StoreError, StoreResult};
 
@@ -144,10 +144,6 @@ impl ControlsStore for DynamoControlsStore {
             .expression_attribute_names("#a", alias)
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_condition_failure(&err) => Ok(false),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
+        applied(result)
     }
 }

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::Duration;
 
 use super::item::*;
-use super::{SERVICE, describe, get_item, is_condition_failure};
+use super::{SERVICE, applied, describe, get_item, is_condition_failure};
 use crate::domain::{DeliveryState, DeliveryUpdate};
 use crate::ports::{DeliveryRecord, DeliveryStatusStore, WINDOW_CLOSED_CODE};
 use crate::{StoreError, StoreResult};
@@ -92,11 +92,7 @@ impl DeliveryStatusStore for DynamoDeliveryStatusStore {
             .expression_attribute_values(":closed", n(WINDOW_CLOSED_CODE))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_condition_failure(&err) => Ok(false),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
+        applied(result)
     }
 
     async fn take_fallback(&self, message_id: &str) -> StoreResult<Option<crate::ports::Notice>> {

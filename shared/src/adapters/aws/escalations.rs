@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
 use super::item::*;
-use super::{Item, SERVICE, backoff, describe, get_item_by_key, is_condition_failure};
+use super::{Item, SERVICE, applied, backoff, describe, get_item_by_key, is_condition_failure};
 use crate::domain::ContactKey;
 use crate::operator::handoff::KEPT_MESSAGES;
 use crate::ports::*;
@@ -100,11 +100,7 @@ impl EscalationStore for DynamoEscalationStore {
             .condition_expression("attribute_not_exists(user_key) OR attribute_exists(released_ms)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_condition_failure(&err) => Ok(false),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
+        applied(result)
     }
 
     async fn append(&self, contact: &ContactKey, message: &HandoffMessage) -> StoreResult<()> {
@@ -196,10 +192,6 @@ impl EscalationStore for DynamoEscalationStore {
             .expression_attribute_values(":at", ms(at))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_condition_failure(&err) => Ok(false),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
+        applied(result)
     }
 }

@@ -173,6 +173,21 @@ pub(crate) fn is_condition_failure<E: aws_sdk_dynamodb::error::ProvideErrorMetad
     err.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
 }
 
+/// Whether a conditional write was applied: `false` when its condition failed (the expected
+/// "only if" outcome), an error for anything else.
+pub(crate) fn applied<T, E>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
+) -> crate::StoreResult<bool>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    match result {
+        Ok(_) => Ok(true),
+        Err(err) if is_condition_failure(&err) => Ok(false),
+        Err(err) => Err(crate::StoreError::unavailable(SERVICE, describe(&err))),
+    }
+}
+
 /// A `TransactWriteItems` that DynamoDB cancelled: each item's reason code, in the order of
 /// the items (`ConditionalCheckFailed`, `TransactionConflict`, `None` for an item that was not
 /// the cause).

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 
 use super::item::*;
-use super::{SERVICE, describe, get_item, is_condition_failure, transact};
+use super::{SERVICE, applied, describe, get_item, transact};
 use crate::domain::{Phone, WalletAccount};
 use crate::ports::WalletDirectory;
 use crate::{StoreError, StoreResult};
@@ -43,11 +43,7 @@ impl DynamoWalletDirectory {
             .condition_expression("attribute_exists(id)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) if is_condition_failure(&err) => Ok(false),
-            Err(err) => Err(StoreError::unavailable(SERVICE, describe(&err))),
-        }
+        applied(result)
     }
 }
 
