@@ -7,7 +7,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 
-use crate::StoreResult;
 use crate::ports::MetricsStore;
 
 /// Upper bounds (milliseconds, inclusive) of the response-time buckets; the last one holds
@@ -145,16 +144,6 @@ impl MetricsBatch {
                 tracing::warn!(business_number = %number, %day, error = %err, "metrics not written");
             }
         }
-    }
-
-    /// Like [`MetricsBatch::flush`], reporting the first failure (for tests and tools).
-    pub async fn try_flush(self, store: &dyn MetricsStore) -> StoreResult<()> {
-        for ((number, day), tally) in self.tallies {
-            if !tally.is_empty() {
-                store.add(&number, day, &tally).await?;
-            }
-        }
-        Ok(())
     }
 }
 

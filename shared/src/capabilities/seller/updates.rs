@@ -227,7 +227,7 @@ mod tests {
             count_result(&applied, &mut metrics, now());
         }
         let store = crate::adapters::memory::MemoryMetricsStore::default();
-        metrics.try_flush(&store).await.unwrap();
+        metrics.flush(&store).await;
         let day = now().date_naive();
         let tally = &store.days("1065", day, day).await.unwrap()[0].1;
         assert_eq!((tally.transactions, tally.volume_minor, tally.failed_transactions), (1, 14_525, 3));
